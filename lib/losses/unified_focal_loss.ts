@@ -1,0 +1,201 @@
+import * as tf from "@tensorflow/tfjs";
+import type { StabilizationOptions } from "./types.ts";
+import { bceWithLogitsTorch, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
+import {
+  checkContentsSync,
+  checkFinite,
+  checkFloatTensor,
+  checkSameShape,
+  checkStabilization,
+  checkUnitInterval,
+} from "./_validate.ts";
+
+/**
+ * Smoothing constant of the Tversky index, `K.epsilon()` in Yeung et al.'s
+ * reference code. It belongs to the Tversky index, not to the stabilization.
+ */
+export const TVERSKY_SMOOTH = 1e-7;
+
+/** The smallest normal float32: a floor for sums that are 0 only by underflow. */
+const FLT_MIN = 1.1754943508222875e-38;
+
+/** Options of {@linkcode unifiedFocalLoss}. */
+export interface UnifiedFocalLossOptions extends StabilizationOptions {
+  /**
+   * λ ∈ [0, 1]: the weight of the asymmetric focal Tversky loss; the
+   * asymmetric focal loss gets 1 − λ.
+   * @default {0.5}
+   */
+  weight?: number;
+  /**
+   * δ ∈ [0, 1]: the weight of the rare (foreground) class in both parts, and
+   * of false negatives against false positives in the Tversky index.
+   * @default {0.6}
+   */
+  delta?: number;
+  /**
+   * γ ∈ (0, 1]: background suppression in the focal part, (1 − TI)^(1 − γ)
+   * enhancement in the Tversky part.
+   * @default {0.5}
+   */
+  gamma?: number;
+}
+
+/**
+ * The asymmetric Unified Focal Loss of Yeung et al. (2022) for binary
+ * segmentation, from per-pixel logits x (p = σ(x)) and masks y ∈ [0, 1]
+ * whose first axis is the batch:
+ *
+ *   L_aF  = mean_pixels[ −δ·y·log p − (1 − δ)·(1 − y)·p^γ·log(1 − p) ]
+ *   TI_c  = (TP_c + s) / (TP_c + δ·FN_c + (1 − δ)·FP_c + s)   per image, class c
+ *   L_aFT = mean_images[ ((1 − TI_bg) + (1 − TI_fg)^(1 − γ)) / 2 ]
+ *   L_aUF = λ·L_aFT + (1 − λ)·L_aF
+ *
+ * (s = {@linkcode TVERSKY_SMOOTH}). By design γ ∈ (0, 1] — the range in which
+ * the paper shows the focal factor is unstable: the derivative of p^γ is
+ * singular where p rounds to 0 (Eq. (9)), and that of (1 − TI)^(1 − γ) where
+ * TI rounds to 1. The modes:
+ *
+ * - `"exact"` (default): p^γ = exp(−γ·softplus(−x)) and
+ *   log(1 − TI) = log D − log(TP + s + D) with D = δ·FN + (1 − δ)·FP summed
+ *   from σ(±x) = exp(−softplus(∓x)); no factor can round to 0, and autograd
+ *   through these forms is finite.
+ * - `"epsilon"`: the factors of Eq. (11), (p + ε)^γ and (1 − TI + ε)^(1 − γ).
+ * - `"none"`: the formula composed naively in float32, with PyTorch's pow
+ *   gradient (NaN at a singular factor).
+ *
+ * Unlike the reference code, predictions are not clipped to [1e-7, 1 − 1e-7]:
+ * clipping zeroes the gradient of every saturated pixel.
+ *
+ * @param logits Per-pixel logits [batch, ...], float32.
+ * @param targets Masks in [0, 1], float32, the shape of `logits`.
+ * @param options λ, δ, γ and stabilization.
+ * @returns The scalar loss.
+ * @throws {TypeError} If an input is not a float32 tensor.
+ * @throws {RangeError} If λ or δ leave [0, 1], γ leaves (0, 1], ε is
+ * negative, or the shapes differ or have no batch axis; with
+ * `validate: true` also if a mask value leaves [0, 1] or a logit is not
+ * finite.
+ *
+ * @example A batch of two 4×4 masks
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { unifiedFocalLoss } from "@focal/stability";
+ *
+ * const logits = tf.randomNormal([2, 4, 4, 1], 0, 3, "float32", 7);
+ * const masks = tf.randomUniform([2, 4, 4, 1], 0, 1, "float32", 8).round();
+ * const loss = unifiedFocalLoss(logits, masks, { weight: 0.5, delta: 0.6, gamma: 0.5 });
+ * console.assert(loss.rank === 0 && loss.dataSync()[0] > 0);
+ * ```
+ */
+export function unifiedFocalLoss(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  options: UnifiedFocalLossOptions = {},
+): tf.Tensor {
+  const {
+    weight = 0.5,
+    delta = 0.6,
+    gamma = 0.5,
+    stabilization = "exact",
+    epsilon = 1e-3,
+    validate = false,
+  } = options;
+  checkFloatTensor("logits", logits);
+  checkFloatTensor("targets", targets);
+  checkSameShape(logits, targets, "logits", "targets");
+  if (logits.rank < 2) {
+    throw new RangeError(
+      `'logits' must have a batch axis and at least one pixel axis: received rank ${logits.rank}`,
+    );
+  }
+  checkUnitInterval("weight", weight);
+  checkUnitInterval("delta", delta);
+  checkFinite("gamma", gamma);
+  if (!(gamma > 0 && gamma <= 1)) {
+    throw new RangeError(`'gamma' must be in (0, 1]: received ${gamma}`);
+  }
+  checkFinite("epsilon", epsilon);
+  if (epsilon < 0) throw new RangeError(`'epsilon' must be >= 0: received ${epsilon}`);
+  checkStabilization(stabilization);
+  if (validate) checkContentsSync(logits, targets);
+  return tf.tidy(() => {
+    const parts = stabilization === "exact"
+      ? exactParts(logits, targets, delta, gamma)
+      : originalParts(logits, targets, delta, gamma, stabilization === "epsilon" ? epsilon : 0);
+    return tf.add(tf.mul(weight, parts.tversky), tf.mul(1 - weight, parts.focal));
+  });
+}
+
+interface UnifiedParts {
+  focal: tf.Tensor;
+  tversky: tf.Tensor;
+}
+
+function pixelAxes(x: tf.Tensor): number[] {
+  return Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
+}
+
+/** The formula as written, in float32, with PyTorch's pow gradient. */
+function originalParts(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  delta: number,
+  gamma: number,
+  epsilon: number,
+): UnifiedParts {
+  const p = sigmoidTorch(x);
+  const ceFg = bceWithLogitsTorch(x, tf.onesLike(x)); // −log p
+  const ceBg = bceWithLogitsTorch(x, tf.zerosLike(x)); // −log(1 − p)
+  // The background "1 − p_bg" of a two-channel output: 1 − (1 − p).
+  const bgFactor = powTorch(tf.add(tf.sub(1, tf.sub(1, p)), epsilon), gamma);
+  const focal = tf.mean(tf.add(
+    tf.mul(delta, tf.mul(y, ceFg)),
+    tf.mul(1 - delta, tf.mul(tf.mul(tf.sub(1, y), bgFactor), ceBg)),
+  ));
+  const axes = pixelAxes(x);
+  const tp = tf.sum(tf.mul(y, p), axes);
+  const fn = tf.sum(tf.mul(y, tf.sub(1, p)), axes);
+  const fp = tf.sum(tf.mul(tf.sub(1, y), p), axes);
+  const tn = tf.sum(tf.mul(tf.sub(1, y), tf.sub(1, p)), axes);
+  const tiFg = tf.div(
+    tf.add(tp, TVERSKY_SMOOTH),
+    tf.add(tf.add(tp, tf.add(tf.mul(delta, fn), tf.mul(1 - delta, fp))), TVERSKY_SMOOTH),
+  );
+  const tiBg = tf.div(
+    tf.add(tn, TVERSKY_SMOOTH),
+    tf.add(tf.add(tn, tf.add(tf.mul(delta, fp), tf.mul(1 - delta, fn))), TVERSKY_SMOOTH),
+  );
+  const fore = powTorch(tf.add(tf.sub(1, tiFg), epsilon), 1 - gamma);
+  const tversky = tf.mean(tf.div(tf.add(tf.sub(1, tiBg), fore), 2));
+  return { focal, tversky };
+}
+
+/** Log-space forms whose autograd is finite for every finite logit. */
+function exactParts(x: tf.Tensor, y: tf.Tensor, delta: number, gamma: number): UnifiedParts {
+  const spPos = softplus(x); // −log(1 − p)
+  const spNeg = softplus(tf.neg(x)); // −log p
+  const bgFactor = tf.exp(tf.mul(-gamma, spNeg)); // p^γ
+  const focal = tf.mean(tf.add(
+    tf.mul(delta, tf.mul(y, spNeg)),
+    tf.mul(1 - delta, tf.mul(tf.mul(tf.sub(1, y), bgFactor), spPos)),
+  ));
+  const p = tf.exp(tf.neg(spNeg));
+  const q = tf.exp(tf.neg(spPos)); // 1 − p without cancellation
+  const axes = pixelAxes(x);
+  const tp = tf.sum(tf.mul(y, p), axes);
+  const fn = tf.sum(tf.mul(y, q), axes);
+  const fp = tf.sum(tf.mul(tf.sub(1, y), p), axes);
+  const tn = tf.sum(tf.mul(tf.sub(1, y), q), axes);
+  // 1 − TI = D / (TP + s + D): log(1 − TI) never meets log(1 − 1).
+  const logOneMinusTi = (hit: tf.Tensor, d: tf.Tensor) => {
+    const dSafe = tf.maximum(d, FLT_MIN);
+    return tf.sub(tf.log(dSafe), tf.log(tf.add(tf.add(hit, TVERSKY_SMOOTH), dSafe)));
+  };
+  const dFg = tf.add(tf.mul(delta, fn), tf.mul(1 - delta, fp));
+  const dBg = tf.add(tf.mul(delta, fp), tf.mul(1 - delta, fn));
+  const fore = tf.exp(tf.mul(1 - gamma, logOneMinusTi(tp, dFg)));
+  const back = tf.exp(logOneMinusTi(tn, dBg));
+  const tversky = tf.mean(tf.div(tf.add(back, fore), 2));
+  return { focal, tversky };
+}

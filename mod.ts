@@ -1,0 +1,30 @@
+/**
+ * Numerically safe focal losses for TensorFlow.js.
+ *
+ * For 0 < γ < 1 the gradient of the focal loss is singular where a prediction
+ * saturates (van Leeuwen et al., "A Note On The Stability Of The Focal Loss",
+ * TMLR, Eq. (8), (9)), which turns float32 training into NaN. Every loss here
+ * offers three `stabilization` modes: the faithful original (`"none"`), the
+ * paper's ε-stabilized form (`"epsilon"`, Eq. (11)) and an exact stable form
+ * (`"exact"`, the default: original values, analytic gradient, no ε bias).
+ *
+ * @example Sigmoid focal loss with a focusing parameter in the unstable range
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { sigmoidFocalLoss } from "@focal/stability";
+ *
+ * const logits = tf.tensor1d([-3, 0.2, 25]);
+ * const targets = tf.tensor1d([0, 1, 1]);
+ * const loss = sigmoidFocalLoss(logits, targets, { gamma: 0.5, reduction: "mean" });
+ * console.log(loss.dataSync()[0]);
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/losses/types.ts";
+export * from "./lib/losses/sigmoid_focal_loss.ts";
+export * from "./lib/losses/softmax_focal_loss.ts";
+export * from "./lib/losses/quality_focal_loss.ts";
+export * from "./lib/losses/unified_focal_loss.ts";
+export * from "./lib/losses/focal_loss.ts";
+export * from "./lib/losses/validate_focal_inputs.ts";
