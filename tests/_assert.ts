@@ -1,0 +1,65 @@
+// Float comparisons that know about NaN and float32.
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+
+export type Encoded = number | "NaN" | "Infinity" | "-Infinity";
+
+/** Decodes the fixtures' JSON encoding of non-finite numbers. */
+export function decode(values: Encoded[]): number[] {
+  return values.map((v) => typeof v === "number" ? v : Number(v));
+}
+
+/**
+ * Asserts that `actual` matches `expected` elementwise: NaN exactly where
+ * expected is NaN, and |a − e| ≤ atol + rtol·|e| elsewhere.
+ */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  { rtol, atol = 0, what = "values" }: { rtol: number; atol?: number; what?: string },
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e)) {
+      assert.ok(Number.isNaN(a), `${what}[${i}]: expected NaN, received ${a}`);
+      continue;
+    }
+    assert.ok(
+      Math.abs(a - e) <= atol + rtol * Math.abs(e),
+      `${what}[${i}]: expected ${e}, received ${a} (rtol ${rtol}, atol ${atol})`,
+    );
+  }
+}
+
+/** Asserts that every element is finite. */
+export function assertAllFinite(values: ArrayLike<number>, what = "values"): void {
+  for (let i = 0; i < values.length; i++) {
+    assert.ok(Number.isFinite(values[i]), `${what}[${i}] is ${values[i]}`);
+  }
+}
+
+/** Runs `fn` and asserts that it leaves no tensor behind. */
+export function assertNoLeak(fn: () => void, what = "call"): void {
+  const before = tf.memory().numTensors;
+  fn();
+  assert.equal(tf.memory().numTensors, before, `${what} leaked tensors`);
+}
+
+/** Reads a tensor (asynchronously: webgpu has no synchronous read in Deno). */
+export async function read(x: tf.Tensor): Promise<Float32Array> {
+  return await x.data() as Float32Array;
+}
+
+/** Values of `fn(x)` and of the gradient of its sum, disposing everything. */
+export async function valueAndGrad(
+  fn: (x: tf.Tensor) => tf.Tensor,
+  x: tf.Tensor,
+): Promise<{ value: Float32Array; grad: Float32Array }> {
+  const { value, grad } = tf.valueAndGrad((z: tf.Tensor) => fn(z).sum())(x);
+  const perElement = tf.tidy(() => fn(x));
+  const out = { value: await read(perElement), grad: await read(grad) };
+  tf.dispose([value, grad, perElement]);
+  return out;
+}

@@ -1,0 +1,63 @@
+// Float64 references of the paper's equations, independent of tfjs.
+//
+// Losses and derivatives with respect to p follow the paper literally
+// (Eq. (2), (4), (5), (11)–(13)); the logit-space loss is computed in log
+// space so that it stays exact where σ(x) rounds to 1 even in float64.
+
+/** Eq. (2) for one element: foreground and background parts. */
+export function focalLoss(p: number, y: number, gamma: number, alphaT: number): number {
+  return -alphaT * y * (1 - p) ** gamma * Math.log(p) -
+    (1 - alphaT) * (1 - y) * p ** gamma * Math.log(1 - p);
+}
+
+/** Eq. (11): ε inside the modulating factor. */
+export function focalLossEpsilon(
+  p: number,
+  y: number,
+  gamma: number,
+  alphaT: number,
+  epsilon: number,
+): number {
+  return -alphaT * y * (1 - p + epsilon) ** gamma * Math.log(p) -
+    (1 - alphaT) * (1 - y) * (p + epsilon) ** gamma * Math.log(1 - p);
+}
+
+/** Eq. (4) (ε = 0) and Eq. (12): dL_fg/dp. */
+export function dForeground(p: number, gamma: number, alphaT: number, epsilon = 0): number {
+  const b = 1 - p + epsilon;
+  return alphaT * (gamma * b ** (gamma - 1) * Math.log(p) - b ** gamma / p);
+}
+
+/** Eq. (5) (ε = 0) and Eq. (13): dL_bg/dp. */
+export function dBackground(p: number, gamma: number, alphaT: number, epsilon = 0): number {
+  const b = p + epsilon;
+  return -(1 - alphaT) * (gamma * b ** (gamma - 1) * Math.log(1 - p) - b ** gamma / (1 - p));
+}
+
+/** softplus(x) = log(1 + e^x) without overflow. */
+export function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/**
+ * The sigmoid focal loss of a logit with a soft target, torchvision's
+ * definition, in float64 log space: α_t · CE · (1 − p_t)^γ with
+ * 1 − p_t = t·σ(−x) + (1 − t)·σ(x).
+ */
+export function sigmoidFocal(x: number, t: number, alpha: number, gamma: number): number {
+  const spPos = softplus(x);
+  const spNeg = softplus(-x);
+  const ce = t * spNeg + (1 - t) * spPos;
+  const a = t > 0 ? Math.log(t) - spPos : -Infinity;
+  const b = t < 1 ? Math.log1p(-t) - spNeg : -Infinity;
+  const m = Math.max(a, b);
+  const logQ = m + Math.log(Math.exp(a - m) + Math.exp(b - m));
+  const alphaT = alpha < 0 ? 1 : alpha * t + (1 - alpha) * (1 - t);
+  return alphaT * ce * Math.exp(gamma * logQ);
+}
+
+/** Central finite difference with a relative step. */
+export function centralDifference(f: (x: number) => number, x: number): number {
+  const h = 1e-5 * Math.max(1, Math.abs(x));
+  return (f(x + h) - f(x - h)) / (2 * h);
+}
