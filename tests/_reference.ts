@@ -61,3 +61,73 @@ export function centralDifference(f: (x: number) => number, x: number): number {
   const h = 1e-5 * Math.max(1, Math.abs(x));
   return (f(x + h) - f(x - h)) / (2 * h);
 }
+
+/** log Σ exp(v) over the indices kept by `keep`, in float64. */
+function logSumExp(v: number[], keep: (i: number) => boolean): number {
+  const kept = v.filter((_, i) => keep(i));
+  const m = Math.max(...kept);
+  return m + Math.log(kept.reduce((s, x) => s + Math.exp(x - m), 0));
+}
+
+/**
+ * The softmax focal loss of one sample, −Σ_c w_c·(1 − p_c)^γ·log p_c, in
+ * float64 log space: with d_c = z_c − lse_{j≠c}, log p_c = −softplus(−d_c) and
+ * log(1 − p_c) = −softplus(d_c), so neither rounds to 0 even when p_c does.
+ */
+export function softmaxFocal(z: number[], w: number[], gamma: number): number {
+  return z.reduce((sum, zc, c) => {
+    if (w[c] === 0) return sum;
+    const d = zc - logSumExp(z, (j) => j !== c);
+    return sum + w[c] * Math.exp(-gamma * softplus(d)) * softplus(-d);
+  }, 0);
+}
+
+/** σ(x) in float64. */
+export function sigmoid(x: number): number {
+  return Math.exp(-softplus(-x));
+}
+
+/**
+ * Quality Focal Loss in float64: |t − σ(x)|^β · BCE(x, t), with
+ * t − σ(x) = t·σ(−x) − (1 − t)·σ(x) (no cancellation for hard targets).
+ */
+export function qualityFocal(x: number, t: number, beta: number): number {
+  const ce = t * softplus(-x) + (1 - t) * softplus(x);
+  const diff = Math.abs(t * sigmoid(-x) - (1 - t) * sigmoid(x));
+  return diff ** beta * ce;
+}
+
+/**
+ * The asymmetric Unified Focal Loss (Yeung et al., 2022) in float64, for
+ * images given as flat pixel arrays (one array per image).
+ */
+export function unifiedFocal(
+  x: number[][],
+  y: number[][],
+  weight: number,
+  delta: number,
+  gamma: number,
+  smooth = 1e-7,
+): number {
+  let focal = 0;
+  let pixels = 0;
+  let tversky = 0;
+  x.forEach((image, b) => {
+    let tp = 0, fn = 0, fp = 0, tn = 0;
+    image.forEach((xi, i) => {
+      const t = y[b][i];
+      const p = sigmoid(xi);
+      const q = sigmoid(-xi);
+      focal += delta * t * softplus(-xi) + (1 - delta) * (1 - t) * p ** gamma * softplus(xi);
+      pixels++;
+      tp += t * p;
+      fn += t * q;
+      fp += (1 - t) * p;
+      tn += (1 - t) * q;
+    });
+    const tiFg = (tp + smooth) / (tp + delta * fn + (1 - delta) * fp + smooth);
+    const tiBg = (tn + smooth) / (tn + delta * fp + (1 - delta) * fn + smooth);
+    tversky += ((1 - tiBg) + (1 - tiFg) ** (1 - gamma)) / 2;
+  });
+  return weight * (tversky / x.length) + (1 - weight) * (focal / pixels);
+}

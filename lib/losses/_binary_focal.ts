@@ -20,6 +20,9 @@ import {
 
 export type ModulatingBase = "pt" | "quality";
 
+/** The smallest normal float32. */
+const FLT_MIN = 1.1754943508222875e-38;
+
 /** Hyperparameters of a binary focal kernel; `alpha < 0` disables α_t. */
 export interface BinaryFocalParams {
   base: ModulatingBase;
@@ -130,7 +133,7 @@ export function exactBinaryFocal(
 ): tf.Tensor {
   const { base, alpha, gamma } = params;
 
-  const parts = (x: tf.Tensor, t: tf.Tensor) => {
+  const parts = (x: tf.Tensor, t: tf.Tensor, inGradient = false) => {
     const spPos = softplus(x);
     const spNeg = softplus(tf.neg(x));
     const ce = tf.add(tf.mul(t, spNeg), tf.mul(tf.sub(1, t), spPos));
@@ -145,8 +148,10 @@ export function exactBinaryFocal(
       tf.mul(tf.sub(1, t), tf.exp(tf.neg(spNeg))),
     );
     const hard = tf.logicalOr(tf.equal(t, 0), tf.equal(t, 1));
-    const onCusp = tf.logicalAnd(tf.logicalNot(hard), tf.equal(diff, 0));
-    const safeAbs = tf.where(onCusp, tf.onesLike(diff), tf.abs(diff));
+    const onCusp = inGradient ? null : tf.logicalAnd(tf.logicalNot(hard), tf.equal(diff, 0));
+    const safeAbs = onCusp === null
+      ? tf.maximum(tf.abs(diff), FLT_MIN)
+      : tf.where(onCusp, tf.onesLike(diff), tf.abs(diff));
     return {
       spPos,
       spNeg,
@@ -162,15 +167,18 @@ export function exactBinaryFocal(
     return onCusp === null ? m : tf.where(onCusp, tf.fill(m.shape, gamma === 0 ? 1 : 0), m);
   };
 
+  // The gradient may itself be differentiated (second derivatives), so it
+  // branches on the targets only: tfjs has no gradient for comparisons of x.
+  // On a cusp (soft t = p exactly) |t − p| is floored at FLT_MIN, where the
+  // slope sign(p − t) = 0 zeroes the term the floor would otherwise bias.
   const gradient = (dy: tf.Tensor, x: tf.Tensor, t: tf.Tensor): tf.Tensor => {
-    const { spPos, spNeg, ce, logU, slope, onCusp } = parts(x, t);
+    const { spPos, spNeg, ce, logU, slope } = parts(x, t, true);
     const p = tf.exp(tf.neg(spNeg));
     const oneMinusP = tf.exp(tf.neg(spPos));
     const pMinusT = tf.sub(tf.mul(tf.sub(1, t), p), tf.mul(t, oneMinusP));
-    let ratio = tf.exp(tf.sub(tf.neg(tf.add(spPos, spNeg)), logU)); // p(1 − p)/u
-    if (onCusp !== null) ratio = tf.where(onCusp, tf.zerosLike(ratio), ratio);
+    const ratio = tf.exp(tf.sub(tf.neg(tf.add(spPos, spNeg)), logU)); // p(1 − p)/u
     const bracket = tf.add(pMinusT, tf.mul(gamma, tf.mul(tf.mul(ce, slope), ratio)));
-    return tf.mul(weigh(dy, alphaT(t, alpha)), tf.mul(modulatingOf(logU, onCusp), bracket));
+    return tf.mul(weigh(dy, alphaT(t, alpha)), tf.mul(tf.exp(tf.mul(gamma, logU)), bracket));
   };
 
   const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {

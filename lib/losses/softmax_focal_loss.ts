@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { customGrad2 } from "./_custom_grad.ts";
+import { customGrad1, customGrad2 } from "./_custom_grad.ts";
 import type { Reduction, StabilizationOptions } from "./types.ts";
 import { reduce } from "./_reduce.ts";
 import { hasPowSingularity, powGradSingularBelow, softplus } from "./_numerics.ts";
@@ -260,13 +260,17 @@ function originalSoftmaxFocal(
  * log p_c and log(1 − p_c) without rounding, through d_c = z_c − lse_{j≠c}.
  * For a class that is not the (first) maximum, p_c ≤ 1/2 and
  * log(1 − p_c) = log(1 − exp(log p_c)) is accurate; for the maximum, the
- * log-sum-exp over the other classes is formed directly.
+ * log-sum-exp over the other classes is formed directly. The masks come from
+ * `oneHot(argMax)`, whose gradients tfjs defines, and not from comparisons,
+ * whose gradients it does not: this runs inside the gradient too, and a
+ * second derivative passes through it.
  */
 function logProbabilities(z: tf.Tensor): { logp: tf.Tensor; log1mp: tf.Tensor; d: tf.Tensor } {
   const numClasses = z.shape[z.rank - 1];
   const lse = tf.logSumExp(z, -1, true);
-  const isTop = tf.oneHot(tf.argMax(z, -1), numClasses).toBool();
-  const others = tf.logicalNot(isTop);
+  const topOneHot = tf.oneHot(tf.argMax(z, -1), numClasses);
+  const isTop = topOneHot.cast("bool");
+  const others = tf.sub(1, topOneHot).cast("bool");
   // Largest logit among the others: where(others, z, min z) never exceeds it.
   const otherMax = tf.max(
     tf.where(others, z, tf.broadcastTo(tf.min(z, -1, true), z.shape)),
@@ -280,11 +284,35 @@ function logProbabilities(z: tf.Tensor): { logp: tf.Tensor; log1mp: tf.Tensor; d
   );
   const dTop = tf.sub(z, lseOthers);
   const logpRest = tf.sub(z, lse);
-  const log1mpRest = tf.log(tf.sub(1, tf.exp(logpRest)));
+  // Only classes off the top use this branch; the top gets a dummy log p of
+  // −1 here, or backprop through the unselected log(1 − 1) would be 0·∞.
+  const safeLogp = tf.where(isTop, tf.fill(z.shape, -1), logpRest);
+  const log1mpRest = tf.log(tf.sub(1, tf.exp(safeLogp)));
   const logp = tf.where(isTop, tf.neg(softplus(tf.neg(dTop))), logpRest);
   const log1mp = tf.where(isTop, tf.neg(softplus(dTop)), log1mpRest);
   return { logp, log1mp, d: tf.sub(logp, log1mp) };
 }
+
+/**
+ * R(d) = −p·log p/(1 − p) = e^d·softplus(−d) for p = σ(d), in [0, 1]. Past
+ * d = 15 its expansion 1 − e^(−d)/2 replaces the overflowing e^d. The
+ * derivative R'(d) = R(d) − σ(d) is given explicitly, so that the branch
+ * (a comparison, which has no gradient in tfjs) stays out of autograd.
+ */
+const focalRatio: (d: tf.Tensor) => tf.Tensor = customGrad1(
+  (d: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([d]);
+    return {
+      value: tf.where(
+        tf.greater(d, 15),
+        tf.sub(1, tf.mul(0.5, tf.exp(tf.neg(d)))),
+        tf.mul(tf.exp(tf.minimum(d, 15)), softplus(tf.neg(d))),
+      ),
+      gradFunc: (dy: tf.Tensor, [ds]: tf.Tensor[]) =>
+        tf.mul(dy, tf.sub(focalRatio(ds), tf.exp(tf.neg(softplus(tf.neg(ds)))))),
+    };
+  },
+);
 
 /** The exact mode; see {@linkcode softmaxFocalLoss} for the derivation. */
 function exactSoftmaxFocal(logits: tf.Tensor, weights: tf.Tensor, gamma: number): tf.Tensor {
@@ -296,13 +324,7 @@ function exactSoftmaxFocal(logits: tf.Tensor, weights: tf.Tensor, gamma: number)
       value: tf.neg(tf.sum(tf.mul(tf.mul(w, modulating), logp), -1)),
       gradFunc: (dy: tf.Tensor, [zs, ws]: tf.Tensor[]) => {
         const { logp, log1mp, d } = logProbabilities(zs);
-        // R = −p·log p/(1 − p) = e^d·softplus(−d); past d = 15 use its
-        // expansion 1 − e^(−d)/2 instead of an overflowing e^d.
-        const r = tf.where(
-          tf.greater(d, 15),
-          tf.sub(1, tf.mul(0.5, tf.exp(tf.neg(d)))),
-          tf.mul(tf.exp(tf.minimum(d, 15)), tf.neg(logp)),
-        );
+        const r = focalRatio(d);
         const psi = tf.mul(
           tf.mul(ws, tf.exp(tf.mul(gamma, log1mp))),
           tf.add(1, tf.mul(gamma, r)),

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { name, RTOL } from "./_backend.ts";
+import { assertAllFinite, assertClose, assertNoLeak, decode, read } from "./_assert.ts";
+import { unifiedFocal } from "./_reference.ts";
+import { unifiedFocalLoss, type UnifiedFocalLossOptions } from "../mod.ts";
+
+// Made by tests/fixtures/make_torch_fixtures.py: Yeung et al.'s asymmetric
+// unified focal loss from logits (no clipping) in torch 1.13, CPU, float32.
+const fixtures = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/torch_reference.json", import.meta.url)),
+).unified;
+
+async function run(x: tf.Tensor, y: tf.Tensor, options: UnifiedFocalLossOptions) {
+  const { value, grad } = tf.valueAndGrad((z: tf.Tensor) => unifiedFocalLoss(z, y, options))(x);
+  const out = { value: await read(value), grad: await read(grad) };
+  tf.dispose([value, grad]);
+  return out;
+}
+
+Deno.test(name("'none' and 'exact' match torch on a random batch"), async () => {
+  const x = tf.tensor(fixtures.logits, fixtures.shape);
+  const y = tf.tensor(fixtures.targets, fixtures.shape);
+  const { weight, delta } = fixtures;
+  for (const c of fixtures.cases) {
+    for (const stabilization of ["none", "exact"] as const) {
+      const { value, grad } = await run(x, y, { weight, delta, gamma: c.gamma, stabilization });
+      const what = `γ=${c.gamma} ${stabilization}`;
+      assertClose(value, decode(c.loss), { rtol: RTOL, what: `${what} loss` });
+      assertClose(grad, decode(c.grad), { rtol: 10 * RTOL, atol: 1e-7, what: `${what} grad` });
+    }
+  }
+  tf.dispose([x, y]);
+});
+
+Deno.test(
+  name("saturated predictions: 'none' is NaN for γ < 1, 'epsilon' and 'exact' are not"),
+  async () => {
+    const mask = tf.tensor4d([1, 1, 0, 0, 1, 0, 0, 0], [2, 2, 2, 1]);
+    for (const scale of [20, 200]) {
+      const x = tf.mul(tf.sub(tf.mul(mask, 2), 1), scale);
+      for (const gamma of [0.25, 0.5, 0.75]) {
+        const none = await run(x, mask, { gamma, stabilization: "none" });
+        assert.ok(none.grad.some(Number.isNaN), `scale ${scale} γ=${gamma}: no NaN`);
+        for (const stabilization of ["epsilon", "exact"] as const) {
+          const { value, grad } = await run(x, mask, { gamma, stabilization });
+          assertAllFinite(value, `${stabilization} loss`);
+          assertAllFinite(grad, `${stabilization} grad`);
+        }
+      }
+      x.dispose();
+    }
+    mask.dispose();
+  },
+);
+
+Deno.test(name("'exact' equals float64 values and central differences"), async () => {
+  const images = [
+    [2.5, -1, 0.3, -4, 6, -0.5, 1.2, -2.2, 0.1],
+    [-3, 4, -0.2, 0.7, -6, 2, 0, -1.5, 3.3],
+  ];
+  const masks = [
+    [1, 0, 1, 0, 1, 0, 1, 0, 0],
+    [0, 1, 0, 1, 0, 1, 0, 0, 1],
+  ];
+  for (const gamma of [0.2, 0.5, 1]) {
+    const options = { weight: 0.4, delta: 0.7, gamma };
+    const x = tf.tensor2d(images);
+    const y = tf.tensor2d(masks);
+    const { value, grad } = await run(x, y, options);
+    const f = (v: number[][]) => unifiedFocal(v, masks, 0.4, 0.7, gamma);
+    assertClose(value, [f(images)], { rtol: 10 * RTOL, what: `γ=${gamma} loss` });
+    images.forEach((row, b) =>
+      row.forEach((_, i) => {
+        const h = 1e-5;
+        const shifted = (d: number) =>
+          images.map((r, bb) => r.map((v, ii) => bb === b && ii === i ? v + d : v));
+        const fd = (f(shifted(h)) - f(shifted(-h))) / (2 * h);
+        assertClose([grad[b * 9 + i]], [fd], {
+          rtol: 2e-3,
+          atol: 1e-6,
+          what: `γ=${gamma} d/dx[${b},${i}]`,
+        });
+      })
+    );
+    tf.dispose([x, y]);
+  }
+});
+
+Deno.test(name("no tensor leaks; λ, δ, γ and shapes are checked"), () => {
+  const x = tf.tensor3d([[[1], [-2]], [[3], [0]]]);
+  const y = tf.tensor3d([[[1], [0]], [[1], [1]]]);
+  for (const stabilization of ["exact", "epsilon", "none"] as const) {
+    assertNoLeak(() => {
+      tf.dispose(unifiedFocalLoss(x, y, { stabilization }));
+      tf.dispose(tf.grad((z: tf.Tensor) => unifiedFocalLoss(z, y, { stabilization }))(x));
+    }, stabilization);
+  }
+  const cases: [UnifiedFocalLossOptions, RegExp][] = [
+    [{ gamma: 0 }, /'gamma' must be in \(0, 1\]: received 0/],
+    [{ gamma: 1.5 }, /'gamma' must be in \(0, 1\]: received 1.5/],
+    [{ delta: -0.1 }, /'delta' must be in \[0, 1\]: received -0.1/],
+    [{ weight: 2 }, /'weight' must be in \[0, 1\]: received 2/],
+    [{ epsilon: -1 }, /'epsilon' must be >= 0: received -1/],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(
+      () => unifiedFocalLoss(x, y, options),
+      (e: Error) => e instanceof RangeError && message.test(e.message),
+    );
+  }
+  assert.throws(() => unifiedFocalLoss(tf.tensor1d([1]), tf.tensor1d([1])), /batch axis/);
+  tf.dispose([x, y]);
+});
