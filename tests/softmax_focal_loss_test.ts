@@ -278,6 +278,11 @@ Deno.test(name("bad arguments throw RangeError/TypeError naming the parameter"),
       TypeError,
     ],
     [
+      () => softmaxFocalLoss(z, tf.tensor1d([0, 2])),
+      /class-index 'targets' must have dtype int32: received float32 of shape \[2\]/,
+      TypeError,
+    ],
+    [
       () => softmaxFocalLoss(z.toInt(), labels),
       /'logits' must have dtype float32: received int32/,
       TypeError,

@@ -9,6 +9,16 @@
 // Targets are treated as constants: the gradient returned for them is zero.
 import * as tf from "@tensorflow/tfjs";
 import { customGrad2 } from "./_custom_grad.ts";
+import type { Reduction, Stabilization } from "./types.ts";
+import { reduce } from "./_reduce.ts";
+import {
+  checkAtLeast,
+  checkContentsSync,
+  checkFloatTensor,
+  checkReduction,
+  checkSameShape,
+  checkStabilization,
+} from "./_validate.ts";
 import {
   bceWithLogitsTorch,
   hasPowSingularity,
@@ -193,4 +203,38 @@ export function exactBinaryFocal(
     };
   });
   return op(logits, targets);
+}
+
+/** The options of a binary focal loss that are not its hyperparameters. */
+export interface BinaryFocalMode {
+  reduction: Reduction;
+  stabilization: Stabilization;
+  epsilon: number;
+  validate: boolean;
+}
+
+/**
+ * Checks the inputs and mode of a binary focal loss (the loss checks its own
+ * hyperparameters), then runs the kernel the mode selects and reduces.
+ */
+export function binaryFocalLoss(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  params: BinaryFocalParams,
+  mode: BinaryFocalMode,
+): tf.Tensor {
+  const { reduction, stabilization, epsilon, validate } = mode;
+  checkFloatTensor("logits", logits);
+  checkFloatTensor("targets", targets);
+  checkSameShape(logits, targets, "logits", "targets");
+  checkAtLeast("epsilon", epsilon, 0);
+  checkReduction(reduction);
+  checkStabilization(stabilization);
+  if (validate) checkContentsSync(logits, targets);
+  return tf.tidy(() => {
+    const loss = stabilization === "exact"
+      ? exactBinaryFocal(logits, targets, params)
+      : originalBinaryFocal(logits, targets, params, stabilization === "epsilon" ? epsilon : 0);
+    return reduce(loss, reduction);
+  });
 }

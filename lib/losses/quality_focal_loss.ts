@@ -1,15 +1,7 @@
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { Reduction, StabilizationOptions } from "./types.ts";
-import { exactBinaryFocal, originalBinaryFocal } from "./_binary_focal.ts";
-import { reduce } from "./_reduce.ts";
-import {
-  checkAtLeast,
-  checkContentsSync,
-  checkFloatTensor,
-  checkReduction,
-  checkSameShape,
-  checkStabilization,
-} from "./_validate.ts";
+import { binaryFocalLoss } from "./_binary_focal.ts";
+import { checkAtLeast } from "./_validate.ts";
 
 /** Options of {@linkcode qualityFocalLoss}. */
 export interface QualityFocalLossOptions extends StabilizationOptions {
@@ -73,19 +65,11 @@ export function qualityFocalLoss(
     epsilon = 1e-3,
     validate = false,
   } = options;
-  checkFloatTensor("logits", logits);
-  checkFloatTensor("targets", targets);
-  checkSameShape(logits, targets, "logits", "targets");
   checkAtLeast("beta", beta, 0);
-  checkAtLeast("epsilon", epsilon, 0);
-  checkReduction(reduction);
-  checkStabilization(stabilization);
-  if (validate) checkContentsSync(logits, targets);
-  return tf.tidy(() => {
-    const params = { base: "quality" as const, alpha: -1, gamma: beta };
-    const loss = stabilization === "exact"
-      ? exactBinaryFocal(logits, targets, params)
-      : originalBinaryFocal(logits, targets, params, stabilization === "epsilon" ? epsilon : 0);
-    return reduce(loss, reduction);
-  });
+  return binaryFocalLoss(
+    logits,
+    targets,
+    { base: "quality", alpha: -1, gamma: beta },
+    { reduction, stabilization, epsilon, validate },
+  );
 }

@@ -1,16 +1,7 @@
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { Reduction, StabilizationOptions } from "./types.ts";
-import { exactBinaryFocal, originalBinaryFocal } from "./_binary_focal.ts";
-import { reduce } from "./_reduce.ts";
-import {
-  checkAtLeast,
-  checkContentsSync,
-  checkFinite,
-  checkFloatTensor,
-  checkReduction,
-  checkSameShape,
-  checkStabilization,
-} from "./_validate.ts";
+import { binaryFocalLoss } from "./_binary_focal.ts";
+import { checkAtLeast, checkFinite } from "./_validate.ts";
 
 /** Options of {@linkcode sigmoidFocalLoss}. */
 export interface SigmoidFocalLossOptions extends StabilizationOptions {
@@ -93,9 +84,6 @@ export function sigmoidFocalLoss(
     epsilon = 1e-3,
     validate = false,
   } = options;
-  checkFloatTensor("logits", logits);
-  checkFloatTensor("targets", targets);
-  checkSameShape(logits, targets, "logits", "targets");
   checkFinite("alpha", alpha);
   if (alpha > 1) {
     throw new RangeError(
@@ -103,15 +91,10 @@ export function sigmoidFocalLoss(
     );
   }
   checkAtLeast("gamma", gamma, 0);
-  checkAtLeast("epsilon", epsilon, 0);
-  checkReduction(reduction);
-  checkStabilization(stabilization);
-  if (validate) checkContentsSync(logits, targets);
-  return tf.tidy(() => {
-    const params = { base: "pt" as const, alpha, gamma };
-    const loss = stabilization === "exact"
-      ? exactBinaryFocal(logits, targets, params)
-      : originalBinaryFocal(logits, targets, params, stabilization === "epsilon" ? epsilon : 0);
-    return reduce(loss, reduction);
-  });
+  return binaryFocalLoss(
+    logits,
+    targets,
+    { base: "pt", alpha, gamma },
+    { reduction, stabilization, epsilon, validate },
+  );
 }

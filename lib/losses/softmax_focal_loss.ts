@@ -173,6 +173,10 @@ function checkTargetShape(
     throw new TypeError(
       `'targets' must be int32 class indices or float32 probabilities: received ${targets.dtype}`,
     );
+  } else if (tf.util.arraysEqual(targets.shape, logits.shape.slice(0, -1))) {
+    throw new TypeError(
+      `class-index 'targets' must have dtype int32: received float32 of shape [${targets.shape}]`,
+    );
   } else if (!tf.util.arraysEqual(targets.shape, logits.shape)) {
     throw new RangeError(
       `float32 'targets' must have the shape of 'logits' [${logits.shape}]: received [${targets.shape}]`,
