@@ -9,6 +9,15 @@
 // Targets are treated as constants: the gradient returned for them is zero.
 import * as tf from "@tensorflow/tfjs";
 import { customGrad2 } from "./_custom_grad.ts";
+import {
+  fusedKernelAvailable,
+  recordingGradients,
+  runSigmoidFocalKernel,
+  SIGMOID_FOCAL_REDUCED_KERNEL,
+  type SigmoidFocalAttrs,
+} from "../kernels/sigmoid_focal_kernel.ts";
+import "../kernels/sigmoid_focal_cpu.ts";
+import "../kernels/sigmoid_focal_wasm.ts";
 import type { Reduction, Stabilization } from "./types.ts";
 import { reduce } from "./_reduce.ts";
 import {
@@ -71,6 +80,7 @@ export function originalBinaryFocal(
   targets: tf.Tensor,
   params: BinaryFocalParams,
   epsilon: number,
+  reduction: Reduction,
 ): tf.Tensor {
   const { base, alpha, gamma } = params;
   const singularBelow = hasPowSingularity(gamma) ? powGradSingularBelow(gamma) : -1;
@@ -101,18 +111,12 @@ export function originalBinaryFocal(
     return tf.where(tf.lessEqual(uEps, singularBelow), tf.fill(grad.shape, NaN), grad);
   };
 
-  const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([x, t]);
+  const value = (x: tf.Tensor, t: tf.Tensor) => {
     const { ce, modulating, w } = forward(x, t);
-    return {
-      value: weigh(tf.mul(ce, modulating), w),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        gradient(dy, saved[0], saved[1]),
-        tf.zerosLike(saved[1]),
-      ],
-    };
-  });
-  return op(logits, targets);
+    return weigh(tf.mul(ce, modulating), w);
+  };
+  const fused = base === "pt" ? { mode: 1 as const, alpha, gamma, epsilon, singularBelow } : null;
+  return withGradient(logits, targets, value, gradient, fused, reduction);
 }
 
 /**
@@ -140,6 +144,7 @@ export function exactBinaryFocal(
   logits: tf.Tensor,
   targets: tf.Tensor,
   params: BinaryFocalParams,
+  reduction: Reduction,
 ): tf.Tensor {
   const { base, alpha, gamma } = params;
 
@@ -191,18 +196,84 @@ export function exactBinaryFocal(
     return tf.mul(weigh(dy, alphaT(t, alpha)), tf.mul(tf.exp(tf.mul(gamma, logU)), bracket));
   };
 
-  const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([x, t]);
+  const value = (x: tf.Tensor, t: tf.Tensor) => {
     const { ce, logU, onCusp } = parts(x, t);
+    return weigh(tf.mul(ce, modulatingOf(logU, onCusp)), alphaT(t, alpha));
+  };
+  const fused = base === "pt"
+    ? { mode: 0 as const, alpha, gamma, epsilon: 0, singularBelow: -1 }
+    : null;
+  return withGradient(logits, targets, value, gradient, fused, reduction);
+}
+
+/**
+ * The op L(x, t) with the explicit gradient ∂L/∂x (targets are constants),
+ * reduced as asked.
+ *
+ * Where the backend has the fused kernels (`fused` gives their attributes),
+ * the forward pass is one kernel that also writes ∂L/∂x when a gradient is
+ * being taken, and the backward pass is one multiply by dy; for "mean" and
+ * "sum" the kernel reduces too, so the per-element loss is never stored.
+ * While an enclosing gradient records (second derivatives), the composed,
+ * differentiable `gradient` runs instead, as on backends without kernels.
+ */
+function withGradient(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  value: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+  gradient: (dy: tf.Tensor, x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+  fused: Omit<SigmoidFocalAttrs, "withGrad"> | null,
+  reduction: Reduction,
+): tf.Tensor {
+  const fusedReduced = fused !== null && reduction !== "none" && logits.size > 0 &&
+    fusedKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL);
+  if (fusedReduced) {
+    const scale = reduction === "mean" ? 1 / logits.size : 1;
+    const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+      const withGrad = recordingGradients();
+      const [total, grad] = runSigmoidFocalKernel(
+        x,
+        t,
+        { ...fused, withGrad, scale },
+        SIGMOID_FOCAL_REDUCED_KERNEL,
+      );
+      save(withGrad ? [x, t, grad] : [x, t]);
+      return {
+        value: total,
+        gradFunc: (dy: tf.Tensor, [xs, ts, gs]: tf.Tensor[]) => [
+          recordingGradients() || gs === undefined
+            ? gradient(tf.mul(tf.onesLike(xs), tf.mul(dy, scale)), xs, ts)
+            : tf.mul(dy, gs),
+          tf.zerosLike(ts),
+        ],
+      };
+    });
+    return op(logits, targets);
+  }
+  const useKernel = fused !== null && fusedKernelAvailable();
+  const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+    if (!useKernel) {
+      save([x, t]);
+      return {
+        value: value(x, t),
+        gradFunc: (
+          dy: tf.Tensor,
+          [xs, ts]: tf.Tensor[],
+        ) => [gradient(dy, xs, ts), tf.zerosLike(ts)],
+      };
+    }
+    const withGrad = recordingGradients();
+    const [loss, grad] = runSigmoidFocalKernel(x, t, { ...fused, withGrad });
+    save(withGrad ? [x, t, grad] : [x, t]);
     return {
-      value: weigh(tf.mul(ce, modulatingOf(logU, onCusp)), alphaT(t, alpha)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        gradient(dy, saved[0], saved[1]),
-        tf.zerosLike(saved[1]),
+      value: loss,
+      gradFunc: (dy: tf.Tensor, [xs, ts, gs]: tf.Tensor[]) => [
+        recordingGradients() || gs === undefined ? gradient(dy, xs, ts) : tf.mul(dy, gs),
+        tf.zerosLike(ts),
       ],
     };
   });
-  return op(logits, targets);
+  return reduce(op(logits, targets), reduction);
 }
 
 /** The options of a binary focal loss that are not its hyperparameters. */
@@ -231,10 +302,15 @@ export function binaryFocalLoss(
   checkReduction(reduction);
   checkStabilization(stabilization);
   if (validate) checkContentsSync(logits, targets);
-  return tf.tidy(() => {
-    const loss = stabilization === "exact"
-      ? exactBinaryFocal(logits, targets, params)
-      : originalBinaryFocal(logits, targets, params, stabilization === "epsilon" ? epsilon : 0);
-    return reduce(loss, reduction);
-  });
+  return tf.tidy(() =>
+    stabilization === "exact"
+      ? exactBinaryFocal(logits, targets, params, reduction)
+      : originalBinaryFocal(
+        logits,
+        targets,
+        params,
+        stabilization === "epsilon" ? epsilon : 0,
+        reduction,
+      )
+  );
 }
