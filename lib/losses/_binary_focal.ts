@@ -18,6 +18,7 @@ import {
 } from "../kernels/sigmoid_focal_kernel.ts";
 import "../kernels/sigmoid_focal_cpu.ts";
 import "../kernels/sigmoid_focal_wasm.ts";
+import "../kernels/sigmoid_focal_webgpu.ts";
 import type { Reduction, Stabilization } from "./types.ts";
 import { reduce } from "./_reduce.ts";
 import {

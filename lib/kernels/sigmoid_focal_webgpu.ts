@@ -1,0 +1,149 @@
+// The fused sigmoid focal kernel on the webgpu backend: WGSL programs run by
+// the backend's own `runWebGPUProgram` (one for the loss, one for ∂L/∂x).
+// Nothing is imported from tfjs-backend-webgpu: the program is a plain object
+// of the shape its `WebGPUProgram` interface asks for.
+import * as tf from "@tensorflow/tfjs";
+import { SIGMOID_FOCAL_KERNEL, type SigmoidFocalAttrs } from "./sigmoid_focal_kernel.ts";
+
+interface ProgramUniform {
+  type: "float32";
+  data: number[];
+}
+
+interface WebGPUBackendLike {
+  runWebGPUProgram(
+    program: FocalProgram,
+    inputs: tf.TensorInfo[],
+    outputDtype: "float32",
+    uniforms: ProgramUniform[],
+  ): tf.TensorInfo;
+}
+
+const WORKGROUP = 128;
+
+/**
+ * Shared WGSL: σ, softplus and log1p built so that no intermediate overflows
+ * (WGSL may assume there is no Infinity), and NaN written by bit pattern.
+ */
+const PRELUDE = `
+  fn nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
+  // log(1 + u) for u in [0, 1]: u·P(u), the fit of scripts/fit_log1p.py.
+  fn log1pUnit(u : f32) -> f32 {
+    var y = 0.005232710391283035 * u - 0.029505306854844093;
+    y = y * u + 0.07822606712579727;
+    y = y * u - 0.13663256168365479;
+    y = y * u + 0.1910601109266281;
+    y = y * u - 0.24842983484268188;
+    y = y * u + 0.3331909775733948;
+    y = y * u - 0.4999949336051941;
+    y = y * u + 0.9999999403953552;
+    return y * u;
+  }
+  fn alphaT(t : f32) -> f32 {
+    if (uniforms.alpha < 0.0) { return 1.0; }
+    return uniforms.alpha * t + uniforms.alphaC * (1.0 - t);
+  }
+  // base^e for base >= 0, with 0^0 = 1 and 0^e = 0 for e > 0.
+  fn powBase(base : f32, e : f32) -> f32 {
+    if (e == 0.0) { return 1.0; }
+    if (base <= 0.0) { return 0.0; }
+    return exp(e * log(base));
+  }
+`;
+
+/** Exact mode: see exactElement in _sigmoid_focal_math.ts. */
+const EXACT = `
+  fn focal(x : f32, t : f32) -> vec2<f32> {
+    let e = exp(-abs(x));
+    let l = log1pUnit(e);
+    let spPos = max(x, 0.0) + l;
+    let spNeg = max(-x, 0.0) + l;
+    let ce = t * spNeg + (1.0 - t) * spPos;
+    var logQ : f32;
+    if (t == 1.0) {
+      logQ = -spPos;
+    } else if (t == 0.0) {
+      logQ = -spNeg;
+    } else {
+      let a = log(t) - spPos;
+      let b = log(1.0 - t) - spNeg;
+      logQ = max(a, b) + log1pUnit(exp(-abs(a - b)));
+    }
+    let m = exp(uniforms.gamma * logQ);
+    let s = 1.0 / (1.0 + e);
+    let p = select(e * s, s, x >= 0.0);
+    let q = select(s, e * s, x >= 0.0);
+    let ratio = exp(-spPos - spNeg - logQ);
+    let w = alphaT(t);
+    let grad = w * m * ((1.0 - t) * p - t * q + uniforms.gamma * (1.0 - 2.0 * t) * ce * ratio);
+    return vec2<f32>(w * ce * m, grad);
+  }
+`;
+
+/** Original / Eq. (11) mode: see originalElement in _sigmoid_focal_math.ts. */
+const ORIGINAL = `
+  fn focal(x : f32, t : f32) -> vec2<f32> {
+    var p = 0.0;
+    if (-x < 88.0) { p = 1.0 / (1.0 + exp(-x)); }
+    let mv = max(-x, 0.0);
+    let ce = (1.0 - t) * x + mv + log(exp(-mv) + exp(-x - mv));
+    let pt = p * t + (1.0 - p) * (1.0 - t);
+    let u = (1.0 - pt) + uniforms.epsilon;
+    let m = powBase(u, uniforms.gamma);
+    let w = alphaT(t);
+    let loss = w * (ce * m);
+    let fromCe = w * m * (p - t);
+    if (uniforms.gamma == 0.0) { return vec2<f32>(loss, fromCe); }
+    if (u <= uniforms.singularBelow) { return vec2<f32>(loss, nan()); }
+    let gU = w * ce * (uniforms.gamma * powBase(u, uniforms.gamma - 1.0));
+    let gP = -(gU * t - gU * (1.0 - t));
+    return vec2<f32>(loss, fromCe + gP * (1.0 - p) * p);
+  }
+`;
+
+class FocalProgram {
+  variableNames = ["X", "T"];
+  uniforms = "alpha : f32, alphaC : f32, gamma : f32, epsilon : f32, singularBelow : f32,";
+  size = true;
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+  outputShape: number[];
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  shaderKey: string;
+
+  constructor(shape: number[], readonly mode: 0 | 1, readonly output: 0 | 1) {
+    this.outputShape = shape;
+    this.dispatchLayout = { x: shape.map((_, i) => i) };
+    const n = tf.util.sizeFromShape(shape);
+    this.dispatch = [Math.ceil(n / WORKGROUP), 1, 1];
+    this.shaderKey = `focal_stability_sigmoid_focal_${mode}_${output}`;
+  }
+
+  getUserCode(): string {
+    return `
+      ${PRELUDE}
+      ${this.mode === 0 ? EXACT : ORIGINAL}
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let r = focal(getXByOutputIndex(index), getTByOutputIndex(index));
+          setOutputAtIndex(index, r[${this.output}]);
+        }
+      }
+    `;
+  }
+}
+
+tf.registerKernel({
+  kernelName: SIGMOID_FOCAL_KERNEL,
+  backendName: "webgpu",
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const gpu = backend as unknown as WebGPUBackendLike;
+    const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
+    const a = attrs as unknown as SigmoidFocalAttrs;
+    const uniforms: ProgramUniform[] = [a.alpha, 1 - a.alpha, a.gamma, a.epsilon, a.singularBelow]
+      .map((v) => ({ type: "float32", data: [v] }));
+    const run = (output: 0 | 1) =>
+      gpu.runWebGPUProgram(new FocalProgram(x.shape, a.mode, output), [x, t], "float32", uniforms);
+    return a.withGrad ? [run(0), run(1)] : [run(0)];
+  },
+});
