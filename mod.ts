@@ -28,3 +28,7 @@ export * from "./lib/losses/quality_focal_loss.ts";
 export * from "./lib/losses/unified_focal_loss.ts";
 export * from "./lib/losses/focal_loss.ts";
 export * from "./lib/losses/validate_focal_inputs.ts";
+export * from "./lib/analysis/figure1_curves.ts";
+export * from "./lib/analysis/figure2_sweep.ts";
+export * from "./lib/analysis/naive_focal_loss.ts";
+export * from "./lib/analysis/probe_backend_numerics.ts";

@@ -1,24 +1,9 @@
 // Test harness: one test body runs on whichever backend FOCAL_BACKEND names
 // (cpu, wasm, webgpu; default cpu), with a tolerance that fits its float32.
-import "./_runtime_dir.ts";
-import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
-import "@tensorflow/tfjs-backend-webgpu";
+import { type BackendName, parseBackend, useBackend } from "../lib/backends/use_backend.ts";
 
-export type BackendName = "cpu" | "wasm" | "webgpu";
-
-export const BACKEND: BackendName = (Deno.env.get("FOCAL_BACKEND") ?? "cpu") as BackendName;
-
-tf.enableProdMode();
-if (!["cpu", "wasm", "webgpu"].includes(BACKEND)) {
-  throw new RangeError(`FOCAL_BACKEND must be cpu, wasm or webgpu: received ${BACKEND}`);
-}
-if (!(await tf.setBackend(BACKEND))) {
-  throw new Error(`tfjs backend ${BACKEND} could not be initialized`);
-}
-await tf.ready();
-// Small tensors would otherwise run on the CPU and hide the GPU kernels.
-if (BACKEND === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
+export const BACKEND: BackendName = parseBackend(Deno.env.get("FOCAL_BACKEND") ?? "cpu");
+await useBackend(BACKEND);
 
 /**
  * Relative tolerance for float32 results against a float64 or PyTorch

@@ -1,0 +1,70 @@
+// Shared setup of the benchmarks: the backend comes from FOCAL_BACKEND (as in
+// the tests), BENCH_QUICK=1 shrinks the run to a smoke check for CI.
+import * as tf from "@tensorflow/tfjs";
+import { type BackendName, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
+import { setFusedKernelsEnabled } from "../lib/kernels/sigmoid_focal_kernel.ts";
+
+export const BACKEND: BackendName = parseBackend(Deno.env.get("FOCAL_BACKEND") ?? "wasm");
+export const QUICK: boolean = Deno.env.get("BENCH_QUICK") === "1";
+await useBackend(BACKEND);
+
+/** Problem sizes in elements (logits): 2^12, 2^16, 2^20; 2^12 only when quick. */
+export const SIZES: readonly number[] = QUICK ? [2 ** 12] : [2 ** 12, 2 ** 16, 2 ** 20];
+
+/** The ε values of the ε × mode comparison. */
+export const EPSILONS: readonly number[] = [0, 1e-6, 1e-4, 1e-3, 1e-2];
+
+/** The loss settings every benchmark uses: the paper's γ = α_t = 0.5. */
+export const GAMMA = 0.5;
+
+/**
+ * Iterations for a size: about 2^22 elements' worth, between 3 and 200, so a
+ * slow backend at 2^20 (cpu, ~1 s per step) still finishes.
+ */
+export function iterations(size: number): { n: number; warmup: number } {
+  if (QUICK) return { n: 3, warmup: 1 };
+  return { n: Math.max(3, Math.min(200, Math.round(2 ** 22 / size))), warmup: 2 };
+}
+
+/** A benchmark's label: the group holds the loss, size and backend. */
+export function group(loss: string, size: number): string {
+  return `${loss} n=${size} ${BACKEND}`;
+}
+
+/**
+ * Registers one forward+backward benchmark: `grad(mean loss)` of logits with
+ * `size` elements, waiting for the backend to finish (webgpu is asynchronous).
+ * `fused: false` runs the composed form, to show what the kernels buy.
+ */
+export function benchGradient(
+  options: {
+    loss: string;
+    size: number;
+    name: string;
+    baseline?: boolean;
+    fused?: boolean;
+  },
+  inputs: () => { x: tf.Tensor; t: tf.Tensor },
+  loss: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+): void {
+  const { n, warmup } = iterations(options.size);
+  let data: { x: tf.Tensor; t: tf.Tensor } | null = null;
+  const f = tf.grad((x: tf.Tensor) => loss(x, data!.t));
+  Deno.bench({
+    name: options.name,
+    group: group(options.loss, options.size),
+    baseline: options.baseline ?? false,
+    n,
+    warmup,
+    async fn(b) {
+      data ??= inputs();
+      setFusedKernelsEnabled(options.fused ?? true);
+      b.start();
+      const g = f(data.x);
+      await settle();
+      b.end();
+      g.dispose();
+      setFusedKernelsEnabled(true);
+    },
+  });
+}

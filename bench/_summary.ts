@@ -1,0 +1,96 @@
+// The printed (and committed) bench summary: markdown tables from the JSON.
+
+/** One `deno bench` measurement with its throughput. */
+export interface ThroughputRow {
+  backend: string;
+  loss: string;
+  elements: number;
+  variant: string;
+  baseline: boolean;
+  iterations: number;
+  meanNs: number;
+  minNs: number;
+  elementsPerSecond: number;
+}
+
+interface IncidenceRow {
+  variant: string;
+  figure2Grid: number;
+  sigmoidSaturatedBatch: number;
+  softmaxSaturatedBatch: number;
+}
+
+interface Peers {
+  threads: number;
+  torch: string;
+  torchvision: string;
+  results: ({ elements: number } & Record<string, number>)[];
+}
+
+const mps = (v: number) => (v / 1e6).toFixed(v >= 1e7 ? 0 : 1);
+const pct = (v: number) => (100 * v).toFixed(1) + "%";
+
+/** Markdown tables: throughput per loss × size, peers, NaN incidence. */
+export function summarize(
+  rows: ThroughputRow[],
+  incidence: { backend: string; rows: IncidenceRow[] }[],
+  peers: Peers | null,
+): string {
+  const lines: string[] = ["# Benchmark summary", ""];
+  const backends = [...new Set(rows.map((r) => r.backend))];
+  for (const loss of [...new Set(rows.map((r) => r.loss))]) {
+    for (const elements of [...new Set(rows.map((r) => r.elements))]) {
+      const here = rows.filter((r) => r.loss === loss && r.elements === elements);
+      if (here.length === 0) continue;
+      lines.push(`## ${loss}, ${elements} elements: M elements/s (× naive)`, "");
+      lines.push(
+        `| variant | ${backends.join(" | ")} |`,
+        `| --- |${backends.map(() => " ---: |").join("")}`,
+      );
+      for (const variant of [...new Set(here.map((r) => r.variant))]) {
+        const cells = backends.map((b) => {
+          const r = here.find((x) => x.backend === b && x.variant === variant);
+          const base = here.find((x) => x.backend === b && x.baseline);
+          if (!r) return "";
+          return `${mps(r.elementsPerSecond)} (${
+            (r.elementsPerSecond / base!.elementsPerSecond).toFixed(1)
+          }×)`;
+        });
+        lines.push(`| ${variant} | ${cells.join(" | ")} |`);
+      }
+      const peer = peers?.results.find((p) => p.elements === elements);
+      if (peer) {
+        const key = loss === "softmaxFocalLoss"
+          ? "kornia-style softmax focal"
+          : "torchvision sigmoid_focal_loss";
+        const best = Math.max(
+          ...here.filter((r) => r.variant === "exact").map((r) => r.elementsPerSecond),
+        );
+        lines.push(
+          "",
+          `PyTorch ${peers!.torch} (${peers!.threads} threads), ${key}: ${mps(peer[key])} M/s; ` +
+            `best exact here: ${mps(best)} M/s = **${(best / peer[key]).toFixed(2)}×** the peer.`,
+        );
+      }
+      lines.push("");
+    }
+  }
+  lines.push("## Non-finite gradients (fraction)", "");
+  lines.push(
+    "| variant | " +
+      incidence.map((i) => `${i.backend}: Fig. 2 grid / sigmoid batch / softmax batch`).join(
+        " | ",
+      ) + " |",
+  );
+  lines.push("| --- |" + incidence.map(() => " --- |").join(""));
+  for (const variant of incidence[0]?.rows.map((r) => r.variant) ?? []) {
+    const cells = incidence.map((i) => {
+      const r = i.rows.find((x) => x.variant === variant)!;
+      return `${pct(r.figure2Grid)} / ${pct(r.sigmoidSaturatedBatch)} / ${
+        pct(r.softmaxSaturatedBatch)
+      }`;
+    });
+    lines.push(`| ${variant} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,182 @@
+// deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers]
+//
+// Runs `deno bench` once per backend, the NaN-incidence and numerics probe
+// once per backend, and the PyTorch peers (when python3 with torchvision is
+// there), then writes JSON with provenance under --out and prints a summary.
+import { parseArgs } from "node:util";
+import { BACKENDS, parseBackend } from "../lib/backends/use_backend.ts";
+import { provenance } from "../lib/results/provenance.ts";
+import { summarize, type ThroughputRow } from "./_summary.ts";
+import { figure1Curves } from "../mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    backends: { type: "string", default: BACKENDS.join(",") },
+    out: { type: "string", default: "results/bench" },
+    "no-peers": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    "deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers]",
+  );
+  Deno.exit(0);
+}
+const backends = values.backends.split(",").map(parseBackend);
+const quick = values.quick;
+const env = (backend: string) => ({ FOCAL_BACKEND: backend, BENCH_QUICK: quick ? "1" : "0" });
+
+async function run(args: string[], extraEnv: Record<string, string>): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    env: extraEnv,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`deno ${args.join(" ")} failed (${extraEnv.FOCAL_BACKEND})`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+interface DenoBenchJson {
+  cpu: string;
+  benches: {
+    group: string | null;
+    name: string;
+    baseline: boolean;
+    results: { ok?: { n: number; avg: number; min: number; max: number; p75: number } }[];
+  }[];
+}
+
+const throughput: ThroughputRow[] = [];
+const incidence = [];
+const analysis = values.out.replace(/\/bench\/?$/, "") + "/analysis";
+await Deno.mkdir(analysis, { recursive: true });
+await Deno.writeTextFile(
+  `${analysis}/figure1.json`,
+  JSON.stringify({
+    provenance: await provenance(),
+    ...figure1Curves({ gammas: [0, 0.5, 1, 2, 5] }),
+  }) + "\n",
+);
+let benchCpu = "";
+for (const backend of backends) {
+  console.error(`== ${backend}: deno bench${quick ? " (quick)" : ""}`);
+  const json: DenoBenchJson = JSON.parse(
+    await run(
+      ["bench", "--json", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/"],
+      env(backend),
+    ),
+  );
+  benchCpu = json.cpu;
+  for (const b of json.benches) {
+    const ok = b.results[0]?.ok;
+    const [loss, size] = (b.group ?? "").split(" ");
+    const elements = Number(size.replace("n=", ""));
+    if (!ok) continue;
+    throughput.push({
+      backend,
+      loss,
+      elements,
+      variant: b.name,
+      baseline: b.baseline,
+      iterations: ok.n,
+      meanNs: ok.avg,
+      minNs: ok.min,
+      elementsPerSecond: elements / (ok.avg * 1e-9),
+    });
+  }
+  console.error(`== ${backend}: NaN incidence and numerics probe`);
+  incidence.push(
+    JSON.parse(
+      await run([
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-write=/tmp",
+        "bench/_nan_incidence.ts",
+      ], env(backend)),
+    ),
+  );
+  const figure2 = JSON.parse(
+    await run(
+      ["run", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/_figure2.ts"],
+      env(backend),
+    ),
+  );
+  await Deno.writeTextFile(
+    `${analysis}/figure2_${backend}.json`,
+    JSON.stringify({ provenance: await provenance(), ...figure2 }) + "\n",
+  );
+}
+
+let peers: unknown = null;
+if (!values["no-peers"]) {
+  const sizes = [...new Set(throughput.map((r) => r.elements))].map(String);
+  try {
+    const out = await new Deno.Command("python3", {
+      args: [
+        "bench/peers/torchvision_focal.py",
+        "--threads",
+        String(navigator.hardwareConcurrency),
+        "--sizes",
+        ...sizes,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (out.success) peers = JSON.parse(new TextDecoder().decode(out.stdout));
+    else {console.error(
+        "peers skipped: python3 with torch/torchvision is not available (apt-get install python3-torchvision)",
+      );}
+  } catch {
+    console.error("peers skipped: python3 is not available");
+  }
+}
+
+const meta = {
+  ...(await provenance()),
+  quick,
+  benchCpu,
+  gamma: 0.5,
+  alpha: 0.25,
+  reduction: "mean",
+};
+await Deno.mkdir(values.out, { recursive: true });
+const write = (name: string, data: unknown) =>
+  Deno.writeTextFile(`${values.out}/${name}`, JSON.stringify(data, null, 1) + "\n");
+await write("throughput.json", {
+  provenance: meta,
+  unit: "elements per second, forward+backward",
+  rows: throughput,
+});
+await write("nan_incidence.json", {
+  provenance: meta,
+  description:
+    "Fraction of non-finite input gradients: on the Figure 2 grid (logits -38..38 step 0.05, all paper gammas, targets 0 and 1) and on a saturated random batch (logits N(0, 20^2), gamma 0.5)",
+  backends: incidence.map(({ numerics: _, ...rest }) => rest),
+});
+await write("numerics.json", {
+  provenance: meta,
+  backends: incidence.map((i) => ({ backend: i.backend, adapter: i.adapter, ...i.numerics })),
+});
+if (peers !== null) await write("peers.json", { provenance: meta, ...(peers as object) });
+const summary = summarize(throughput, incidence, peers as Parameters<typeof summarize>[2]);
+await Deno.writeTextFile(`${values.out}/SUMMARY.md`, summary);
+console.log(summary);
+const figures = await new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "bench/figures.ts",
+    "--in",
+    values.out.replace(/\/bench\/?$/, ""),
+  ],
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (!figures.success) throw new Error("rendering the figures failed");

@@ -1,0 +1,36 @@
+// deno bench: sigmoidFocalLoss forward+backward, ε × mode, against the naive
+// tf composition, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
+import * as tf from "@tensorflow/tfjs";
+import { benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
+import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
+
+const LOSS = "sigmoidFocalLoss";
+
+for (const size of SIZES) {
+  // Logits N(0, 8²), a third of them positive: the anchor's inputs.
+  const inputs = () => ({
+    x: tf.mul(tf.randomNormal([size], 0, 1, "float32", 1), 8),
+    t: tf.cast(tf.less(tf.randomUniform([size], 0, 1, "float32", 2), 0.3), "float32"),
+  });
+  const ours = (options: SigmoidFocalLossOptions) => (x: tf.Tensor, t: tf.Tensor) =>
+    sigmoidFocalLoss(x, t, { alpha: 0.25, gamma: GAMMA, reduction: "mean", ...options });
+  benchGradient(
+    { loss: LOSS, size, name: "naive tf composition", baseline: true },
+    inputs,
+    (x, t) => naiveSigmoidFocalLoss(x, t, { alpha: 0.25, gamma: GAMMA }).mean(),
+  );
+  benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
+  benchGradient(
+    { loss: LOSS, size, name: "exact (composed)", fused: false },
+    inputs,
+    ours({ stabilization: "exact" }),
+  );
+  benchGradient({ loss: LOSS, size, name: "none" }, inputs, ours({ stabilization: "none" }));
+  for (const epsilon of EPSILONS) {
+    benchGradient(
+      { loss: LOSS, size, name: `epsilon ${epsilon}` },
+      inputs,
+      ours({ stabilization: "epsilon", epsilon }),
+    );
+  }
+}

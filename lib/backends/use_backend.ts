@@ -1,0 +1,65 @@
+// Selecting a tfjs backend for the package's own programs (tests, benches,
+// experiments). Not part of the published API: a library user picks their
+// backend themselves.
+import "./_runtime_dir.ts";
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-webgpu";
+
+/** The backends this package is built and tested for. */
+export type BackendName = "cpu" | "wasm" | "webgpu";
+
+/** All of them, in the order reports list them. */
+export const BACKENDS: readonly BackendName[] = ["cpu", "wasm", "webgpu"];
+
+/** Narrows a string to a backend name, or throws naming what was given. */
+export function parseBackend(name: string): BackendName {
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new RangeError(`backend must be one of ${BACKENDS.join(", ")}: received ${name}`);
+  }
+  return name as BackendName;
+}
+
+/**
+ * Makes `name` the active backend, quietly (prod mode), and on webgpu keeps
+ * small tensors on the GPU (`WEBGPU_CPU_FORWARD` off), so that what is
+ * measured or tested is the GPU path.
+ */
+export async function useBackend(name: BackendName): Promise<void> {
+  tf.enableProdMode();
+  if (!(await tf.setBackend(name))) {
+    throw new Error(`tfjs backend ${name} could not be initialized`);
+  }
+  await tf.ready();
+  if (name === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
+}
+
+/** The adapter behind webgpu (description and whether it is a software fallback). */
+export async function describeAdapter(): Promise<
+  { description: string; fallback: boolean } | null
+> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) return null;
+  const info = adapter.info;
+  return {
+    description: info.description || `${info.vendor} ${info.architecture} ${info.device}`.trim(),
+    fallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+      false,
+  };
+}
+
+/**
+ * Waits until the backend has finished the work queued so far: webgpu runs
+ * asynchronously, cpu and wasm have nothing pending.
+ */
+export async function settle(): Promise<void> {
+  if (tf.getBackend() !== "webgpu") return;
+  const backend = tf.backend() as unknown as {
+    submitQueue(): void;
+    commandEncoder: unknown;
+    device: GPUDevice;
+  };
+  if (backend.commandEncoder !== null) backend.submitQueue();
+  await backend.device.queue.onSubmittedWorkDone();
+}

@@ -1,0 +1,55 @@
+// Where a result came from: every JSON file under results/ carries this.
+import * as tf from "@tensorflow/tfjs";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** Provenance of a result file. */
+export interface Provenance {
+  package: string;
+  packageVersion: string;
+  gitCommit: string;
+  /** True when the working tree had uncommitted changes. */
+  gitDirty: boolean;
+  tfjsVersion: string;
+  deno: string;
+  v8: string;
+  cpu: string;
+  cores: number;
+  os: string;
+  createdAt: string;
+}
+
+async function git(args: string[]): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("git", { args, stderr: "null" }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function cpuModel(): Promise<string> {
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    return info.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Collects the provenance of a run on this machine, now. */
+export async function provenance(): Promise<Provenance> {
+  const status = await git(["status", "--porcelain"]);
+  return {
+    package: denoJson.name,
+    packageVersion: denoJson.version,
+    gitCommit: (await git(["rev-parse", "HEAD"])) ?? "unknown",
+    gitDirty: status === null ? false : status.length > 0,
+    tfjsVersion: tf.version.tfjs,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    cpu: await cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    createdAt: new Date().toISOString(),
+  };
+}
