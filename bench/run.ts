@@ -112,29 +112,35 @@ for (const backend of backends) {
   );
 }
 
-let peers: unknown = null;
-if (!values["no-peers"]) {
-  const sizes = [...new Set(throughput.map((r) => r.elements))].map(String);
-  try {
-    const out = await new Deno.Command("python3", {
-      args: [
-        "bench/peers/torchvision_focal.py",
-        "--threads",
-        String(navigator.hardwareConcurrency),
-        "--sizes",
-        ...sizes,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (out.success) peers = JSON.parse(new TextDecoder().decode(out.stdout));
-    else {console.error(
-        "peers skipped: python3 with torch/torchvision is not available (apt-get install python3-torchvision)",
-      );}
-  } catch {
-    console.error("peers skipped: python3 is not available");
+/** Runs the peers script with the first python3 that has torchvision. */
+async function measurePeers(sizes: string[]): Promise<unknown> {
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    try {
+      const out = await new Deno.Command(python, {
+        args: [
+          "bench/peers/torchvision_focal.py",
+          "--threads",
+          String(navigator.hardwareConcurrency),
+          "--sizes",
+          ...sizes,
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      if (out.success) return JSON.parse(new TextDecoder().decode(out.stdout));
+    } catch {
+      // No such interpreter; try the next.
+    }
   }
+  console.error(
+    "peers skipped: no python3 with torch and torchvision (apt-get install python3-torchvision)",
+  );
+  return null;
 }
+
+const peers = values["no-peers"]
+  ? null
+  : await measurePeers([...new Set(throughput.map((r) => r.elements))].map(String));
 
 const meta = {
   ...(await provenance()),

@@ -63,3 +63,19 @@ export async function valueAndGrad(
   tf.dispose([value, grad, perElement]);
   return out;
 }
+
+/**
+ * Asserts that `value` survives JSON: every number is finite (JSON would turn
+ * NaN and Infinity into null without a word), and nothing is undefined.
+ */
+export function assertJsonSafe(value: unknown, path = "$"): void {
+  if (typeof value === "number") {
+    assert.ok(Number.isFinite(value), `${path} is ${value}`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => assertJsonSafe(v, `${path}[${i}]`));
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) assertJsonSafe(v, `${path}.${k}`);
+  } else {
+    assert.ok(value !== undefined, `${path} is undefined`);
+  }
+}

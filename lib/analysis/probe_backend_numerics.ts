@@ -75,9 +75,10 @@ async function firstWhere(
 export async function probeBackendNumerics(): Promise<BackendNumerics> {
   const zeros = () => tf.zeros([4]);
   const nanOne = () => tf.tensor1d([NaN, 1, 2, 3]);
-  const powGrad = tf.grad((x: tf.Tensor) => tf.pow(x, 0).sum())(tf.zeros([4]));
+  const base = tf.zeros([4]);
+  const powGrad = tf.grad((x: tf.Tensor) => tf.pow(x, 0).sum())(base);
   const [powGradient] = await powGrad.data();
-  powGrad.dispose();
+  tf.dispose([base, powGrad]);
   return {
     backend: tf.getBackend(),
     powZeroNegative: encode(await scalar(() => tf.pow(zeros(), -0.5).max())),
