@@ -2,7 +2,7 @@
 // the tests), BENCH_QUICK=1 shrinks the run to a smoke check for CI.
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
-import { setFusedKernelsEnabled } from "../lib/kernels/sigmoid_focal_kernel.ts";
+import { setFusedKernelsEnabled } from "../lib/kernels/fused_kernels.ts";
 
 export const BACKEND: BackendName = parseBackend(Deno.env.get("FOCAL_BACKEND") ?? "wasm");
 export const QUICK: boolean = Deno.env.get("BENCH_QUICK") === "1";

@@ -8,7 +8,7 @@ import {
   setFusedKernelsEnabled,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-} from "../lib/kernels/sigmoid_focal_kernel.ts";
+} from "../lib/kernels/fused_kernels.ts";
 
 /** Logits of the Figure 2 grid, extremes and a random spread. */
 function inputs(): { x: number[]; t: number[] } {

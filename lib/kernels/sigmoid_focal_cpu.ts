@@ -1,10 +1,10 @@
 // The fused sigmoid focal kernel on the cpu backend: a plain loop.
 import * as tf from "@tensorflow/tfjs";
 import {
+  type FusedKernelAttrs,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-  type SigmoidFocalAttrs,
-} from "./sigmoid_focal_kernel.ts";
+} from "./fused_kernels.ts";
 import { exactElement, originalElement } from "./_sigmoid_focal_math.ts";
 
 interface CpuBackend {
@@ -18,7 +18,7 @@ function run(
 ): tf.TensorInfo[] {
   const cpu = backend as unknown as CpuBackend;
   const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
-  const a = attrs as unknown as SigmoidFocalAttrs;
+  const a = attrs as unknown as FusedKernelAttrs;
   const scale = reduced ? a.scale ?? 1 : 1;
   const xs = cpu.readSync(x.dataId);
   const ts = cpu.readSync(t.dataId);

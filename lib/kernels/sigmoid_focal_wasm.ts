@@ -3,10 +3,10 @@
 // memory and reads and writes its tensors in place, with no copies.
 import * as tf from "@tensorflow/tfjs";
 import {
+  type FusedKernelAttrs,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-  type SigmoidFocalAttrs,
-} from "./sigmoid_focal_kernel.ts";
+} from "./fused_kernels.ts";
 import { SIGMOID_FOCAL_WASM_BASE64 } from "./_sigmoid_focal_wasm.ts";
 
 /** The parts of tfjs-backend-wasm's BackendWasm this kernel uses. */
@@ -70,7 +70,7 @@ function run(
     throw new Error("the tfjs wasm backend does not expose its memory (expected tfjs 4.22)");
   }
   const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
-  const a = attrs as unknown as SigmoidFocalAttrs;
+  const a = attrs as unknown as FusedKernelAttrs;
   const n = tf.util.sizeFromShape(x.shape);
   const scale = reduced ? a.scale ?? 1 : 1;
   // Allocate first: malloc may grow (and move) the heap.

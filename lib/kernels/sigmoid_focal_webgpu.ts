@@ -3,7 +3,7 @@
 // Nothing is imported from tfjs-backend-webgpu: the program is a plain object
 // of the shape its `WebGPUProgram` interface asks for.
 import * as tf from "@tensorflow/tfjs";
-import { SIGMOID_FOCAL_KERNEL, type SigmoidFocalAttrs } from "./sigmoid_focal_kernel.ts";
+import { type FusedKernelAttrs, SIGMOID_FOCAL_KERNEL } from "./fused_kernels.ts";
 
 interface ProgramUniform {
   type: "float32";
@@ -139,7 +139,7 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend, attrs }) => {
     const gpu = backend as unknown as WebGPUBackendLike;
     const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
-    const a = attrs as unknown as SigmoidFocalAttrs;
+    const a = attrs as unknown as FusedKernelAttrs;
     const uniforms: ProgramUniform[] = [a.alpha, 1 - a.alpha, a.gamma, a.epsilon, a.singularBelow]
       .map((v) => ({ type: "float32", data: [v] }));
     const run = (output: 0 | 1) =>

@@ -8,14 +8,12 @@
 // the forward value and its gradient are two separate, readable functions.
 // Targets are treated as constants: the gradient returned for them is zero.
 import * as tf from "@tensorflow/tfjs";
-import { customGrad2 } from "./_custom_grad.ts";
+import { type FusedChoice, withGradient } from "./_with_gradient.ts";
 import {
   fusedKernelAvailable,
-  recordingGradients,
-  runSigmoidFocalKernel,
+  SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-  type SigmoidFocalAttrs,
-} from "../kernels/sigmoid_focal_kernel.ts";
+} from "../kernels/fused_kernels.ts";
 import "../kernels/sigmoid_focal_cpu.ts";
 import "../kernels/sigmoid_focal_wasm.ts";
 import "../kernels/sigmoid_focal_webgpu.ts";
@@ -117,7 +115,7 @@ export function originalBinaryFocal(
     return weigh(tf.mul(ce, modulating), w);
   };
   const fused = base === "pt" ? { mode: 1 as const, alpha, gamma, epsilon, singularBelow } : null;
-  return withGradient(logits, targets, value, gradient, fused, reduction);
+  return reducedWithGradient(logits, targets, value, gradient, fused, reduction);
 }
 
 /**
@@ -204,77 +202,43 @@ export function exactBinaryFocal(
   const fused = base === "pt"
     ? { mode: 0 as const, alpha, gamma, epsilon: 0, singularBelow: -1 }
     : null;
-  return withGradient(logits, targets, value, gradient, fused, reduction);
+  return reducedWithGradient(logits, targets, value, gradient, fused, reduction);
 }
 
 /**
- * The op L(x, t) with the explicit gradient ∂L/∂x (targets are constants),
- * reduced as asked.
- *
- * Where the backend has the fused kernels (`fused` gives their attributes),
- * the forward pass is one kernel that also writes ∂L/∂x when a gradient is
- * being taken, and the backward pass is one multiply by dy; for "mean" and
- * "sum" the kernel reduces too, so the per-element loss is never stored.
- * While an enclosing gradient records (second derivatives), the composed,
- * differentiable `gradient` runs instead, as on backends without kernels.
+ * The per-element op, reduced as asked. For "mean" and "sum" on a backend
+ * with the reducing kernel, the kernel reduces too, so that the per-element
+ * loss is never stored; otherwise see {@linkcode withGradient}.
  */
-function withGradient(
+function reducedWithGradient(
   logits: tf.Tensor,
   targets: tf.Tensor,
   value: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
   gradient: (dy: tf.Tensor, x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
-  fused: Omit<SigmoidFocalAttrs, "withGrad"> | null,
+  fused: FusedChoice["attrs"] | null,
   reduction: Reduction,
 ): tf.Tensor {
-  const fusedReduced = fused !== null && reduction !== "none" && logits.size > 0 &&
-    fusedKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL);
-  if (fusedReduced) {
+  if (
+    fused !== null && reduction !== "none" && logits.size > 0 &&
+    fusedKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL)
+  ) {
     const scale = reduction === "mean" ? 1 / logits.size : 1;
-    const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
-      const withGrad = recordingGradients();
-      const [total, grad] = runSigmoidFocalKernel(
-        x,
-        t,
-        { ...fused, withGrad, scale },
-        SIGMOID_FOCAL_REDUCED_KERNEL,
-      );
-      save(withGrad ? [x, t, grad] : [x, t]);
-      return {
-        value: total,
-        gradFunc: (dy: tf.Tensor, [xs, ts, gs]: tf.Tensor[]) => [
-          recordingGradients() || gs === undefined
-            ? gradient(tf.mul(tf.onesLike(xs), tf.mul(dy, scale)), xs, ts)
-            : tf.mul(dy, gs),
-          tf.zerosLike(ts),
-        ],
-      };
-    });
-    return op(logits, targets);
+    return withGradient(
+      logits,
+      targets,
+      (x, t) => reduce(value(x, t), reduction),
+      (dy, x, t) => gradient(tf.mul(tf.onesLike(x), tf.mul(dy, scale)), x, t),
+      { kernel: SIGMOID_FOCAL_REDUCED_KERNEL, attrs: { ...fused, scale } },
+    );
   }
-  const useKernel = fused !== null && fusedKernelAvailable();
-  const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
-    if (!useKernel) {
-      save([x, t]);
-      return {
-        value: value(x, t),
-        gradFunc: (
-          dy: tf.Tensor,
-          [xs, ts]: tf.Tensor[],
-        ) => [gradient(dy, xs, ts), tf.zerosLike(ts)],
-      };
-    }
-    const withGrad = recordingGradients();
-    const [loss, grad] = runSigmoidFocalKernel(x, t, { ...fused, withGrad });
-    save(withGrad ? [x, t, grad] : [x, t]);
-    return {
-      value: loss,
-      gradFunc: (dy: tf.Tensor, [xs, ts, gs]: tf.Tensor[]) => [
-        recordingGradients() || gs === undefined ? gradient(dy, xs, ts) : tf.mul(dy, gs),
-        tf.zerosLike(ts),
-      ],
-    };
-  });
-  return reduce(op(logits, targets), reduction);
+  const perElement = withGradient(
+    logits,
+    targets,
+    value,
+    gradient,
+    fused === null ? null : { kernel: SIGMOID_FOCAL_KERNEL, attrs: fused },
+  );
+  return reduce(perElement, reduction);
 }
 
 /** The options of a binary focal loss that are not its hyperparameters. */

@@ -1,7 +1,7 @@
-// The fused sigmoid focal kernel: one pass over (x, t) that writes the loss
-// and, when asked, ∂L/∂x — instead of the ~20 forward and ~30 backward
-// elementwise ops of the composed form. Registered for cpu, wasm and webgpu
-// by the files beside this one; the loss runs it when the backend has it.
+// The fused kernels' contract: one pass over the inputs that writes the loss
+// and, when asked, its gradient — instead of the ~20 forward and ~30 backward
+// elementwise ops of the composed forms. Registered for cpu, wasm and webgpu
+// by the files beside this one; a loss runs one when the backend has it.
 import * as tf from "@tensorflow/tfjs";
 
 /** The per-element kernel's name in the tfjs registry: outputs loss[, grad]. */
@@ -14,8 +14,14 @@ export const SIGMOID_FOCAL_KERNEL = "FocalStabilitySigmoidFocal";
  */
 export const SIGMOID_FOCAL_REDUCED_KERNEL = "FocalStabilitySigmoidFocalReduced";
 
-/** Attributes of {@linkcode SIGMOID_FOCAL_KERNEL}. */
-export interface SigmoidFocalAttrs {
+/**
+ * The softmax kernel's name: inputs logits z and weights w = α_c·y_c of shape
+ * [..., C]; outputs the per-row loss [...] and, when asked, ∂L/∂z [..., C].
+ */
+export const SOFTMAX_FOCAL_KERNEL = "FocalStabilitySoftmaxFocal";
+
+/** Attributes of the sigmoid and softmax kernels (alpha: sigmoid only). */
+export interface FusedKernelAttrs {
   /** 0: exact; 1: original / Eq. (11) (ε = `epsilon`). */
   mode: 0 | 1;
   alpha: number;
@@ -53,12 +59,12 @@ export function recordingGradients(): boolean {
   return tf.engine().state.gradientDepth > 0;
 }
 
-/** Runs a kernel: `[loss]`, or `[loss, ∂L/∂x]` when `attrs.withGrad`. */
-export function runSigmoidFocalKernel(
+/** Runs a kernel: `[loss]`, or `[loss, gradient]` when `attrs.withGrad`. */
+export function runFusedKernel(
+  kernelName: string,
   x: tf.Tensor,
   t: tf.Tensor,
-  attrs: SigmoidFocalAttrs,
-  kernelName: string = SIGMOID_FOCAL_KERNEL,
+  attrs: FusedKernelAttrs,
 ): tf.Tensor[] {
   const out = tf.engine().runKernel(
     kernelName,
