@@ -1,5 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
-import { customGrad1, customGrad2 } from "./_custom_grad.ts";
+import { customGrad1 } from "./_custom_grad.ts";
+import { withGradient } from "./_with_gradient.ts";
+import { SOFTMAX_FOCAL_KERNEL } from "../kernels/fused_kernels.ts";
+import "../kernels/softmax_focal_cpu.ts";
+import "../kernels/softmax_focal_webgpu.ts";
 import type { Reduction, StabilizationOptions } from "./types.ts";
 import { reduce } from "./_reduce.ts";
 import { hasPowSingularity, powGradSingularBelow, softplus } from "./_numerics.ts";
@@ -235,29 +239,27 @@ function originalSoftmaxFocal(
     const base = tf.add(tf.sub(1, p), epsilon);
     return { p, logp, base, modulating: tf.pow(base, gamma) };
   };
-  const op = customGrad2((z: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([z, w]);
+  const value = (z: tf.Tensor, w: tf.Tensor) => {
     const { logp, modulating } = forward(z);
-    return {
-      value: tf.neg(tf.sum(tf.mul(tf.mul(w, modulating), logp), -1)),
-      gradFunc: (dy: tf.Tensor, [zs, ws]: tf.Tensor[]) => {
-        const { p, logp, base, modulating } = forward(zs);
-        const g = tf.mul(dy.expandDims(-1), ws);
-        const gLogp = tf.neg(tf.mul(g, modulating));
-        let grad = tf.sub(gLogp, tf.mul(p, tf.sum(gLogp, -1, true)));
-        if (gamma !== 0) {
-          const gP = tf.mul(tf.mul(g, logp), tf.mul(gamma, tf.pow(base, gamma - 1)));
-          grad = tf.add(grad, tf.mul(p, tf.sub(gP, tf.sum(tf.mul(p, gP), -1, true))));
-        }
-        if (singularBelow >= 0) {
-          const rowSingular = tf.any(tf.lessEqual(base, singularBelow), -1, true);
-          grad = tf.where(tf.broadcastTo(rowSingular, grad.shape), tf.fill(grad.shape, NaN), grad);
-        }
-        return [grad, tf.zerosLike(ws)];
-      },
-    };
+    return tf.neg(tf.sum(tf.mul(tf.mul(w, modulating), logp), -1));
+  };
+  const gradient = (dy: tf.Tensor, z: tf.Tensor, w: tf.Tensor) => {
+    const { p, logp, base, modulating } = forward(z);
+    const g = tf.mul(dy.expandDims(-1), w);
+    const gLogp = tf.neg(tf.mul(g, modulating));
+    let grad = tf.sub(gLogp, tf.mul(p, tf.sum(gLogp, -1, true)));
+    if (gamma !== 0) {
+      const gP = tf.mul(tf.mul(g, logp), tf.mul(gamma, tf.pow(base, gamma - 1)));
+      grad = tf.add(grad, tf.mul(p, tf.sub(gP, tf.sum(tf.mul(p, gP), -1, true))));
+    }
+    if (singularBelow < 0) return grad;
+    const rowSingular = tf.any(tf.lessEqual(base, singularBelow), -1, true);
+    return tf.where(tf.broadcastTo(rowSingular, grad.shape), tf.fill(grad.shape, NaN), grad);
+  };
+  return withGradient(logits, weights, value, gradient, {
+    kernel: SOFTMAX_FOCAL_KERNEL,
+    attrs: { mode: 1, alpha: -1, gamma, epsilon, singularBelow },
   });
-  return op(logits, weights);
 }
 
 /**
@@ -320,27 +322,25 @@ const focalRatio: (d: tf.Tensor) => tf.Tensor = customGrad1(
 
 /** The exact mode; see {@linkcode softmaxFocalLoss} for the derivation. */
 function exactSoftmaxFocal(logits: tf.Tensor, weights: tf.Tensor, gamma: number): tf.Tensor {
-  const op = customGrad2((z: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([z, w]);
+  const value = (z: tf.Tensor, w: tf.Tensor) => {
     const { logp, log1mp } = logProbabilities(z);
-    const modulating = tf.exp(tf.mul(gamma, log1mp));
-    return {
-      value: tf.neg(tf.sum(tf.mul(tf.mul(w, modulating), logp), -1)),
-      gradFunc: (dy: tf.Tensor, [zs, ws]: tf.Tensor[]) => {
-        const { logp, log1mp, d } = logProbabilities(zs);
-        const r = focalRatio(d);
-        const psi = tf.mul(
-          tf.mul(ws, tf.exp(tf.mul(gamma, log1mp))),
-          tf.add(1, tf.mul(gamma, r)),
-        );
-        // −ψ_k + p_k·Σψ, grouped as p_k·Σ_{c≠k}ψ_c − ψ_k·(1 − p_k): with one-hot
-        // weights the first term is exactly 0 and the saturated class keeps its
-        // tiny gradient instead of losing it to p_k·ψ_k − ψ_k.
-        const others = tf.sub(tf.sum(psi, -1, true), psi);
-        const grad = tf.sub(tf.mul(tf.exp(logp), others), tf.mul(psi, tf.exp(log1mp)));
-        return [tf.mul(dy.expandDims(-1), grad), tf.zerosLike(ws)];
-      },
-    };
+    return tf.neg(tf.sum(tf.mul(tf.mul(w, tf.exp(tf.mul(gamma, log1mp))), logp), -1));
+  };
+  const gradient = (dy: tf.Tensor, z: tf.Tensor, w: tf.Tensor) => {
+    const { logp, log1mp, d } = logProbabilities(z);
+    const psi = tf.mul(
+      tf.mul(w, tf.exp(tf.mul(gamma, log1mp))),
+      tf.add(1, tf.mul(gamma, focalRatio(d))),
+    );
+    // −ψ_k + p_k·Σψ, grouped as p_k·Σ_{c≠k}ψ_c − ψ_k·(1 − p_k): with one-hot
+    // weights the first term is exactly 0 and the saturated class keeps its
+    // tiny gradient instead of losing it to p_k·ψ_k − ψ_k.
+    const others = tf.sub(tf.sum(psi, -1, true), psi);
+    const grad = tf.sub(tf.mul(tf.exp(logp), others), tf.mul(psi, tf.exp(log1mp)));
+    return tf.mul(dy.expandDims(-1), grad);
+  };
+  return withGradient(logits, weights, value, gradient, {
+    kernel: SOFTMAX_FOCAL_KERNEL,
+    attrs: { mode: 0, alpha: -1, gamma, epsilon: 0, singularBelow: -1 },
   });
-  return op(logits, weights);
 }

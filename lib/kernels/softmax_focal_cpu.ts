@@ -1,0 +1,35 @@
+// The fused softmax focal kernel on the cpu backend: a loop over rows.
+import * as tf from "@tensorflow/tfjs";
+import { type FusedKernelAttrs, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
+import { exactRow, originalRow } from "./_softmax_focal_math.ts";
+
+interface CpuBackend {
+  readSync(dataId: unknown): Float32Array;
+  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
+}
+
+tf.registerKernel({
+  kernelName: SOFTMAX_FOCAL_KERNEL,
+  backendName: "cpu",
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const cpu = backend as unknown as CpuBackend;
+    const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
+    const a = attrs as unknown as FusedKernelAttrs;
+    const z = cpu.readSync(x.dataId);
+    const w = cpu.readSync(t.dataId);
+    const classes = x.shape[x.shape.length - 1];
+    const rows = z.length / classes;
+    const loss = new Float32Array(rows);
+    const grad = a.withGrad ? new Float32Array(z.length) : null;
+    for (let r = 0; r < rows; r++) {
+      const zr = z.subarray(r * classes, (r + 1) * classes);
+      const wr = w.subarray(r * classes, (r + 1) * classes);
+      loss[r] = a.mode === 0
+        ? exactRow(zr, wr, a.gamma, grad, r * classes)
+        : originalRow(zr, wr, a.gamma, a.epsilon, a.singularBelow, grad, r * classes);
+    }
+    const outputs = [cpu.makeTensorInfo(x.shape.slice(0, -1), "float32", loss)];
+    if (grad !== null) outputs.push(cpu.makeTensorInfo(x.shape, "float32", grad));
+    return outputs;
+  },
+});
