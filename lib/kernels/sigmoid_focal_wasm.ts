@@ -8,13 +8,7 @@ import {
   SIGMOID_FOCAL_REDUCED_KERNEL,
 } from "./fused_kernels.ts";
 import { SIGMOID_FOCAL_WASM_BASE64 } from "./_sigmoid_focal_wasm.ts";
-
-/** The parts of tfjs-backend-wasm's BackendWasm this kernel uses. */
-interface WasmBackend {
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-}
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
 
 /** Both return Σ loss (float64); pointers of 0 skip an output. */
 interface KernelExports {
@@ -44,31 +38,14 @@ interface KernelExports {
   ): number;
 }
 
-let compiled: WebAssembly.Module | null = null;
-const instances = new WeakMap<WebAssembly.Memory, KernelExports>();
-
-function kernelFor(memory: WebAssembly.Memory): KernelExports {
-  let exports = instances.get(memory);
-  if (exports === undefined) {
-    compiled ??= new WebAssembly.Module(
-      Uint8Array.from(atob(SIGMOID_FOCAL_WASM_BASE64), (c) => c.charCodeAt(0)),
-    );
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-    exports = instance.exports as unknown as KernelExports;
-    instances.set(memory, exports);
-  }
-  return exports;
-}
+const kernelFor = kernelModule<KernelExports>(SIGMOID_FOCAL_WASM_BASE64);
 
 function run(
   { inputs, backend, attrs }: Parameters<tf.KernelFunc>[0],
   reduced: boolean,
 ): tf.TensorInfo[] {
   const wasm = backend as unknown as WasmBackend;
-  const memory = wasm.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) {
-    throw new Error("the tfjs wasm backend does not expose its memory (expected tfjs 4.22)");
-  }
+  const memory = backendMemory(backend);
   const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
   const a = attrs as unknown as FusedKernelAttrs;
   const n = tf.util.sizeFromShape(x.shape);
@@ -76,7 +53,7 @@ function run(
   // Allocate first: malloc may grow (and move) the heap.
   const loss = wasm.makeOutput(reduced ? [] : x.shape, "float32");
   const grad = a.withGrad ? wasm.makeOutput(x.shape, "float32") : null;
-  const at = (info: tf.TensorInfo) => wasm.dataIdMap.get(info.dataId).memoryOffset;
+  const at = (info: tf.TensorInfo) => offsetOf(backend, info);
   const kernel = kernelFor(memory);
   const lossPtr = reduced ? 0 : at(loss);
   const gradPtr = grad === null ? 0 : at(grad);

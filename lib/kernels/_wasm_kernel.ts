@@ -1,0 +1,42 @@
+// Plumbing shared by the wasm kernels: our modules import the tfjs wasm
+// backend's memory and address its tensors by their memory offsets.
+import type * as tf from "@tensorflow/tfjs";
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
+export interface WasmBackend {
+  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+}
+
+/** The backend's memory; tfjs 4.22 exposes it as `wasm.asm.memory`. */
+export function backendMemory(backend: unknown): WebAssembly.Memory {
+  const memory = (backend as WasmBackend).wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error("the tfjs wasm backend does not expose its memory (expected tfjs 4.22)");
+  }
+  return memory;
+}
+
+/** Where a tensor's data starts in the backend's memory. */
+export function offsetOf(backend: unknown, info: tf.TensorInfo): number {
+  return (backend as WasmBackend).dataIdMap.get(info.dataId).memoryOffset;
+}
+
+/**
+ * A compiled kernel module, instantiated once per backend memory. The module
+ * is small and compiled synchronously on first use.
+ */
+export function kernelModule<E>(base64: string): (memory: WebAssembly.Memory) => E {
+  let compiled: WebAssembly.Module | null = null;
+  const instances = new WeakMap<WebAssembly.Memory, E>();
+  return (memory) => {
+    let exports = instances.get(memory);
+    if (exports === undefined) {
+      compiled ??= new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as E;
+      instances.set(memory, exports);
+    }
+    return exports;
+  };
+}

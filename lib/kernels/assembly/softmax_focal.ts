@@ -1,0 +1,231 @@
+// AssemblyScript source of the wasm fused softmax focal kernel (SIMD, f32x4,
+// four rows per step: lane k holds row r + k, so any class count works).
+//
+// A transcription of lib/kernels/_softmax_focal_math.ts, rearranged so that
+// the transcendentals fall on the classes off the top, where p ≤ 1/2:
+//   log p = z − lse, p = exp(log p), R = −p·log p/(1 − p) (a division),
+// while the top class's terms come once per row from
+//   S = Σ_{j≠top} exp(z_j − z_top), d_top = −log S,
+//   log p_top = −softplus(log S), log(1 − p_top) = −softplus(−log S).
+// Imports the tfjs wasm backend's memory and owns no static data, like
+// sigmoid_focal.ts, whose vector math it shares.
+import {
+  exp4,
+  fma,
+  log1p4,
+  log4,
+  pow4,
+  select,
+  softplus4,
+  splat,
+} from "./vector_math";
+
+/** Column j of rows at byte offsets o0…o3 (the last row repeats past the end). */
+// @ts-ignore: decorator
+@inline function gather(ptr: usize, o0: usize, o1: usize, o2: usize, o3: usize, j: i32): v128 {
+  const at = ptr + (<usize>j << 2);
+  let v = f32x4.splat(load<f32>(at + o0));
+  v = f32x4.replace_lane(v, 1, load<f32>(at + o1));
+  v = f32x4.replace_lane(v, 2, load<f32>(at + o2));
+  v = f32x4.replace_lane(v, 3, load<f32>(at + o3));
+  return v;
+}
+
+/** Stores column j of the rows that exist (the first `live`). */
+// @ts-ignore: decorator
+@inline function scatter(
+  ptr: usize,
+  o0: usize,
+  o1: usize,
+  o2: usize,
+  o3: usize,
+  j: i32,
+  live: i32,
+  v: v128,
+): void {
+  const at = ptr + (<usize>j << 2);
+  store<f32>(at + o0, f32x4.extract_lane(v, 0));
+  if (live > 1) store<f32>(at + o1, f32x4.extract_lane(v, 1));
+  if (live > 2) store<f32>(at + o2, f32x4.extract_lane(v, 2));
+  if (live > 3) store<f32>(at + o3, f32x4.extract_lane(v, 3));
+}
+
+/** Stores the block's per-row values (loss) for rows that exist. */
+// @ts-ignore: decorator
+@inline function storeRows(ptr: usize, r: i32, live: i32, v: v128): void {
+  const at = ptr + (<usize>r << 2);
+  store<f32>(at, f32x4.extract_lane(v, 0));
+  if (live > 1) store<f32>(at + 4, f32x4.extract_lane(v, 1));
+  if (live > 2) store<f32>(at + 8, f32x4.extract_lane(v, 2));
+  if (live > 3) store<f32>(at + 12, f32x4.extract_lane(v, 3));
+}
+
+/**
+ * Exact mode over rows × c logits z and weights w (α_c·y_c): writes the row
+ * losses to lossPtr and, when gradPtr ≠ 0, ∂L/∂z (the gradient buffer holds
+ * ψ between the two passes).
+ */
+export function softmaxFocalExact(
+  zPtr: usize,
+  wPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  rows: i32,
+  c: i32,
+  gamma: f32,
+): void {
+  const one = splat(1);
+  const zero = splat(0);
+  const g = splat(gamma);
+  for (let r = 0; r < rows; r += 4) {
+    const last = rows - 1;
+    const stride = <usize>c << 2;
+    const o0 = <usize>min(r, last) * stride;
+    const o1 = <usize>min(r + 1, last) * stride;
+    const o2 = <usize>min(r + 2, last) * stride;
+    const o3 = <usize>min(r + 3, last) * stride;
+    const live = min(4, rows - r);
+    // The first maximum of each row.
+    let top = gather(zPtr, o0, o1, o2, o3, 0);
+    let topIndex = i32x4.splat(0);
+    for (let j = 1; j < c; j++) {
+      const v = gather(zPtr, o0, o1, o2, o3, j);
+      const above = f32x4.gt(v, top);
+      top = select(v, top, above);
+      topIndex = select(i32x4.splat(j), topIndex, above);
+    }
+    // e_j = exp(z_j − z_top), S = Σ_{j≠top} e_j (the top's 1 kept apart).
+    // With a gradient to write, e_j waits in its slot for the next passes.
+    let others = zero;
+    for (let j = 0; j < c; j++) {
+      const isTop = i32x4.eq(topIndex, i32x4.splat(j));
+      const e = select(zero, exp4(f32x4.sub(gather(zPtr, o0, o1, o2, o3, j), top)), isTop);
+      others = f32x4.add(others, e);
+      if (gradPtr != 0) scatter(gradPtr, o0, o1, o2, o3, j, live, e);
+    }
+    // Off the top: p_j = e_j/(1 + S), log p_j = (z_j − z_top) − log(1 + S).
+    const invTotal = f32x4.div(one, f32x4.add(one, others));
+    const logTotal = log1p4Any(others);
+    // The top class: d = −log S, p = σ(d).
+    const logS = log4(others);
+    const logpTop = f32x4.neg(softplus4(logS));
+    const log1mpTop = f32x4.neg(softplus4(f32x4.neg(logS)));
+    const dTop = f32x4.neg(logS);
+    const rTop = select(
+      f32x4.sub(one, f32x4.mul(splat(0.5), exp4(logS))),
+      f32x4.mul(exp4(f32x4.min(dTop, splat(15))), f32x4.neg(logpTop)),
+      f32x4.gt(dTop, splat(15)),
+    );
+    // (1 − p)^0 = 1 even where log(1 − p) = −∞ (S underflowed to 0).
+    const modTop = gamma == 0 ? one : exp4(f32x4.mul(g, log1mpTop));
+    const pTop = exp4(logpTop);
+    const qTop = exp4(log1mpTop);
+    // Pass 1 sums the loss and Σψ; pass 2 (gradient only) writes ∂L/∂z_j =
+    // p_j·(Σψ − ψ_j) − ψ_j·(1 − p_j), recomputing ψ_j from e_j.
+    let loss = zero;
+    let psiSum = zero;
+    for (let pass = 0; pass < (gradPtr != 0 ? 2 : 1); pass++) {
+      for (let j = 0; j < c; j++) {
+        const isTop = i32x4.eq(topIndex, i32x4.splat(j));
+        const zj = gather(zPtr, o0, o1, o2, o3, j);
+        const e = gradPtr != 0 ? gather(gradPtr, o0, o1, o2, o3, j) : exp4(f32x4.sub(zj, top));
+        const pRest = f32x4.mul(e, invTotal);
+        const qRest = f32x4.sub(one, pRest); // ≥ 1/2 off the top: no cancellation
+        const logpRest = f32x4.sub(f32x4.sub(zj, top), logTotal);
+        const p = select(pTop, pRest, isTop);
+        const q = select(qTop, qRest, isTop);
+        const logp = select(logpTop, logpRest, isTop);
+        const mod = select(modTop, pow4(qRest, gamma), isTop);
+        const ratio = select(rTop, f32x4.div(f32x4.mul(pRest, f32x4.neg(logpRest)), qRest), isTop);
+        const wm = f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), mod);
+        const psi = f32x4.mul(wm, fma(g, ratio, one));
+        if (pass == 0) {
+          loss = f32x4.sub(loss, f32x4.mul(wm, logp));
+          psiSum = f32x4.add(psiSum, psi);
+        } else {
+          const grad = f32x4.sub(f32x4.mul(p, f32x4.sub(psiSum, psi)), f32x4.mul(psi, q));
+          scatter(gradPtr, o0, o1, o2, o3, j, live, grad);
+        }
+      }
+    }
+    storeRows(lossPtr, r, live, loss);
+  }
+}
+
+/** log(1 + u) for any u ≥ 0: log1p4 on [0, 1], log(1 + u) above. */
+// @ts-ignore: decorator
+@inline function log1p4Any(u: v128): v128 {
+  return select(log4(f32x4.add(splat(1), u)), log1p4(f32x4.min(u, splat(1))), f32x4.gt(u, splat(1)));
+}
+
+/**
+ * Original (ε = 0) and Eq. (11) mode, composed as kornia composes it in
+ * float32, with PyTorch's autograd gradient and NaN rows where a class's pow
+ * gradient is singular.
+ */
+export function softmaxFocalOriginal(
+  zPtr: usize,
+  wPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  rows: i32,
+  c: i32,
+  gamma: f32,
+  epsilon: f32,
+  singularBelow: f32,
+): void {
+  const one = splat(1);
+  const zero = splat(0);
+  const eps = splat(epsilon);
+  for (let r = 0; r < rows; r += 4) {
+    const last = rows - 1;
+    const stride = <usize>c << 2;
+    const o0 = <usize>min(r, last) * stride;
+    const o1 = <usize>min(r + 1, last) * stride;
+    const o2 = <usize>min(r + 2, last) * stride;
+    const o3 = <usize>min(r + 3, last) * stride;
+    const live = min(4, rows - r);
+    let m = gather(zPtr, o0, o1, o2, o3, 0);
+    for (let j = 1; j < c; j++) m = f32x4.max(m, gather(zPtr, o0, o1, o2, o3, j));
+    let sum = zero;
+    for (let j = 0; j < c; j++) sum = f32x4.add(sum, exp4(f32x4.sub(gather(zPtr, o0, o1, o2, o3, j), m)));
+    const logSum = log4(sum);
+    let loss = zero;
+    let sumGLogp = zero;
+    let sumPgP = zero;
+    let singular = i32x4.splat(0);
+    for (let j = 0; j < c; j++) {
+      const shifted = f32x4.sub(gather(zPtr, o0, o1, o2, o3, j), m);
+      const p = f32x4.div(exp4(shifted), sum);
+      const logp = f32x4.sub(shifted, logSum);
+      const base = f32x4.add(f32x4.sub(one, p), eps);
+      const mod = pow4(base, gamma);
+      const wm = f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), mod);
+      loss = f32x4.add(loss, f32x4.mul(wm, logp));
+      sumGLogp = f32x4.sub(sumGLogp, wm);
+      if (gamma != 0) {
+        const gP = f32x4.mul(
+          f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), logp),
+          f32x4.mul(splat(gamma), pow4(base, gamma - 1)),
+        );
+        sumPgP = f32x4.add(sumPgP, f32x4.mul(p, gP));
+        if (gamma < 1) singular = v128.or(singular, f32x4.le(base, splat(singularBelow)));
+      }
+    }
+    storeRows(lossPtr, r, live, f32x4.neg(loss));
+    if (gradPtr == 0) continue;
+    for (let j = 0; j < c; j++) {
+      const shifted = f32x4.sub(gather(zPtr, o0, o1, o2, o3, j), m);
+      const p = f32x4.div(exp4(shifted), sum);
+      const logp = f32x4.sub(shifted, logSum);
+      const base = f32x4.add(f32x4.sub(one, p), eps);
+      const wj = gather(wPtr, o0, o1, o2, o3, j);
+      let grad = f32x4.sub(f32x4.neg(f32x4.mul(wj, pow4(base, gamma))), f32x4.mul(p, sumGLogp));
+      if (gamma != 0) {
+        const gP = f32x4.mul(f32x4.mul(wj, logp), f32x4.mul(splat(gamma), pow4(base, gamma - 1)));
+        grad = f32x4.add(grad, f32x4.mul(p, f32x4.sub(gP, sumPgP)));
+      }
+      scatter(gradPtr, o0, o1, o2, o3, j, live, select(splat(NaN), grad, singular));
+    }
+  }
+}

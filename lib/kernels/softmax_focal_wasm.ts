@@ -1,0 +1,67 @@
+// The fused softmax focal kernel on the wasm backend: a SIMD module of our
+// own (lib/kernels/assembly/softmax_focal.ts), four rows at a time, working
+// in place in the backend's memory.
+import * as tf from "@tensorflow/tfjs";
+import { type FusedKernelAttrs, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
+import { SOFTMAX_FOCAL_WASM_BASE64 } from "./_softmax_focal_wasm.ts";
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+
+interface KernelExports {
+  softmaxFocalExact(
+    z: number,
+    w: number,
+    loss: number,
+    grad: number,
+    rows: number,
+    classes: number,
+    gamma: number,
+  ): void;
+  softmaxFocalOriginal(
+    z: number,
+    w: number,
+    loss: number,
+    grad: number,
+    rows: number,
+    classes: number,
+    gamma: number,
+    epsilon: number,
+    singularBelow: number,
+  ): void;
+}
+
+const kernelFor = kernelModule<KernelExports>(SOFTMAX_FOCAL_WASM_BASE64);
+
+tf.registerKernel({
+  kernelName: SOFTMAX_FOCAL_KERNEL,
+  backendName: "wasm",
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const memory = backendMemory(backend);
+    const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
+    const a = attrs as unknown as FusedKernelAttrs;
+    const classes = x.shape[x.shape.length - 1];
+    const rows = tf.util.sizeFromShape(x.shape) / classes;
+    // Allocate first: malloc may grow (and move) the heap.
+    const wasm = backend as unknown as WasmBackend;
+    const loss = wasm.makeOutput(x.shape.slice(0, -1), "float32");
+    const grad = a.withGrad ? wasm.makeOutput(x.shape, "float32") : null;
+    const at = (info: tf.TensorInfo) => offsetOf(backend, info);
+    const kernel = kernelFor(memory);
+    const gradPtr = grad === null ? 0 : at(grad);
+    if (a.mode === 0) {
+      kernel.softmaxFocalExact(at(x), at(t), at(loss), gradPtr, rows, classes, a.gamma);
+    } else {
+      kernel.softmaxFocalOriginal(
+        at(x),
+        at(t),
+        at(loss),
+        gradPtr,
+        rows,
+        classes,
+        a.gamma,
+        a.epsilon,
+        a.singularBelow,
+      );
+    }
+    return grad === null ? [loss] : [loss, grad];
+  },
+});
