@@ -38,7 +38,8 @@ async function cpuModel(): Promise<string> {
 
 /** Collects the provenance of a run on this machine, now. */
 export async function provenance(): Promise<Provenance> {
-  const status = await git(["status", "--porcelain"]);
+  // Tracked files only: the run's own (untracked) output must not count.
+  const status = await git(["status", "--porcelain", "--untracked-files=no"]);
   return {
     package: denoJson.name,
     packageVersion: denoJson.version,
