@@ -63,3 +63,23 @@ export async function settle(): Promise<void> {
   if (backend.commandEncoder !== null) backend.submitQueue();
   await backend.device.queue.onSubmittedWorkDone();
 }
+
+/**
+ * `--backend auto`: webgpu when the adapter is real hardware, wasm when the
+ * only adapter is a software fallback (Mesa's llvmpipe runs the paper's CNN
+ * ~10× slower than wasm on the same CPU) or there is none.
+ */
+export async function chooseBackend(
+  requested: BackendName | "auto",
+): Promise<{ backend: BackendName; reason: string }> {
+  if (requested !== "auto") return { backend: requested, reason: "requested" };
+  const adapter = await describeAdapter();
+  if (adapter === null) return { backend: "wasm", reason: "no WebGPU adapter" };
+  if (adapter.fallback) {
+    return {
+      backend: "wasm",
+      reason: `the WebGPU adapter is a software fallback (${adapter.description})`,
+    };
+  }
+  return { backend: "webgpu", reason: `hardware WebGPU adapter: ${adapter.description}` };
+}

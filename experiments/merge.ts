@@ -1,0 +1,38 @@
+// deno task merge --out results SHARD_DIR... : combines the runs.jsonl of
+// shards (each SHARD_DIR/<experiment>/runs.jsonl) into <out>/<experiment>/,
+// exactly as one machine would have written them, and redraws the figures.
+import { parseArgs } from "node:util";
+import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
+import { renderFigure4 } from "./mnist_classification/figure4.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: { out: { type: "string", default: "results" }, help: { type: "boolean" } },
+});
+if (values.help || positionals.length === 0) {
+  console.log("deno task merge [--out results] SHARD_DIR...");
+  Deno.exit(values.help ? 0 : 2);
+}
+const experiments = new Set<string>();
+for (const dir of positionals) {
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.isDirectory) experiments.add(entry.name);
+  }
+}
+for (const experiment of experiments) {
+  const shards: RunRecord[][] = [];
+  for (const dir of positionals) shards.push(await readRecords(`${dir}/${experiment}/runs.jsonl`));
+  const merged = mergeRecords(shards);
+  if (merged.length === 0) continue;
+  const target = `${values.out}/${experiment}`;
+  await Deno.mkdir(target, { recursive: true });
+  await Deno.writeTextFile(
+    `${target}/runs.jsonl`,
+    merged.map((r) => JSON.stringify(r) + "\n").join(""),
+  );
+  if (experiment === "mnist-classification") await renderFigure4(merged, `${target}/figure4.svg`);
+  console.log(
+    `${experiment}: ${merged.length} runs from ${positionals.length} shards -> ${target}/runs.jsonl`,
+  );
+}

@@ -1,0 +1,87 @@
+// Experiment results as data: one JSON record per training run, appended to
+// <out>/<experiment>/runs.jsonl as soon as the run ends. A run killed midway
+// loses only itself (an incomplete last line is dropped when the file is read
+// again), and a rerun skips the runs already recorded.
+import type { Provenance } from "./provenance.ts";
+
+/** The record of one training run (schema: results/schema/run_record.schema.json). */
+export interface RunRecord {
+  experiment: string;
+  runId: string;
+  /** Position in the profile's grid; merged shards are sorted by it. */
+  index: number;
+  profile: string;
+  config: Record<string, unknown> & {
+    gamma: number;
+    alpha: number;
+    stabilization: "none" | "epsilon" | "exact";
+    epsilon: number;
+    noise: "none" | "medium" | "high";
+    model: string;
+  };
+  status: "completed" | "nan";
+  completedEpochs: number;
+  nanEpoch: number | null;
+  nanStep: number | null;
+  epochLosses: number[];
+  provenance: Provenance & {
+    backend: string;
+    adapter: string | null;
+    profile: string;
+    seed: number;
+    startedAt: string;
+    finishedAt: string;
+    wallSeconds: number;
+  };
+}
+
+/**
+ * The complete records of a runs.jsonl (none if it does not exist). A last
+ * line without its newline is a run interrupted while being written: it is
+ * cut off the file, so that appending continues cleanly.
+ */
+export async function readRecords(path: string): Promise<RunRecord[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
+  if (complete.length !== text.length) {
+    await Deno.truncate(path, new TextEncoder().encode(complete).length);
+  }
+  return complete.split("\n").filter((l) => l.trim() !== "").map((line, i) => {
+    try {
+      return JSON.parse(line) as RunRecord;
+    } catch (cause) {
+      throw new SyntaxError(`${path}:${i + 1}: not a JSON record`, { cause });
+    }
+  });
+}
+
+/** Appends one record as a single write of one line. */
+export async function appendRecord(path: string, record: RunRecord): Promise<void> {
+  await Deno.mkdir(path.replace(/\/[^/]*$/, ""), { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(record) + "\n", { append: true });
+}
+
+/**
+ * Merges the records of several shards into what one machine would have
+ * written: each run once, in grid order. Two different records of the same
+ * run are an error (the shards did not come from one grid).
+ */
+export function mergeRecords(shards: RunRecord[][]): RunRecord[] {
+  const byId = new Map<string, RunRecord>();
+  for (const record of shards.flat()) {
+    const seen = byId.get(record.runId);
+    if (seen === undefined) byId.set(record.runId, record);
+    else if (seen.index !== record.index || seen.profile !== record.profile) {
+      throw new RangeError(
+        `run ${record.runId} appears with index ${seen.index} (${seen.profile}) and ${record.index} (${record.profile})`,
+      );
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.index - b.index);
+}

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { name } from "./_backend.ts";
+import {
+  type MnistProfile,
+  PROFILES,
+  runGrid,
+  shardOf,
+} from "../experiments/mnist_classification/profiles.ts";
+import {
+  runMnistClassification,
+  stratifiedSubset,
+} from "../experiments/mnist_classification/run.ts";
+import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
+import { loadMnist } from "../lib/data/mnist.ts";
+import { BACKEND } from "./_backend.ts";
+
+const schema = JSON.parse(
+  await Deno.readTextFile(new URL("../results/schema/run_record.schema.json", import.meta.url)),
+);
+const ajv = new Ajv.default({ allErrors: true });
+addFormats.default(ajv);
+const validate = ajv.compile(schema);
+
+/** Four short runs: every code path of the runner, quick on every backend. */
+const TINY: MnistProfile = {
+  ...PROFILES.smoke,
+  thresholds: [0],
+  stableGammas: [0, 2],
+  unstableGammas: [0.5],
+  noise: ["none"],
+  epochs: 1,
+  trainSamples: 64,
+};
+
+function options(out: string, shard: [number, number] = [1, 1]) {
+  return { profile: TINY, backend: BACKEND, adapter: null, shard, out, seed: 5 };
+}
+
+/** A record without what differs between two identical runs (times). */
+function comparable(r: RunRecord) {
+  const { startedAt: _s, finishedAt: _f, wallSeconds: _w, createdAt: _c, ...rest } = r.provenance;
+  return { ...r, provenance: rest };
+}
+
+Deno.test(name("the paper grid has 648 runs, 24 per threshold and noise level"), () => {
+  const grid = runGrid(PROFILES.paper);
+  assert.equal(grid.length, 648);
+  assert.equal(new Set(grid.map((r) => r.runId)).size, 648);
+  assert.deepEqual(grid.map((r) => r.index), grid.map((_, i) => i));
+  assert.equal(runGrid(PROFILES.default).length, 648);
+  const shards = [1, 2, 3].map((i) => shardOf(grid, i, 3));
+  assert.deepEqual(
+    shards.flat().map((r) => r.index).sort((a, b) => a - b),
+    grid.map((r) => r.index),
+  );
+  assert.throws(() => shardOf(grid, 4, 3), /--shard must be i\/n with 1 <= i <= n: received 4\/3/);
+});
+
+Deno.test(name("stratified subsets keep Table 1's class ratio"), async () => {
+  const { labels } = await loadMnist("train", { url: "" });
+  const subset = stratifiedSubset(labels, 0, 4000, 1);
+  const a = Array.from(subset).filter((i) => labels[i] <= 0).length;
+  assert.equal(a, Math.round((4000 * 5923) / 60000));
+  assert.equal(new Set(subset).size, 4000);
+});
+
+Deno.test(
+  name("runs write schema-valid records, resume after a cut, and shards merge exactly"),
+  async () => {
+    const root = await Deno.makeTempDir({ prefix: "mnist-exp-" });
+    try {
+      const whole = await runMnistClassification(options(`${root}/whole`));
+      assert.equal(whole.length, 4);
+      for (const record of whole) assert.ok(validate(record), JSON.stringify(validate.errors));
+      // Interrupted: two runs recorded, and half of a third line written.
+      const path = `${root}/cut/mnist-classification/runs.jsonl`;
+      await Deno.mkdir(`${root}/cut/mnist-classification`, { recursive: true });
+      const partial = JSON.stringify(whole[2]).slice(0, 40);
+      await Deno.writeTextFile(
+        path,
+        whole.slice(0, 2).map((r) => JSON.stringify(r) + "\n").join("") + partial,
+      );
+      const resumed = await runMnistClassification(options(`${root}/cut`));
+      assert.deepEqual(resumed.map((r) => r.runId), whole.map((r) => r.runId));
+      assert.deepEqual(resumed.slice(0, 2), whole.slice(0, 2), "recorded runs are not redone");
+      assert.deepEqual(
+        resumed.map(comparable),
+        whole.map(comparable),
+        "same results after resuming",
+      );
+      // Two shards, merged, are what one machine wrote.
+      const a = await runMnistClassification(options(`${root}/a`, [1, 2]));
+      const b = await runMnistClassification(options(`${root}/b`, [2, 2]));
+      assert.equal(a.length + b.length, 4);
+      const merged = mergeRecords([
+        await readRecords(`${root}/b/mnist-classification/runs.jsonl`),
+        await readRecords(`${root}/a/mnist-classification/runs.jsonl`),
+      ]);
+      assert.deepEqual(merged.map(comparable), whole.map(comparable));
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
