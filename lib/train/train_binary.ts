@@ -36,7 +36,8 @@ export interface TrainBinaryResult {
   epochLosses: number[];
 }
 
-function shuffled(count: number, seed: number): Int32Array {
+/** The sample order of an epoch: a seeded Fisher–Yates shuffle. */
+export function shuffled(count: number, seed: number): Int32Array {
   const order = Int32Array.from({ length: count }, (_, i) => i);
   const random = mulberry32(seed);
   for (let i = count - 1; i > 0; i--) {
