@@ -30,7 +30,6 @@ export interface StackedBinaryCnn {
 /** K models initialized as createBinaryCnn(shape, seeds[k]) would be. */
 export function createStackedBinaryCnn(shape: BinaryCnnShape, seeds: number[]): StackedBinaryCnn {
   const K = seeds.length;
-  const c = shape.channels;
   const side = featureSide(shape.size);
   const conv2Side = Math.floor((shape.size - 4) / 2) - 4;
   const flat = side * side * 16;
