@@ -3,51 +3,16 @@
 // Nothing is imported from tfjs-backend-webgpu: the program is a plain object
 // of the shape its `WebGPUProgram` interface asks for.
 import * as tf from "@tensorflow/tfjs";
+import { type ProgramUniform, type WebGPUBackendLike, WGSL_HELPERS } from "./_webgpu_program.ts";
 import { type FusedKernelAttrs, SIGMOID_FOCAL_KERNEL } from "./fused_kernels.ts";
-
-interface ProgramUniform {
-  type: "float32";
-  data: number[];
-}
-
-interface WebGPUBackendLike {
-  runWebGPUProgram(
-    program: FocalProgram,
-    inputs: tf.TensorInfo[],
-    outputDtype: "float32",
-    uniforms: ProgramUniform[],
-  ): tf.TensorInfo;
-}
 
 const WORKGROUP = 128;
 
-/**
- * Shared WGSL: σ, softplus and log1p built so that no intermediate overflows
- * (WGSL may assume there is no Infinity), and NaN written by bit pattern.
- */
-const PRELUDE = `
-  fn nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
-  // log(1 + u) for u in [0, 1]: u·P(u), the fit of scripts/fit_log1p.py.
-  fn log1pUnit(u : f32) -> f32 {
-    var y = 0.005232710391283035 * u - 0.029505306854844093;
-    y = y * u + 0.07822606712579727;
-    y = y * u - 0.13663256168365479;
-    y = y * u + 0.1910601109266281;
-    y = y * u - 0.24842983484268188;
-    y = y * u + 0.3331909775733948;
-    y = y * u - 0.4999949336051941;
-    y = y * u + 0.9999999403953552;
-    return y * u;
-  }
+/** α_t from the uniforms; the shared helpers come from _webgpu_program.ts. */
+const PRELUDE = `${WGSL_HELPERS}
   fn alphaT(t : f32) -> f32 {
     if (uniforms.alpha < 0.0) { return 1.0; }
     return uniforms.alpha * t + uniforms.alphaC * (1.0 - t);
-  }
-  // base^e for base >= 0, with 0^0 = 1 and 0^e = 0 for e > 0.
-  fn powBase(base : f32, e : f32) -> f32 {
-    if (e == 0.0) { return 1.0; }
-    if (base <= 0.0) { return 0.0; }
-    return exp(e * log(base));
   }
 `;
 

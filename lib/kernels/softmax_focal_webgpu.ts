@@ -2,21 +2,8 @@
 // thread per row (one writes the row's loss, one its C gradients). See
 // sigmoid_focal_webgpu.ts for how a program is run.
 import * as tf from "@tensorflow/tfjs";
+import { type ProgramUniform, type WebGPUBackendLike, WGSL_HELPERS } from "./_webgpu_program.ts";
 import { type FusedKernelAttrs, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
-
-interface ProgramUniform {
-  type: "float32" | "int32";
-  data: number[];
-}
-
-interface WebGPUBackendLike {
-  runWebGPUProgram(
-    program: SoftmaxFocalProgram,
-    inputs: tf.TensorInfo[],
-    outputDtype: "float32",
-    uniforms: ProgramUniform[],
-  ): tf.TensorInfo;
-}
 
 const WORKGROUP = 64;
 
@@ -25,27 +12,10 @@ const WORKGROUP = 64;
  * read through f32(): a tensor cast from int32 (one-hot targets) keeps its
  * int32 buffer on webgpu, and tfjs binds it as array<i32>.
  */
-const PRELUDE = `
+const PRELUDE = `${WGSL_HELPERS}
   fn z(i : i32) -> f32 { return f32(Z[i]); }
   fn w(i : i32) -> f32 { return f32(W[i]); }
-  fn nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
-  fn log1pUnit(u : f32) -> f32 {
-    var y = 0.005232710391283035 * u - 0.029505306854844093;
-    y = y * u + 0.07822606712579727;
-    y = y * u - 0.13663256168365479;
-    y = y * u + 0.1910601109266281;
-    y = y * u - 0.24842983484268188;
-    y = y * u + 0.3331909775733948;
-    y = y * u - 0.4999949336051941;
-    y = y * u + 0.9999999403953552;
-    return y * u;
-  }
   fn softplus(x : f32) -> f32 { return max(x, 0.0) + log1pUnit(exp(-abs(x))); }
-  fn powBase(base : f32, e : f32) -> f32 {
-    if (e == 0.0) { return 1.0; }
-    if (base <= 0.0) { return 0.0; }
-    return exp(e * log(base));
-  }
 `;
 
 /** Exact mode (exactRow in _softmax_focal_math.ts). */

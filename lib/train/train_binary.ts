@@ -36,6 +36,21 @@ export interface TrainBinaryResult {
   epochLosses: number[];
 }
 
+/** The images [b, H, W, C] and targets [b, 1] of the samples `indices`. */
+export function batchAt(
+  images: tf.Tensor4D,
+  targets: tf.Tensor1D,
+  indices: Int32Array,
+): [tf.Tensor4D, tf.Tensor2D] {
+  return tf.tidy(() => {
+    const index = tf.tensor1d(indices, "int32");
+    return [
+      tf.gather(images, index) as tf.Tensor4D,
+      tf.reshape(tf.gather(targets, index), [-1, 1]) as tf.Tensor2D,
+    ];
+  });
+}
+
 /** The sample order of an epoch: a seeded Fisher–Yates shuffle. */
 export function shuffled(count: number, seed: number): Int32Array {
   const order = Int32Array.from({ length: count }, (_, i) => i);
@@ -68,13 +83,7 @@ export async function trainBinary(
       let sum = 0;
       let steps = 0;
       for (let start = 0; start < count; start += batchSize) {
-        const [x, y] = tf.tidy(() => {
-          const index = tf.tensor1d(order.subarray(start, start + batchSize), "int32");
-          return [
-            tf.gather(images, index) as tf.Tensor4D,
-            tf.reshape(tf.gather(targets, index), [-1, 1]) as tf.Tensor2D,
-          ];
-        });
+        const [x, y] = batchAt(images, targets, order.subarray(start, start + batchSize));
         const { value, grads } = tf.variableGrads(() => loss(model.forward(x), y), model.variables);
         // One read per step: the loss and whether every gradient is finite.
         const check = tf.tidy(() =>

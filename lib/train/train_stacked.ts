@@ -5,7 +5,7 @@
 // exactly as trainBinary would record it.
 import * as tf from "@tensorflow/tfjs";
 import type { StackedBinaryCnn } from "../models/stacked_binary_cnn.ts";
-import { shuffled, type TrainBinaryResult } from "./train_binary.ts";
+import { batchAt, shuffled, type TrainBinaryResult } from "./train_binary.ts";
 
 /** Options of {@linkcode trainStacked}. */
 export interface TrainStackedOptions {
@@ -58,13 +58,7 @@ export async function trainStacked(
       const sums = new Float64Array(K);
       let steps = 0;
       for (let start = 0; start < count; start += batchSize) {
-        const [x, y] = tf.tidy(() => {
-          const index = tf.tensor1d(order.subarray(start, start + batchSize), "int32");
-          return [
-            tf.gather(images, index) as tf.Tensor4D,
-            tf.reshape(tf.gather(targets, index), [-1, 1]) as tf.Tensor2D,
-          ];
-        });
+        const [x, y] = batchAt(images, targets, order.subarray(start, start + batchSize));
         let perRun: tf.Tensor1D | null = null;
         const { value, grads } = tf.variableGrads(() => {
           const logits = model.forward(x);
