@@ -6,6 +6,8 @@
 // the same code can later run many models of a grid at once.
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
+// tfjs-wasm has no Conv2DBackpropFilter; ours makes this model trainable there.
+import "../kernels/conv2d_backprop_filter_wasm.ts";
 
 /** Input geometry: MNIST is 28×28×1, CIFAR-10 32×32×3. */
 export interface BinaryCnnShape {

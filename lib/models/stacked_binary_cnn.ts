@@ -2,15 +2,20 @@
 // of a grid that see the same images share every kernel launch.
 //
 //   conv1   one convolution with 6·K filters (model k owns channels 6k…6k+5)
-//   conv2   per model a 5×5×6 → 16 convolution: im2col (25 slices of the
-//           pooled map) and one batched matMul [K, B·64, 150] × [K, 150, 16]
+//   conv2   per model a 5×5×6 → 16 convolution: one depthwise convolution
+//           with multiplier 16 over the 6K channels, then a sum over each
+//           model's 6 input channels (im2col was 4× slower on wasm)
 //   dense   batched matMuls [K, B, ·] × [K, ·, ·]
 //
-// Every op used has a gradient on cpu, wasm and webgpu. Initialized by
+// Every op used has a gradient on cpu, wasm (with lib/kernels/*_wasm.ts)
+// and webgpu. Initialized by
 // stacking K ordinary models, so run k starts exactly where createBinaryCnn
 // with its seed would.
 import * as tf from "@tensorflow/tfjs";
 import { type BinaryCnnShape, createBinaryCnn, featureSide } from "./binary_cnn.ts";
+// Gradients tfjs-wasm lacks: the filter gradient of conv1, both of conv2.
+import "../kernels/conv2d_backprop_filter_wasm.ts";
+import "../kernels/depthwise_conv2d_backprop_wasm.ts";
 
 /** K stacked CNNs. */
 export interface StackedBinaryCnn {
@@ -39,8 +44,8 @@ export function createStackedBinaryCnn(shape: BinaryCnnShape, seeds: number[]): 
     return [
       tf.concat(at(0), 3), // [5, 5, c, 6K]
       tf.concat(at(1), 0), // [6K]
-      tf.stack(at(2).map((w) => w.reshape([150, 16]))), // [K, 150, 16]
-      tf.stack(at(3).map((b) => b.reshape([1, 16]))),
+      tf.concat(at(2), 2), // [5, 5, 6K, 16]: a depthwise filter
+      tf.stack(at(3)), // [K, 16]
       tf.stack(at(4)), // [K, flat, 120]
       tf.stack(at(5).map((b) => b.reshape([1, 120]))),
       tf.stack(at(6)), // [K, 120, 84]
@@ -50,6 +55,13 @@ export function createStackedBinaryCnn(shape: BinaryCnnShape, seeds: number[]): 
     ].map((t) => tf.variable(t));
   });
   singles.forEach((m) => m.dispose());
+  /** Where each variable holds model k: along `axis`, in blocks of `group`. */
+  const layout = [
+    { axis: 3, group: 6 },
+    { axis: 0, group: 6 },
+    { axis: 2, group: 6 },
+    ...Array.from({ length: 7 }, () => ({ axis: 0, group: 1 })),
+  ];
   const [w1, b1, w2, b2, w3, b3, w4, b4, w5, b5] = variables;
 
   const forward = (images: tf.Tensor4D): tf.Tensor3D =>
@@ -61,57 +73,39 @@ export function createStackedBinaryCnn(shape: BinaryCnnShape, seeds: number[]): 
         2,
         "valid",
       );
-      // im2col: the 25 shifted 8×8 windows, channels grouped per model.
-      const windows: tf.Tensor[] = [];
-      for (let dh = 0; dh < 5; dh++) {
-        for (let dw = 0; dw < 5; dw++) {
-          windows.push(tf.slice(h1, [0, dh, dw, 0], [B, conv2Side, conv2Side, 6 * K]));
-        }
-      }
-      // Stacked along the outermost axis: its gradient is then contiguous
-      // slices (an inner axis makes tfjs-wasm's Unpack very slow).
-      const cols = tf.reshape(
-        tf.transpose(tf.reshape(tf.concat(windows, 0), [25, B * conv2Side * conv2Side, K, 6]), [
-          2,
-          1,
-          0,
-          3,
-        ]),
-        [K, B * conv2Side * conv2Side, 150],
-      ) as tf.Tensor3D;
-      const h2 = tf.relu(tf.add(tf.matMul(cols, w2 as tf.Tensor3D), b2));
-      const pooled = tf.maxPool(
-        tf.reshape(h2, [K * B, conv2Side, conv2Side, 16]) as tf.Tensor4D,
+      const each = tf.depthwiseConv2d(h1, w2 as tf.Tensor4D, 1, "valid"); // [B, 8, 8, 6K·16]
+      const grouped = tf.sum(tf.reshape(each, [B, conv2Side, conv2Side, K, 6, 16]), 4);
+      const h2 = tf.relu(tf.add(grouped, b2)); // [B, 8, 8, K, 16]
+      const pooledAll = tf.maxPool(
+        tf.reshape(h2, [B, conv2Side, conv2Side, K * 16]) as tf.Tensor4D,
         2,
         2,
         "valid",
       );
+      const pooled = tf.transpose(tf.reshape(pooledAll, [B, side, side, K, 16]), [3, 0, 1, 2, 4]);
       let z = tf.reshape(pooled, [K, B, flat]) as tf.Tensor3D;
       z = tf.relu(tf.add(tf.matMul(z, w3 as tf.Tensor3D), b3));
       z = tf.relu(tf.add(tf.matMul(z, w4 as tf.Tensor3D), b4));
       return tf.add(tf.matMul(z, w5 as tf.Tensor3D), b5) as tf.Tensor3D;
     });
 
-  // w1 and b1 hold model k in channels 6k…6k+5 of their last axis; the
-  // others hold it along their first axis.
   const expandMask = (mask: tf.Tensor1D, i: number): tf.Tensor =>
     tf.tidy(() => {
       const v = variables[i];
-      if (i <= 1) {
-        const perChannel = tf.reshape(tf.tile(tf.reshape(mask, [K, 1]), [1, 6]), [6 * K]);
-        return tf.broadcastTo(perChannel, v.shape);
-      }
-      return tf.broadcastTo(tf.reshape(mask, [K, ...v.shape.slice(1).map(() => 1)]), v.shape);
+      const { axis, group } = layout[i];
+      const along = tf.reshape(tf.tile(tf.reshape(mask, [K, 1]), [1, group]), [K * group]);
+      const shape = v.shape.map((d, j) => (j === axis ? d : 1));
+      return tf.broadcastTo(tf.reshape(along, shape), v.shape);
     });
   // Booleans become real floats (`where`) before reducing: on webgpu a bool
   // tensor cast to float keeps its integer buffer, and `tf.all` along an
   // axis of a reshaped bool tensor returns false (both measured).
   const finitePerModel = (tensor: tf.Tensor, i: number): tf.Tensor1D =>
     tf.tidy(() => {
+      const { axis } = layout[i];
       const ok = tf.where(tf.isFinite(tensor), tf.onesLike(tensor), tf.zerosLike(tensor));
-      return (i <= 1
-        ? tf.min(tf.reshape(ok, [-1, K, 6]), [0, 2])
-        : tf.min(tf.reshape(ok, [K, -1]), 1)) as tf.Tensor1D;
+      const perm = [axis, ...tensor.shape.map((_, j) => j).filter((j) => j !== axis)];
+      return tf.min(tf.reshape(tf.transpose(ok, perm), [K, -1]), 1) as tf.Tensor1D;
     });
   return {
     models: K,
