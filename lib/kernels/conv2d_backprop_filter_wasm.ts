@@ -11,6 +11,7 @@
 // [ci, H, W, b] (padded), by dy as a filter [oh, ow, b, co], with the
 // original strides as its dilations. XNNPACK's Conv2D then does the work.
 import * as tf from "@tensorflow/tfjs";
+import { runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -18,26 +19,6 @@ interface Conv2DBackpropFilterAttrs {
   dataFormat: "NHWC" | "NCHW";
   dimRoundingMode?: "floor" | "round" | "ceil";
   filterShape: [number, number, number, number];
-}
-
-interface Backend {
-  disposeData(dataId: unknown): void;
-}
-
-/** Runs another registered wasm kernel on TensorInfos. */
-function run(
-  name: string,
-  inputs: Record<string, tf.TensorInfo>,
-  backend: unknown,
-  attrs: Record<string, unknown>,
-): tf.TensorInfo {
-  const kernel = tf.getKernel(name, "wasm");
-  if (kernel === undefined) throw new Error(`the tfjs wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({
-    inputs,
-    backend: backend as tf.KernelBackend,
-    attrs: attrs as unknown as tf.NamedAttrMap,
-  }) as tf.TensorInfo;
 }
 
 tf.registerKernel({
@@ -60,19 +41,17 @@ tf.registerKernel({
       "channelsLast",
     );
     const [fh, fw, ci, co] = a.filterShape;
-    const temporaries: tf.TensorInfo[] = [];
-    const keep = (t: tf.TensorInfo) => (temporaries.push(t), t);
-    try {
-      let xT = keep(run("Transpose", { x }, backend, { perm: [3, 1, 2, 0] }));
+    return withTemporaries(backend, (keep) => {
+      let xT = keep(runWasmKernel("Transpose", { x }, backend, { perm: [3, 1, 2, 0] }));
       const { top, bottom, left, right } = info.padInfo;
       if (top || bottom || left || right) {
-        xT = keep(run("PadV2", { x: xT }, backend, {
+        xT = keep(runWasmKernel("PadV2", { x: xT }, backend, {
           paddings: [[0, 0], [top, bottom], [left, right], [0, 0]],
           constantValue: 0,
         }));
       }
-      const filter = keep(run("Transpose", { x: dy }, backend, { perm: [1, 2, 0, 3] }));
-      const full = keep(run("Conv2D", { x: xT, filter }, backend, {
+      const filter = keep(runWasmKernel("Transpose", { x: dy }, backend, { perm: [1, 2, 0, 3] }));
+      const full = keep(runWasmKernel("Conv2D", { x: xT, filter }, backend, {
         strides: [1, 1],
         pad: "valid",
         dataFormat: "NHWC",
@@ -80,12 +59,13 @@ tf.registerKernel({
         dimRoundingMode: undefined,
       }));
       // Extra rows and columns appear when the padding is not exact.
-      const cropped = full.shape[1] === fh && full.shape[2] === fw
-        ? full
-        : keep(run("Slice", { x: full }, backend, { begin: [0, 0, 0, 0], size: [ci, fh, fw, co] }));
-      return run("Transpose", { x: cropped }, backend, { perm: [1, 2, 0, 3] });
-    } finally {
-      for (const t of temporaries) (backend as unknown as Backend).disposeData(t.dataId);
-    }
+      const cropped = full.shape[1] === fh && full.shape[2] === fw ? full : keep(
+        runWasmKernel("Slice", { x: full }, backend, {
+          begin: [0, 0, 0, 0],
+          size: [ci, fh, fw, co],
+        }),
+      );
+      return runWasmKernel("Transpose", { x: cropped }, backend, { perm: [1, 2, 0, 3] });
+    });
   },
 });

@@ -12,6 +12,7 @@
 //       BatchMatMul. (As a depthwise conv with the batch in the channels it
 //       was 18× slower than the forward pass on XNNPACK.)
 import * as tf from "@tensorflow/tfjs";
+import { runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
 
 interface DepthwiseBackpropAttrs {
   strides: [number, number] | number;
@@ -22,25 +23,6 @@ interface DepthwiseBackpropAttrs {
   filterShape?: [number, number, number, number];
 }
 
-interface Backend {
-  disposeData(dataId: unknown): void;
-}
-
-function run(
-  name: string,
-  inputs: Record<string, tf.TensorInfo> | tf.TensorInfo[],
-  backend: unknown,
-  attrs: Record<string, unknown>,
-): tf.TensorInfo {
-  const kernel = tf.getKernel(name, "wasm");
-  if (kernel === undefined) throw new Error(`the tfjs wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({
-    inputs: inputs as tf.NamedTensorInfoMap,
-    backend: backend as tf.KernelBackend,
-    attrs: attrs as unknown as tf.NamedAttrMap,
-  }) as tf.TensorInfo;
-}
-
 function checkSupported(name: string, a: DepthwiseBackpropAttrs): void {
   const ones = (v: [number, number] | number) =>
     (Array.isArray(v) ? v : [v, v]).every((s) => s === 1);
@@ -48,19 +30,6 @@ function checkSupported(name: string, a: DepthwiseBackpropAttrs): void {
     throw new Error(
       `${name} on wasm supports stride 1 and dilation 1: received strides ${a.strides}, dilations ${a.dilations}`,
     );
-  }
-}
-
-/** Runs `body` and disposes every temporary it registered, except the result. */
-function withTemporaries(
-  backend: unknown,
-  body: (keep: (t: tf.TensorInfo) => tf.TensorInfo) => tf.TensorInfo,
-) {
-  const temporaries: tf.TensorInfo[] = [];
-  try {
-    return body((t) => (temporaries.push(t), t));
-  } finally {
-    for (const t of temporaries) (backend as unknown as Backend).disposeData(t.dataId);
   }
 }
 
@@ -87,7 +56,7 @@ tf.registerKernel({
       // Full correlation: pad dy so that every input position sees the whole filter.
       const top = fh - 1 - info.padInfo.top;
       const left = fw - 1 - info.padInfo.left;
-      const padded = keep(run("PadV2", { x: dy }, backend, {
+      const padded = keep(runWasmKernel("PadV2", { x: dy }, backend, {
         paddings: [[0, 0], [top, height + fh - 1 - info.outHeight - top], [
           left,
           width + fw - 1 - info.outWidth - left,
@@ -95,20 +64,22 @@ tf.registerKernel({
         constantValue: 0,
       }));
       // flip(w) as a multiplier-1 depthwise filter over C·M channels.
-      const flipped = keep(run("Reverse", { x: filter }, backend, { dims: [0, 1] }));
-      const perChannel = keep(run("Reshape", { x: flipped }, backend, {
+      const flipped = keep(runWasmKernel("Reverse", { x: filter }, backend, { dims: [0, 1] }));
+      const perChannel = keep(runWasmKernel("Reshape", { x: flipped }, backend, {
         shape: [fh, fw, channels * multiplier, 1],
       }));
-      const each = keep(run("DepthwiseConv2dNative", { x: padded, filter: perChannel }, backend, {
-        strides: [1, 1],
-        pad: "valid",
-        dataFormat: "NHWC",
-        dilations: [1, 1],
-      }));
-      const grouped = keep(run("Reshape", { x: each }, backend, {
+      const each = keep(
+        runWasmKernel("DepthwiseConv2dNative", { x: padded, filter: perChannel }, backend, {
+          strides: [1, 1],
+          pad: "valid",
+          dataFormat: "NHWC",
+          dilations: [1, 1],
+        }),
+      );
+      const grouped = keep(runWasmKernel("Reshape", { x: each }, backend, {
         shape: [batch, height, width, channels, multiplier],
       }));
-      return run("Sum", { x: grouped }, backend, { axis: [4], keepDims: false });
+      return runWasmKernel("Sum", { x: grouped }, backend, { axis: [4], keepDims: false });
     });
   },
 });
@@ -137,7 +108,7 @@ tf.registerKernel({
       let xs = x;
       const { top, bottom, left, right } = info.padInfo;
       if (top || bottom || left || right) {
-        xs = keep(run("PadV2", { x }, backend, {
+        xs = keep(runWasmKernel("PadV2", { x }, backend, {
           paddings: [[0, 0], [top, bottom], [left, right], [0, 0]],
           constantValue: 0,
         }));
@@ -147,24 +118,32 @@ tf.registerKernel({
       const windows: tf.TensorInfo[] = [];
       for (let p = 0; p < fh; p++) {
         for (let q = 0; q < fw; q++) {
-          const slice = keep(run("Slice", { x: xs }, backend, {
+          const slice = keep(runWasmKernel("Slice", { x: xs }, backend, {
             begin: [0, p, q, 0],
             size: [batch, oh, ow, channels],
           }));
-          windows.push(keep(run("Reshape", { x: slice }, backend, { shape: [1, n, channels] })));
+          windows.push(
+            keep(runWasmKernel("Reshape", { x: slice }, backend, { shape: [1, n, channels] })),
+          );
         }
       }
       // tfjs's Concat kernels take their inputs as an array.
-      const stacked = keep(run("Concat", windows, backend, { axis: 0 }));
-      const cols = keep(run("Transpose", { x: stacked }, backend, { perm: [2, 0, 1] })); // [C, fh·fw, N]
-      const dy3 = keep(run("Reshape", { x: dy }, backend, { shape: [n, channels, multiplier] }));
-      const dyT = keep(run("Transpose", { x: dy3 }, backend, { perm: [1, 0, 2] })); // [C, N, M]
-      const product = keep(run("BatchMatMul", { a: cols, b: dyT }, backend, {
+      const stacked = keep(runWasmKernel("Concat", windows, backend, { axis: 0 }));
+      const cols = keep(runWasmKernel("Transpose", { x: stacked }, backend, { perm: [2, 0, 1] })); // [C, fh·fw, N]
+      const dy3 = keep(
+        runWasmKernel("Reshape", { x: dy }, backend, { shape: [n, channels, multiplier] }),
+      );
+      const dyT = keep(runWasmKernel("Transpose", { x: dy3 }, backend, { perm: [1, 0, 2] })); // [C, N, M]
+      const product = keep(runWasmKernel("BatchMatMul", { a: cols, b: dyT }, backend, {
         transposeA: false,
         transposeB: false,
       })); // [C, fh·fw, M]
-      const perWindow = keep(run("Transpose", { x: product }, backend, { perm: [1, 0, 2] }));
-      return run("Reshape", { x: perWindow }, backend, { shape: [fh, fw, channels, multiplier] });
+      const perWindow = keep(
+        runWasmKernel("Transpose", { x: product }, backend, { perm: [1, 0, 2] }),
+      );
+      return runWasmKernel("Reshape", { x: perWindow }, backend, {
+        shape: [fh, fw, channels, multiplier],
+      });
     });
   },
 });
