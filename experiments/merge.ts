@@ -3,7 +3,7 @@
 // exactly as one machine would have written them, and redraws the figures.
 import { parseArgs } from "node:util";
 import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
-import { renderFigure4 } from "./mnist_classification/figure4.ts";
+import { EXPERIMENTS } from "./registry.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -31,7 +31,7 @@ for (const experiment of experiments) {
     `${target}/runs.jsonl`,
     merged.map((r) => JSON.stringify(r) + "\n").join(""),
   );
-  if (experiment === "mnist-classification") await renderFigure4(merged, `${target}/figure4.svg`);
+  await EXPERIMENTS[experiment as keyof typeof EXPERIMENTS]?.figures(merged, target);
   console.log(
     `${experiment}: ${merged.length} runs from ${positionals.length} shards -> ${target}/runs.jsonl`,
   );

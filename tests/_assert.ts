@@ -79,3 +79,47 @@ export function assertJsonSafe(value: unknown, path = "$"): void {
     assert.ok(value !== undefined, `${path} is undefined`);
   }
 }
+
+/** A model as the gradient check sees it: fresh from a seed, with a loss of its variables. */
+export interface GradientCase {
+  variables: tf.Variable[];
+  loss(): tf.Scalar;
+  dispose(): void;
+}
+
+/**
+ * Asserts that the loss and every variable's gradient on the backend under
+ * test equal the cpu backend's (tfjs's reference kernels), within `rtol`
+ * and `atol` times each gradient's largest magnitude — or times a thousandth
+ * of the largest of all gradients, for gradients that are zero up to
+ * rounding (a convolution's bias just before a BatchNorm). The case is built
+ * twice from the same seed, once per backend.
+ */
+export async function assertGradientsMatchCpu(
+  build: () => GradientCase,
+  { rtol, atol }: { rtol: number; atol: number },
+): Promise<void> {
+  const gradientsOn = async (backend: string) => {
+    const previous = tf.getBackend();
+    await tf.setBackend(backend);
+    const model = build();
+    const { value, grads } = tf.variableGrads(() => model.loss(), model.variables);
+    const out = {
+      value: (await value.data())[0],
+      grads: await Promise.all(model.variables.map((v) => grads[v.name].data())),
+    };
+    tf.dispose([value, ...Object.values(grads)]);
+    model.dispose();
+    await tf.setBackend(previous);
+    return out;
+  };
+  const here = await gradientsOn(tf.getBackend());
+  const cpu = await gradientsOn("cpu");
+  assertClose([here.value], [cpu.value], { rtol, what: "loss" });
+  const largest = (g: ArrayLike<number>) => Math.max(...Array.from(g, Math.abs));
+  const overall = Math.max(...cpu.grads.map(largest));
+  here.grads.forEach((g, i) => {
+    const scale = Math.max(largest(cpu.grads[i]), overall / 1000);
+    assertClose(g, cpu.grads[i], { rtol, atol: atol * scale, what: `gradient ${i}` });
+  });
+}

@@ -6,12 +6,13 @@ import {
   type MnistProfile,
   PROFILES,
   runGrid,
-  shardOf,
 } from "../experiments/mnist_classification/profiles.ts";
 import {
-  runMnistClassification,
+  mnistClassification,
   stratifiedSubset,
-} from "../experiments/mnist_classification/run.ts";
+} from "../experiments/mnist_classification/experiment.ts";
+import { shardOf } from "../experiments/_experiment.ts";
+import { runExperiment } from "../experiments/_runner.ts";
 import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { BACKEND } from "./_backend.ts";
@@ -34,8 +35,16 @@ const TINY: MnistProfile = {
   trainSamples: 64,
 };
 
-function options(out: string, shard: [number, number] = [1, 1]) {
-  return { profile: TINY, backend: BACKEND, adapter: null, shard, out, seed: 5 };
+function run(out: string, shard: [number, number] = [1, 1], workers = 1) {
+  return runExperiment(mnistClassification, {
+    profile: TINY,
+    backend: BACKEND,
+    adapter: null,
+    shard,
+    out,
+    seed: 5,
+    workers,
+  });
 }
 
 /**
@@ -74,7 +83,7 @@ Deno.test(
   async () => {
     const root = await Deno.makeTempDir({ prefix: "mnist-exp-" });
     try {
-      const whole = await runMnistClassification(options(`${root}/whole`));
+      const whole = await run(`${root}/whole`);
       assert.equal(whole.length, 4);
       for (const record of whole) assert.ok(validate(record), JSON.stringify(validate.errors));
       // Interrupted: two runs recorded, and half of a third line written.
@@ -85,7 +94,7 @@ Deno.test(
         path,
         whole.slice(0, 2).map((r) => JSON.stringify(r) + "\n").join("") + partial,
       );
-      const resumed = await runMnistClassification(options(`${root}/cut`));
+      const resumed = await run(`${root}/cut`);
       assert.deepEqual(resumed.map((r) => r.runId), whole.map((r) => r.runId));
       assert.deepEqual(resumed.slice(0, 2), whole.slice(0, 2), "recorded runs are not redone");
       assert.deepEqual(
@@ -94,14 +103,20 @@ Deno.test(
         "same results after resuming",
       );
       // Two shards, merged, are what one machine wrote.
-      const a = await runMnistClassification(options(`${root}/a`, [1, 2]));
-      const b = await runMnistClassification(options(`${root}/b`, [2, 2]));
+      const a = await run(`${root}/a`, [1, 2]);
+      const b = await run(`${root}/b`, [2, 2]);
       assert.equal(a.length + b.length, 4);
       const merged = mergeRecords([
         await readRecords(`${root}/b/mnist-classification/runs.jsonl`),
         await readRecords(`${root}/a/mnist-classification/runs.jsonl`),
       ]);
       assert.deepEqual(merged.map(comparable), whole.map(comparable));
+      // Two Web Workers, each with its own tfjs, record what one process does
+      // (on a CPU backend: webgpu keeps one process per GPU).
+      if (BACKEND !== "webgpu") {
+        const parallel = await run(`${root}/workers`, [1, 1], 2);
+        assert.deepEqual(parallel.map(comparable), whole.map(comparable));
+      }
     } finally {
       await Deno.remove(root, { recursive: true });
     }

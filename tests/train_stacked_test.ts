@@ -15,7 +15,7 @@ const RUNS: { gamma: number; stabilization: Stabilization; seed: number }[] = [
   { gamma: 2, stabilization: "none", seed: 13 },
 ];
 
-const lossOf = (run: (typeof RUNS)[number]) => (logits: tf.Tensor2D, y: tf.Tensor2D) =>
+const lossOf = (run: (typeof RUNS)[number]) => (logits: tf.Tensor, y: tf.Tensor) =>
   sigmoidFocalLoss(logits, y, {
     gamma: run.gamma,
     alpha: 0.5,

@@ -2,11 +2,10 @@
 // Figure 4) as data: one place that says what each profile runs.
 import { TABLE1_THRESHOLDS } from "../../lib/data/binary_mnist.ts";
 import type { NoiseLevel } from "../../lib/data/binary_mnist.ts";
+import type { GridRun, ProfileBase } from "../_experiment.ts";
 
 /** One profile of the experiment. */
-export interface MnistProfile {
-  name: "paper" | "default" | "smoke";
-  description: string;
+export interface MnistProfile extends ProfileBase {
   thresholds: readonly number[];
   /** γ values with the original loss only (stable ones: 0 and ≥ 1). */
   stableGammas: readonly number[];
@@ -77,11 +76,8 @@ export const PROFILES: Record<MnistProfile["name"], MnistProfile> = {
   },
 };
 
-/** One training run of the grid. */
-export interface RunConfig {
-  runId: string;
-  /** Position in the grid: a merge of shards sorts by it. */
-  index: number;
+/** What a run of this experiment records as its config. */
+export interface MnistRunConfig extends Record<string, unknown> {
   threshold: number;
   noise: NoiseLevel;
   gamma: number;
@@ -95,12 +91,17 @@ export interface RunConfig {
   model: "binary-cnn-a4";
 }
 
+/** One training run of the grid. */
+export interface MnistRun extends GridRun {
+  config: MnistRunConfig;
+}
+
 /**
  * The runs of a profile, in a fixed order: noise × threshold × (stable γ
  * original; unstable γ original and stabilized).
  */
-export function runGrid(profile: MnistProfile): RunConfig[] {
-  const runs: RunConfig[] = [];
+export function runGrid(profile: MnistProfile): MnistRun[] {
+  const runs: MnistRun[] = [];
   for (const noise of profile.noise) {
     for (const threshold of profile.thresholds) {
       const cells: [number, "none" | "epsilon"][] = [
@@ -113,28 +114,22 @@ export function runGrid(profile: MnistProfile): RunConfig[] {
         runs.push({
           runId: `noise=${noise}/threshold=${threshold}/gamma=${gamma}/${stabilization}`,
           index: runs.length,
-          threshold,
-          noise,
-          gamma,
-          alpha: profile.alpha,
-          stabilization,
-          epsilon: stabilization === "epsilon" ? profile.epsilon : 0,
-          epochs: profile.epochs,
-          trainSamples: profile.trainSamples,
-          batchSize: profile.batchSize,
-          learningRate: profile.learningRate,
-          model: "binary-cnn-a4",
+          config: {
+            threshold,
+            noise,
+            gamma,
+            alpha: profile.alpha,
+            stabilization,
+            epsilon: stabilization === "epsilon" ? profile.epsilon : 0,
+            epochs: profile.epochs,
+            trainSamples: profile.trainSamples,
+            batchSize: profile.batchSize,
+            learningRate: profile.learningRate,
+            model: "binary-cnn-a4",
+          },
         });
       }
     }
   }
   return runs;
-}
-
-/** The runs of shard i of n (1-based), round-robin so shards take similar time. */
-export function shardOf<T extends { index: number }>(runs: T[], shard: number, of: number): T[] {
-  if (!(Number.isInteger(of) && of >= 1 && Number.isInteger(shard) && shard >= 1 && shard <= of)) {
-    throw new RangeError(`--shard must be i/n with 1 <= i <= n: received ${shard}/${of}`);
-  }
-  return runs.filter((r) => r.index % of === shard - 1);
 }

@@ -6,8 +6,10 @@
 // the same code can later run many models of a grid at once.
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
+import { uniformVariable } from "./_init.ts";
 // tfjs-wasm has no Conv2DBackpropFilter; ours makes this model trainable there.
 import "../kernels/conv2d_backprop_filter_wasm.ts";
+import "../kernels/conv2d_backprop_input_wasm.ts";
 
 /** Input geometry: MNIST is 28×28×1, CIFAR-10 32×32×3. */
 export interface BinaryCnnShape {
@@ -42,15 +44,7 @@ export function parameterCounts({ size, channels }: BinaryCnnShape): number[] {
  */
 export function createBinaryCnn(shape: BinaryCnnShape, seed: number): BinaryCnn {
   const random = mulberry32(seed);
-  const uniform = (dims: number[], fanIn: number) => {
-    const bound = 1 / Math.sqrt(fanIn);
-    const size = dims.reduce((a, b) => a * b, 1);
-    const values = Float32Array.from({ length: size }, () => (2 * random() - 1) * bound);
-    const initial = tf.tensor(values, dims);
-    const variable = tf.variable(initial);
-    initial.dispose();
-    return variable;
-  };
+  const uniform = (dims: number[], fanIn: number) => uniformVariable(random, dims, fanIn);
   const flat = featureSide(shape.size) ** 2 * 16;
   const c = shape.channels;
   const w1 = uniform([5, 5, c, 6], 25 * c), b1 = uniform([6], 25 * c);

@@ -7,7 +7,12 @@
 // order, and keep the last partial batch, as PyTorch's DataLoader does.
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
-import type { BinaryCnn } from "../models/binary_cnn.ts";
+
+/** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
+export interface TrainableModel {
+  variables: tf.Variable[];
+  forward(inputs: tf.Tensor): tf.Tensor;
+}
 
 /** Options of {@linkcode trainBinary}. */
 export interface TrainBinaryOptions {
@@ -18,8 +23,11 @@ export interface TrainBinaryOptions {
   learningRate?: number;
   /** Seeds the order of the samples in each epoch. */
   seed: number;
-  /** The loss of a batch: logits [B, 1] and targets [B, 1] to a scalar. */
-  loss: (logits: tf.Tensor2D, targets: tf.Tensor2D) => tf.Scalar;
+  /**
+   * The loss of a batch: logits and targets of the same shape ([B, 1] for a
+   * classifier, [B, H, W, 1] for a segmenter) to a scalar.
+   */
+  loss: (logits: tf.Tensor, targets: tf.Tensor) => tf.Scalar;
   /** Called after each completed epoch with its mean loss. */
   onEpoch?: (epoch: number, meanLoss: number) => void | Promise<void>;
 }
@@ -36,18 +44,19 @@ export interface TrainBinaryResult {
   epochLosses: number[];
 }
 
-/** The images [b, H, W, C] and targets [b, 1] of the samples `indices`. */
+/**
+ * The inputs and targets of the samples `indices`; targets [N] become
+ * [b, 1], other targets keep their shape.
+ */
 export function batchAt(
-  images: tf.Tensor4D,
-  targets: tf.Tensor1D,
+  inputs: tf.Tensor,
+  targets: tf.Tensor,
   indices: Int32Array,
-): [tf.Tensor4D, tf.Tensor2D] {
+): [tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
     const index = tf.tensor1d(indices, "int32");
-    return [
-      tf.gather(images, index) as tf.Tensor4D,
-      tf.reshape(tf.gather(targets, index), [-1, 1]) as tf.Tensor2D,
-    ];
+    const y = tf.gather(targets, index);
+    return [tf.gather(inputs, index), y.rank === 1 ? tf.reshape(y, [-1, 1]) : y];
   });
 }
 
@@ -63,14 +72,14 @@ export function shuffled(count: number, seed: number): Int32Array {
 }
 
 /**
- * Trains `model` on images [N, H, W, C] (float32, already normalized and
- * noised) and binary targets [N]. Deterministic for a seed on a backend;
- * leaves no tensors behind.
+ * Trains `model` on inputs [N, …] (float32, already normalized and noised)
+ * and binary targets [N] (one per sample) or [N, …] (one per pixel).
+ * Deterministic for a seed on a backend; leaves no tensors behind.
  */
 export async function trainBinary(
-  model: BinaryCnn,
-  images: tf.Tensor4D,
-  targets: tf.Tensor1D,
+  model: TrainableModel,
+  images: tf.Tensor,
+  targets: tf.Tensor,
   options: TrainBinaryOptions,
 ): Promise<TrainBinaryResult> {
   const { epochs, batchSize = 64, learningRate = 1e-3, seed, loss, onEpoch } = options;

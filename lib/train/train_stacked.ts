@@ -58,7 +58,10 @@ export async function trainStacked(
       const sums = new Float64Array(K);
       let steps = 0;
       for (let start = 0; start < count; start += batchSize) {
-        const [x, y] = batchAt(images, targets, order.subarray(start, start + batchSize));
+        const [x, y] = batchAt(images, targets, order.subarray(start, start + batchSize)) as [
+          tf.Tensor4D,
+          tf.Tensor2D,
+        ];
         let perRun: tf.Tensor1D | null = null;
         const { value, grads } = tf.variableGrads(() => {
           const logits = model.forward(x);

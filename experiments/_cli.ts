@@ -1,0 +1,143 @@
+// What `deno task experiment` and `deno task reproduce` share: parsing the
+// common options, choosing the backend, and running one experiment with
+// progress, ETA and its figures.
+import {
+  type BackendName,
+  chooseBackend,
+  describeAdapter,
+  parseBackend,
+  useBackend,
+} from "../lib/backends/use_backend.ts";
+import type { RunRecord } from "../lib/results/run_records.ts";
+import {
+  type Experiment,
+  PROFILE_NAMES,
+  type ProfileBase,
+  type ProfileName,
+} from "./_experiment.ts";
+import { runExperiment } from "./_runner.ts";
+
+/** The parsed common options. */
+export interface CliOptions {
+  profile: ProfileName;
+  backend: BackendName;
+  /** Why this backend (auto's reasoning, or "requested"). */
+  reason: string;
+  adapter: string | null;
+  shard: [number, number];
+  workers: number;
+  out: string;
+  seed: number;
+  dataDir?: string;
+}
+
+/** Parses and checks the common options; throws a RangeError naming a bad one. */
+export async function parseCli(values: {
+  profile: string;
+  backend: string;
+  shard: string;
+  workers?: string;
+  out: string;
+  seed: string;
+  "data-dir"?: string;
+}): Promise<CliOptions> {
+  if (!(PROFILE_NAMES as readonly string[]).includes(values.profile)) {
+    throw new RangeError(
+      `--profile must be one of ${PROFILE_NAMES.join(", ")}: received ${values.profile}`,
+    );
+  }
+  const shardMatch = values.shard.match(/^(\d+)\/(\d+)$/);
+  if (shardMatch === null) {
+    throw new RangeError(`--shard must look like i/n: received ${values.shard}`);
+  }
+  const shard: [number, number] = [Number(shardMatch[1]), Number(shardMatch[2])];
+  if (!(shard[1] >= 1 && shard[0] >= 1 && shard[0] <= shard[1])) {
+    throw new RangeError(`--shard must be i/n with 1 <= i <= n: received ${values.shard}`);
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(`--seed must be an integer: received ${values.seed}`);
+  }
+  const requested = values.backend === "auto" ? "auto" : parseBackend(values.backend);
+  const { backend, reason } = await chooseBackend(requested);
+  // One GPU is shared by one process; on a CPU backend each worker takes a core.
+  const workers = values.workers === undefined
+    ? (backend === "webgpu" ? 1 : Math.max(1, navigator.hardwareConcurrency))
+    : Number(values.workers);
+  if (!(Number.isInteger(workers) && workers >= 1)) {
+    throw new RangeError(`--workers must be a positive integer: received ${values.workers}`);
+  }
+  await useBackend(backend);
+  const adapter = backend === "webgpu" ? (await describeAdapter())?.description ?? null : null;
+  return {
+    profile: values.profile as ProfileName,
+    backend,
+    reason,
+    adapter,
+    shard,
+    workers,
+    out: values.out,
+    seed,
+    dataDir: values["data-dir"],
+  };
+}
+
+/** What running one experiment gave. */
+export interface ExperimentOutcome {
+  records: RunRecord[];
+  figures: string[];
+  /** Null when it ran, else why it was skipped. */
+  skipped: string | null;
+  wallSeconds: number;
+}
+
+/** Runs one experiment with the parsed options, printing progress and ETA. */
+export async function runNamed(
+  experiment: Experiment<ProfileBase>,
+  cli: CliOptions,
+): Promise<ExperimentOutcome> {
+  const start = performance.now();
+  const profile = experiment.profiles[cli.profile];
+  console.log(`${experiment.name}, profile ${profile.name}: ${profile.description}`);
+  const skipped = await experiment.unavailable({ dataDir: cli.dataDir, seed: cli.seed });
+  if (skipped !== null) return { records: [], figures: [], skipped, wallSeconds: 0 };
+  console.log(
+    `backend ${cli.backend} (${cli.reason}); ${cli.workers} worker(s); shard ${
+      cli.shard.join("/")
+    }; seed ${cli.seed}; out ${cli.out}`,
+  );
+  let first: number | null = null;
+  const records = await runExperiment(experiment, {
+    profile,
+    backend: cli.backend,
+    adapter: cli.adapter,
+    shard: cli.shard,
+    out: cli.out,
+    seed: cli.seed,
+    dataDir: cli.dataDir,
+    workers: cli.workers,
+    progress: (done, total, record) => {
+      first ??= done - 1;
+      const elapsed = (performance.now() - start) / 1000;
+      const eta = (elapsed / (done - first)) * (total - done);
+      const outcome = record.status === "nan"
+        ? `NaN at epoch ${record.nanEpoch}, step ${record.nanStep}`
+        : `${record.completedEpochs} epochs`;
+      console.log(
+        `[${done}/${total}] ${record.runId}: ${outcome} (${
+          record.provenance.wallSeconds.toFixed(1)
+        } s; elapsed ${Math.round(elapsed)} s; ETA ${Math.round(eta)} s)`,
+      );
+    },
+  });
+  const figures = records.length > 0
+    ? await experiment.figures(records, `${cli.out}/${experiment.name}`)
+    : [];
+  const wallSeconds = (performance.now() - start) / 1000;
+  console.log(
+    `${records.length} runs in ${cli.out}/${experiment.name}/runs.jsonl; ${figures.join(", ")} (${
+      wallSeconds.toFixed(0)
+    } s)`,
+  );
+  return { records, figures, skipped: null, wallSeconds };
+}

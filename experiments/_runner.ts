@@ -1,0 +1,174 @@
+// The runner every experiment shares: the profile's grid, minus what
+// <out>/<experiment>/runs.jsonl already holds (so a rerun resumes), minus
+// other shards' runs, trained in this process or spread over Web Workers
+// (each with its own tfjs and its own core), one record appended per run.
+import type { BackendName } from "../lib/backends/use_backend.ts";
+import { provenance } from "../lib/results/provenance.ts";
+import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
+import type { TrainBinaryResult } from "../lib/train/train_binary.ts";
+import { type Experiment, type GridRun, type ProfileBase, shardOf } from "./_experiment.ts";
+
+/** What one invocation of an experiment runs, and where. */
+export interface RunnerOptions<P extends ProfileBase> {
+  profile: P;
+  backend: BackendName;
+  adapter: string | null;
+  /** [i, n]: every n-th run of the grid, starting at the i-th (1-based). */
+  shard: [number, number];
+  /** Results root: records go to <out>/<experiment>/runs.jsonl. */
+  out: string;
+  seed: number;
+  dataDir?: string;
+  /**
+   * Processes training at once: 1 trains in this process, more start that
+   * many Web Workers. @default {1}
+   */
+  workers?: number;
+  /** Called after each run with (done, total, record). */
+  progress?: (done: number, total: number, record: RunRecord) => void;
+}
+
+/** A run's outcome, as a worker or this process reports it. */
+export interface RunOutcome {
+  run: GridRun;
+  result: TrainBinaryResult;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Messages to a worker (experiments/_worker.ts). */
+export type ToWorker =
+  | {
+    type: "init";
+    experiment: Experiment["name"];
+    profile: ProfileBase;
+    backend: BackendName;
+    dataDir?: string;
+    seed: number;
+  }
+  | { type: "run"; run: GridRun; seed: number };
+
+/** Messages from a worker. */
+export type FromWorker =
+  | { type: "ready" }
+  | ({ type: "done" } & RunOutcome)
+  | { type: "error"; message: string };
+
+/** Trains one run here and times it. */
+export async function trainOne<P extends ProfileBase, C>(
+  experiment: Experiment<P, C>,
+  context: C,
+  run: GridRun,
+  seed: number,
+): Promise<RunOutcome> {
+  const startedAt = new Date().toISOString();
+  const result = await experiment.train(context, run, seed);
+  return { run, result, startedAt, finishedAt: new Date().toISOString() };
+}
+
+/** Runs `todo` on `count` workers, each taking the next run when it is free. */
+async function inWorkers<P extends ProfileBase>(
+  experiment: Experiment<P>,
+  options: RunnerOptions<P>,
+  todo: GridRun[],
+  count: number,
+  onOutcome: (outcome: RunOutcome) => Promise<void>,
+): Promise<void> {
+  const queue = [...todo];
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(count, todo.length) },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const worker = new Worker(new URL("./_worker.ts", import.meta.url).href, {
+              type: "module",
+            });
+            workers.push(worker);
+            const next = () => {
+              const run = queue.shift();
+              if (run === undefined) return resolve();
+              worker.postMessage({ type: "run", run, seed: options.seed } satisfies ToWorker);
+            };
+            worker.onerror = (e) => {
+              e.preventDefault();
+              reject(new Error(`worker failed: ${e.message}`));
+            };
+            worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
+              if (data.type === "error") return reject(new Error(`worker failed: ${data.message}`));
+              if (data.type === "ready") return next();
+              onOutcome(data).then(next, reject);
+            };
+            worker.postMessage(
+              {
+                type: "init",
+                experiment: experiment.name,
+                profile: options.profile,
+                backend: options.backend,
+                dataDir: options.dataDir,
+                seed: options.seed,
+              } satisfies ToWorker,
+            );
+          }),
+      ),
+    );
+  } finally {
+    for (const worker of workers) worker.terminate();
+  }
+}
+
+/**
+ * Runs the shard's runs that runs.jsonl does not hold yet and returns all of
+ * the shard's records, in grid order.
+ */
+export async function runExperiment<P extends ProfileBase, C>(
+  experiment: Experiment<P, C>,
+  options: RunnerOptions<P>,
+): Promise<RunRecord[]> {
+  const { profile, shard, out, seed } = options;
+  const path = `${out}/${experiment.name}/runs.jsonl`;
+  const done = new Set((await readRecords(path)).map((r) => r.runId));
+  const runs = shardOf(experiment.grid(profile), ...shard);
+  const todo = runs.filter((r) => !done.has(r.runId));
+  const base = await provenance();
+  let finished = runs.length - todo.length;
+  // Appends one at a time, in the order runs finish.
+  let writes = Promise.resolve();
+  const record = ({ run, result, startedAt, finishedAt }: RunOutcome): Promise<void> => {
+    const entry: RunRecord = {
+      experiment: experiment.name,
+      runId: run.runId,
+      index: run.index,
+      profile: profile.name,
+      config: run.config,
+      ...result,
+      provenance: {
+        ...base,
+        backend: options.backend,
+        adapter: options.adapter,
+        profile: profile.name,
+        seed,
+        startedAt,
+        finishedAt,
+        wallSeconds: (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000,
+      },
+    };
+    writes = writes.then(() => appendRecord(path, entry)).then(() =>
+      options.progress?.(++finished, runs.length, entry)
+    );
+    return writes;
+  };
+  const workers = options.workers ?? 1;
+  if (todo.length > 0 && workers > 1) {
+    await inWorkers(experiment, options, todo, workers, record);
+  } else if (todo.length > 0) {
+    const context = await experiment.prepare(profile, { dataDir: options.dataDir, seed });
+    for (const run of todo) await record(await trainOne(experiment, context, run, seed));
+  }
+  await writes;
+  const ids = new Set(runs.map((r) => r.runId));
+  return (await readRecords(path)).filter((r) => ids.has(r.runId)).sort((a, b) =>
+    a.index - b.index
+  );
+}

@@ -1,0 +1,36 @@
+// A Web Worker of the runner (experiments/_runner.ts): its own tfjs on its
+// own thread, initialized once, then one run per message.
+import { useBackend } from "../lib/backends/use_backend.ts";
+import type { FromWorker, ToWorker } from "./_runner.ts";
+import { trainOne } from "./_runner.ts";
+import { EXPERIMENTS } from "./registry.ts";
+import type { Experiment, ProfileBase } from "./_experiment.ts";
+
+// The worker's global scope, typed as Deno types a worker's `self`.
+const scope = self as unknown as {
+  postMessage(message: FromWorker): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
+
+let experiment: Experiment<ProfileBase> | undefined;
+let context: unknown;
+
+function reply(message: FromWorker) {
+  scope.postMessage(message);
+}
+
+scope.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
+  try {
+    if (data.type === "init") {
+      await useBackend(data.backend);
+      experiment = EXPERIMENTS[data.experiment] as Experiment<ProfileBase>;
+      context = await experiment.prepare(data.profile, { dataDir: data.dataDir, seed: data.seed });
+      reply({ type: "ready" });
+    } else {
+      if (experiment === undefined) throw new Error("a run arrived before init");
+      reply({ type: "done", ...(await trainOne(experiment, context, data.run, data.seed)) });
+    }
+  } catch (e) {
+    reply({ type: "error", message: e instanceof Error ? e.stack ?? e.message : String(e) });
+  }
+};

@@ -1,0 +1,262 @@
+// CIFAR-10 (Krizhevsky, 2009), the data of the paper's Sec. 2.5.2, from the
+// official binary distribution, cifar-10-binary.tar.gz (MD5 as published on
+// the dataset's page). Sources, in order: a data directory the user gives
+// (the archive, its extracted cifar-10-batches-bin/, or the .bin files),
+// the cache, and the official download, which is verified before it is
+// cached under its final name (written aside and renamed: no partial file).
+//
+// Each .bin file holds 10,000 records of 3,073 bytes: the label (0–9), then
+// the 32×32 image as 1,024 red, 1,024 green and 1,024 blue bytes, row-major.
+import { createHash } from "node:crypto";
+
+/** The official archive. */
+export const CIFAR10_ARCHIVE = {
+  name: "cifar-10-binary.tar.gz",
+  url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+  md5: "c32a1d4ab5d03f1284b67883e8d87530",
+  folder: "cifar-10-batches-bin",
+} as const;
+
+/** The files of each split, inside the archive's folder. */
+export const CIFAR10_FILES = {
+  train: [
+    "data_batch_1.bin",
+    "data_batch_2.bin",
+    "data_batch_3.bin",
+    "data_batch_4.bin",
+    "data_batch_5.bin",
+  ],
+  test: ["test_batch.bin"],
+} as const;
+
+/** The class names, by label. */
+export const CIFAR10_CLASSES: readonly string[] = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
+
+const SIDE = 32;
+const PIXELS = SIDE * SIDE;
+const RECORD_BYTES = 1 + 3 * PIXELS;
+
+/** A split: images [count, 32, 32, 3] as bytes (NHWC) and labels 0–9. */
+export interface Cifar10Split {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  /** Where the data came from. */
+  source: string;
+}
+
+/** Options of {@linkcode loadCifar10}. */
+export interface LoadCifar10Options {
+  /** The archive, its extracted folder, or the .bin files; tried first. */
+  dataDir?: string;
+  /** @default {".cache/cifar10"} */
+  cacheDir?: string;
+  /** Where to download the archive from; "" never downloads. @default {CIFAR10_ARCHIVE.url} */
+  url?: string;
+  /** MD5 the archive must have. @default {CIFAR10_ARCHIVE.md5} */
+  md5?: string;
+  /** Records each .bin file must hold. @default {10000} */
+  recordsPerFile?: number;
+}
+
+function md5(bytes: Uint8Array): string {
+  return createHash("md5").update(bytes).digest("hex");
+}
+
+async function readIfExists(path: string): Promise<Uint8Array<ArrayBuffer> | null> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+async function gunzip(bytes: Uint8Array<ArrayBuffer>, where: string): Promise<Uint8Array> {
+  try {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (cause) {
+    throw new RangeError(`${where}: not a complete gzip file`, { cause });
+  }
+}
+
+/** The regular files of a tar archive, by path. */
+export function untar(tar: Uint8Array, where: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const text = (from: number, length: number) =>
+    new TextDecoder().decode(tar.subarray(from, from + length)).replace(/\0.*$/s, "");
+  for (let at = 0; at + 512 <= tar.length;) {
+    const name = text(at, 100);
+    if (name === "") break; // the two zero blocks that end the archive
+    const size = parseInt(text(at + 124, 12).trim() || "0", 8);
+    const prefix = text(at + 257, 6).startsWith("ustar") ? text(at + 345, 155) : "";
+    const type = text(at + 156, 1);
+    if (!Number.isFinite(size) || at + 512 + size > tar.length) {
+      throw new RangeError(`${where}: truncated tar entry ${name}`);
+    }
+    if (type === "0" || type === "") {
+      files.set(prefix ? `${prefix}/${name}` : name, tar.subarray(at + 512, at + 512 + size));
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
+}
+
+/** Throws unless the archive has the expected MD5. */
+function verifyArchive(bytes: Uint8Array, expected: string, where: string): void {
+  const digest = md5(bytes);
+  if (digest !== expected) {
+    throw new RangeError(
+      `${where}: MD5 ${digest}, expected ${expected} (truncated, corrupt or not ${CIFAR10_ARCHIVE.name})`,
+    );
+  }
+}
+
+/** The .bin files of the official folder inside a verified archive. */
+async function filesOfArchive(
+  archive: Uint8Array<ArrayBuffer>,
+  where: string,
+  expectedMd5: string,
+): Promise<Map<string, Uint8Array>> {
+  verifyArchive(archive, expectedMd5, where);
+  const entries = untar(await gunzip(archive, where), where);
+  const files = new Map<string, Uint8Array>();
+  for (const [path, bytes] of entries) {
+    const [folder, name] = path.split("/");
+    if (folder === CIFAR10_ARCHIVE.folder && name) files.set(name, bytes);
+  }
+  return files;
+}
+
+/** Downloads the archive, verifies it, and only then caches it. */
+async function download(
+  url: string,
+  cacheDir: string,
+  expectedMd5: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const response = await fetch(url);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`${url}: HTTP ${response.status}`);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  verifyArchive(bytes, expectedMd5, `${url} (nothing was cached)`);
+  await Deno.mkdir(cacheDir, { recursive: true });
+  const target = `${cacheDir}/${CIFAR10_ARCHIVE.name}`;
+  const partial = `${target}.partial-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeFile(partial, bytes);
+    await Deno.rename(partial, target);
+  } catch (e) {
+    await Deno.remove(partial).catch(() => {});
+    throw e;
+  }
+  return bytes;
+}
+
+/** The .bin files from the first source that has them, and its name. */
+async function locate(
+  names: readonly string[],
+  options: LoadCifar10Options,
+): Promise<[Map<string, Uint8Array>, string]> {
+  const { dataDir, cacheDir = ".cache/cifar10", url = CIFAR10_ARCHIVE.url } = options;
+  const expectedMd5 = options.md5 ?? CIFAR10_ARCHIVE.md5;
+  const tried: string[] = [];
+  if (dataDir !== undefined) {
+    for (const dir of [`${dataDir}/${CIFAR10_ARCHIVE.folder}`, dataDir]) {
+      const files = new Map<string, Uint8Array>();
+      for (const name of names) {
+        const bytes = await readIfExists(`${dir}/${name}`);
+        if (bytes !== null) files.set(name, bytes);
+      }
+      if (files.size === names.length) return [files, dir];
+      if (files.size > 0) {
+        throw new RangeError(
+          `${dir}: has ${[...files.keys()].join(", ")} but not ${
+            names.filter((n) => !files.has(n)).join(", ")
+          }`,
+        );
+      }
+      tried.push(dir);
+    }
+  }
+  for (const dir of [dataDir, cacheDir].filter((d): d is string => d !== undefined)) {
+    const where = `${dir}/${CIFAR10_ARCHIVE.name}`;
+    const archive = await readIfExists(where);
+    if (archive !== null) return [await filesOfArchive(archive, where, expectedMd5), where];
+    tried.push(where);
+  }
+  if (url !== "") {
+    try {
+      const archive = await download(url, cacheDir, expectedMd5);
+      return [await filesOfArchive(archive, url, expectedMd5), `${url} (cached in ${cacheDir})`];
+    } catch (e) {
+      tried.push(`${url} (${(e as Error).message})`);
+    }
+  }
+  throw new Error(
+    `CIFAR-10 (${CIFAR10_ARCHIVE.name}) not found; looked in: ${tried.join("; ")}. ` +
+      `Download ${CIFAR10_ARCHIVE.url} (MD5 ${CIFAR10_ARCHIVE.md5}) on a machine with ` +
+      `network access and pass its folder with --data-dir.`,
+  );
+}
+
+/**
+ * Loads the CIFAR-10 training or test split, verified, as NHWC bytes.
+ * Throws naming the file and what was expected when a file is missing,
+ * truncated or corrupt.
+ */
+export async function loadCifar10(
+  split: "train" | "test",
+  options: LoadCifar10Options = {},
+): Promise<Cifar10Split> {
+  const { recordsPerFile = 10000 } = options;
+  const names = CIFAR10_FILES[split];
+  const [files, source] = await locate(names, options);
+  const count = names.length * recordsPerFile;
+  const images = new Uint8Array(count * 3 * PIXELS);
+  const labels = new Uint8Array(count);
+  names.forEach((name, f) => {
+    const bytes = files.get(name);
+    if (bytes === undefined) throw new RangeError(`${source}: ${name} is missing`);
+    if (bytes.length !== recordsPerFile * RECORD_BYTES) {
+      throw new RangeError(
+        `${source}/${name}: ${bytes.length} bytes, expected ${recordsPerFile} records of ${RECORD_BYTES} (${
+          recordsPerFile * RECORD_BYTES
+        } bytes)`,
+      );
+    }
+    for (let r = 0; r < recordsPerFile; r++) {
+      const record = bytes.subarray(r * RECORD_BYTES, (r + 1) * RECORD_BYTES);
+      const n = f * recordsPerFile + r;
+      if (record[0] > 9) {
+        throw new RangeError(`${source}/${name}: record ${r} has label ${record[0]}, expected 0–9`);
+      }
+      labels[n] = record[0];
+      const image = images.subarray(n * 3 * PIXELS, (n + 1) * 3 * PIXELS);
+      for (let p = 0; p < PIXELS; p++) {
+        image[3 * p] = record[1 + p];
+        image[3 * p + 1] = record[1 + PIXELS + p];
+        image[3 * p + 2] = record[1 + 2 * PIXELS + p];
+      }
+    }
+  });
+  return { images, labels, count, source };
+}
+
+/** Sec. 2.5.2's classes: the six animals are class A (target 1), the four vehicles class B. */
+export function animalTargets(labels: Uint8Array): Float32Array {
+  return Float32Array.from(labels, (label) => label >= 2 && label <= 7 ? 1 : 0);
+}
