@@ -34,14 +34,32 @@ export function stratifiedByTarget(
 }
 
 /** What the runs share: the chosen images in [0, 1] and their targets. */
-interface Context {
+export interface CifarContext {
   images: Float32Array;
   targets: Float32Array;
   count: number;
 }
 
+/** The profile's training subset of a loaded split. */
+export function cifarContext(
+  data: Cifar10Split,
+  profile: CifarProfile,
+  seed: number,
+): CifarContext {
+  const all = animalTargets(data.labels);
+  const indices = stratifiedByTarget(all, profile.trainSamples, seed);
+  const size = 32 * 32 * 3;
+  const images = new Float32Array(indices.length * size);
+  const targets = new Float32Array(indices.length);
+  indices.forEach((src, dst) => {
+    for (let k = 0; k < size; k++) images[dst * size + k] = data.images[src * size + k] / 255;
+    targets[dst] = all[src];
+  });
+  return { images, targets, count: indices.length };
+}
+
 /** Sec. 2.5.2 / Figure 5 as an experiment of the shared runner. */
-export const cifar10Classification: Experiment<CifarProfile, Context> = {
+export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
   name: "cifar10-classification",
   title: "CIFAR-10 animals vs vehicles, CNN (A.4) and ViT (A.5) (Sec. 2.5.2, Figure 5)",
   profiles: PROFILES,
@@ -54,19 +72,8 @@ export const cifar10Classification: Experiment<CifarProfile, Context> = {
       return (e as Error).message;
     }
   },
-  async prepare(profile, { dataDir, seed }) {
-    const data: Cifar10Split = await loadCifar10("train", { dataDir });
-    const all = animalTargets(data.labels);
-    const indices = stratifiedByTarget(all, profile.trainSamples, seed);
-    const size = 32 * 32 * 3;
-    const images = new Float32Array(indices.length * size);
-    const targets = new Float32Array(indices.length);
-    indices.forEach((src, dst) => {
-      for (let k = 0; k < size; k++) images[dst * size + k] = data.images[src * size + k] / 255;
-      targets[dst] = all[src];
-    });
-    return { images, targets, count: indices.length };
-  },
+  prepare: async (profile, { dataDir, seed }) =>
+    cifarContext(await loadCifar10("train", { dataDir }), profile, seed),
   async train({ images, targets, count }, run: GridRun, seed) {
     const c = run.config as GridRun["config"] & {
       stabilization: "none" | "epsilon";

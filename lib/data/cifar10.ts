@@ -146,7 +146,10 @@ async function download(
   cacheDir: string,
   expectedMd5: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const response = await fetch(url);
+  // A host that never answers fails within a minute; the body may take longer.
+  const connect = new AbortController();
+  const timer = setTimeout(() => connect.abort(new Error("no response within 60 s")), 60_000);
+  const response = await fetch(url, { signal: connect.signal }).finally(() => clearTimeout(timer));
   if (!response.ok) {
     await response.body?.cancel();
     throw new Error(`${url}: HTTP ${response.status}`);

@@ -86,7 +86,9 @@ if (shipped !== undefined) {
         }));
         // W [fh, fw, ci, co] → [co, fh·fw·ci]
         const wT = keep(runWasmKernel("Transpose", { x: filter }, backend, { perm: [3, 0, 1, 2] }));
-        const w2 = keep(runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, fh * fw * ci] }));
+        const w2 = keep(
+          runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, fh * fw * ci] }),
+        );
         const product = keep(runWasmKernel("BatchMatMul", { a: rows, b: w2 }, backend, {
           transposeA: false,
           transposeB: false,

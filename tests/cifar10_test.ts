@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { name } from "./_backend.ts";
+import {
+  animalTargets,
+  CIFAR10_ARCHIVE,
+  CIFAR10_FILES,
+  loadCifar10,
+  untar,
+} from "../lib/data/cifar10.ts";
+
+const RECORDS = 3;
+const RECORD_BYTES = 3073;
+
+/**
+ * Small files in CIFAR-10's binary format: record r of file f has label
+ * (f + r) % 10 and pixel bytes (f·31 + r·7 + channel·3 + p) % 256, where p is
+ * the pixel's row-major position — easy to check after the NHWC transpose.
+ */
+function makeFiles(names: readonly string[]): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  names.forEach((file, f) => {
+    const bytes = new Uint8Array(RECORDS * RECORD_BYTES);
+    for (let r = 0; r < RECORDS; r++) {
+      const at = r * RECORD_BYTES;
+      bytes[at] = (f + r) % 10;
+      for (let c = 0; c < 3; c++) {
+        for (let p = 0; p < 1024; p++) {
+          bytes[at + 1 + c * 1024 + p] = (f * 31 + r * 7 + c * 3 + p) % 256;
+        }
+      }
+    }
+    files.set(file, bytes);
+  });
+  return files;
+}
+
+/** A ustar archive of `files` (path → bytes). */
+function tar(files: Map<string, Uint8Array>): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const [path, bytes] of files) {
+    const header = new Uint8Array(512);
+    const put = (text: string, at: number) => header.set(new TextEncoder().encode(text), at);
+    put(path, 0);
+    put("0000644\0", 100);
+    put(bytes.length.toString(8).padStart(11, "0") + "\0", 124);
+    put("0", 156);
+    put("ustar\x0000", 257);
+    put("        ", 148);
+    const sum = header.reduce((s, b) => s + b, 0);
+    put(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+    blocks.push(header, bytes, new Uint8Array((512 - (bytes.length % 512)) % 512));
+  }
+  blocks.push(new Uint8Array(1024));
+  const out = new Uint8Array(blocks.reduce((s, b) => s + b.length, 0));
+  let at = 0;
+  for (const b of blocks) (out.set(b, at), at += b.length);
+  return out;
+}
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
+
+async function archive(): Promise<Uint8Array> {
+  const files = makeFiles([...CIFAR10_FILES.train, ...CIFAR10_FILES.test]);
+  const entries = new Map<string, Uint8Array>();
+  entries.set(`${CIFAR10_ARCHIVE.folder}/batches.meta.txt`, new TextEncoder().encode("airplane\n"));
+  for (const [file, bytes] of files) entries.set(`${CIFAR10_ARCHIVE.folder}/${file}`, bytes);
+  return await gzip(tar(entries));
+}
+
+function checkSplit(split: { images: Uint8Array; labels: Uint8Array; count: number }) {
+  assert.equal(split.count, 5 * RECORDS);
+  for (let f = 0; f < 5; f++) {
+    for (let r = 0; r < RECORDS; r++) {
+      const n = f * RECORDS + r;
+      assert.equal(split.labels[n], (f + r) % 10);
+      // NHWC: pixel p, channel c at n·3072 + 3p + c.
+      for (const p of [0, 1, 33, 1023]) {
+        for (let c = 0; c < 3; c++) {
+          assert.equal(split.images[n * 3072 + 3 * p + c], (f * 31 + r * 7 + c * 3 + p) % 256);
+        }
+      }
+    }
+  }
+}
+
+Deno.test(name("CIFAR-10 loads from extracted .bin files as NHWC bytes"), async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cifar-" });
+  try {
+    await Deno.mkdir(`${dir}/${CIFAR10_ARCHIVE.folder}`);
+    for (const [file, bytes] of makeFiles(CIFAR10_FILES.train)) {
+      await Deno.writeFile(`${dir}/${CIFAR10_ARCHIVE.folder}/${file}`, bytes);
+    }
+    const train = await loadCifar10("train", { dataDir: dir, url: "", recordsPerFile: RECORDS });
+    checkSplit(train);
+    assert.equal(train.source, `${dir}/${CIFAR10_ARCHIVE.folder}`);
+    // The official size is required unless told otherwise.
+    await assert.rejects(
+      loadCifar10("train", { dataDir: dir, url: "" }),
+      /data_batch_1\.bin: 9219 bytes, expected 10000 records of 3073 \(30730000 bytes\)/,
+    );
+    // A missing split names where it looked and how to provide the data.
+    await assert.rejects(
+      loadCifar10("test", { dataDir: dir, url: "", cacheDir: `${dir}/cache` }),
+      /CIFAR-10 \(cifar-10-binary\.tar\.gz\) not found; .*--data-dir/,
+    );
+    // A truncated file is named.
+    const truncated = `${dir}/${CIFAR10_ARCHIVE.folder}/data_batch_3.bin`;
+    await Deno.truncate(truncated, 100);
+    await assert.rejects(
+      loadCifar10("train", { dataDir: dir, url: "", recordsPerFile: RECORDS }),
+      /data_batch_3\.bin: 100 bytes/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test(name("CIFAR-10 loads from the archive only when its MD5 matches"), async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cifar-" });
+  try {
+    const bytes = await archive();
+    await Deno.writeFile(`${dir}/${CIFAR10_ARCHIVE.name}`, bytes);
+    const options = { dataDir: dir, url: "", recordsPerFile: RECORDS, cacheDir: `${dir}/c` };
+    checkSplit(await loadCifar10("train", { ...options, md5: md5(bytes) }));
+    const test = await loadCifar10("test", { ...options, md5: md5(bytes) });
+    assert.equal(test.count, RECORDS);
+    await assert.rejects(
+      loadCifar10("train", options),
+      new RegExp(`MD5 ${md5(bytes)}, expected ${CIFAR10_ARCHIVE.md5}`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test(name("a downloaded archive is cached only when verified, never partially"), async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cifar-" });
+  const bytes = await archive();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      new URL(request.url).pathname === "/good.tar.gz"
+        ? new Response(bytes as Uint8Array<ArrayBuffer>)
+        : new Response(bytes.slice(0, 1000)),
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const cacheDir = `${dir}/cache`;
+    const options = { cacheDir, recordsPerFile: RECORDS, md5: md5(bytes) };
+    await assert.rejects(
+      loadCifar10("train", { ...options, url: `${base}/cut.tar.gz` }),
+      /nothing was cached/,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+    checkSplit(await loadCifar10("train", { ...options, url: `${base}/good.tar.gz` }));
+    assert.deepEqual([...Deno.readDirSync(cacheDir)].map((e) => e.name), [CIFAR10_ARCHIVE.name]);
+    // Cached: no network needed now.
+    checkSplit(await loadCifar10("train", { ...options, url: "" }));
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test(name("animals are class A: six classes of ten, the paper's 6:4"), () => {
+  const targets = animalTargets(Uint8Array.from({ length: 10 }, (_, i) => i));
+  assert.deepEqual(Array.from(targets), [0, 0, 1, 1, 1, 1, 1, 1, 0, 0]);
+  assert.throws(() => untar(new Uint8Array(600).fill(49), "x.tar"), /x\.tar: truncated tar entry/);
+});
