@@ -1,0 +1,143 @@
+// deno task reproduce [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
+//                     [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
+//                     [--bench full|quick|skip]
+//
+// Re-runs the paper: the analysis and benchmark (Figures 1, 2, NaN incidence
+// across backends, throughput), then every experiment (Figures 4, 5, 6),
+// then writes <out>/REPORT.md. Each experiment resumes from its runs.jsonl,
+// so an interrupted reproduce continues where it stopped.
+import { parseArgs } from "node:util";
+import { provenance } from "../lib/results/provenance.ts";
+import { parseCli } from "./_cli.ts";
+import { runNamed } from "./_cli.ts";
+import { EXPERIMENTS } from "./registry.ts";
+import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
+
+const HELP = `deno task reproduce [options]
+
+Runs the analysis and benchmark, then ${Object.keys(EXPERIMENTS).join(", ")},
+then writes <out>/REPORT.md.
+
+options:
+  --profile smoke|default|paper   smoke: < 3 min; default: ~45 min on 2 cores; paper: as published
+  --backend auto|webgpu|wasm|cpu  auto: webgpu on real GPU hardware, else wasm (default: auto)
+  --shard i/n                     this machine's share of every grid (default: 1/1); merge the
+                                  shards' outputs with deno task merge
+  --workers N                     runs trained at once (default: one per core on wasm/cpu)
+  --out DIR                       results root (default: results)
+  --seed N                        (default: 0)
+  --data-dir DIR                  official dataset files (MNIST IDX, cifar-10-binary.tar.gz)
+  --bench full|quick|skip         the benchmark (default: full for paper, else quick)
+  --help                          this text`;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    profile: { type: "string", default: "default" },
+    backend: { type: "string", default: "auto" },
+    shard: { type: "string", default: "1/1" },
+    workers: { type: "string" },
+    out: { type: "string", default: "results" },
+    seed: { type: "string", default: "0" },
+    "data-dir": { type: "string" },
+    bench: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+let cli;
+try {
+  cli = await parseCli(values);
+} catch (e) {
+  console.error(`${(e as Error).message}\n\n${HELP}`);
+  Deno.exit(2);
+}
+const benchMode = values.bench ?? (cli.profile === "paper" ? "full" : "quick");
+if (!["full", "quick", "skip"].includes(benchMode)) {
+  console.error(`--bench must be full, quick or skip: received ${values.bench}`);
+  Deno.exit(2);
+}
+
+const base = await provenance();
+const manifestPath = `${cli.out}/reproduce.json`;
+await Deno.mkdir(cli.out, { recursive: true });
+let previous: StepRecord[] = [];
+try {
+  const old = JSON.parse(await Deno.readTextFile(manifestPath)) as Manifest;
+  if (old.profile === cli.profile) previous = old.steps;
+} catch { /* first run */ }
+const manifest: Manifest = {
+  profile: cli.profile,
+  backend: cli.backend,
+  backendReason: cli.reason,
+  adapter: cli.adapter,
+  shard: cli.shard.join("/"),
+  workers: cli.workers,
+  seed: cli.seed,
+  gitCommit: base.gitCommit,
+  gitDirty: base.gitDirty,
+  cpu: base.cpu,
+  cores: base.cores,
+  steps: previous,
+};
+async function record(step: StepRecord): Promise<void> {
+  manifest.steps = [...manifest.steps.filter((s) => s.name !== step.name), step];
+  await Deno.writeTextFile(manifestPath, JSON.stringify(manifest, null, 1) + "\n");
+}
+
+const start = performance.now();
+// The benchmark measures all three backends itself, each in its own process;
+// only the first shard runs it.
+if (benchMode !== "skip" && cli.shard[0] === 1) {
+  const t = performance.now();
+  console.log(`== bench (${benchMode}): analysis, NaN incidence, numerics, throughput`);
+  const args = [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-run",
+    "--allow-env",
+    "--allow-sys",
+    new URL("../bench/run.ts", import.meta.url).pathname,
+    "--out",
+    `${cli.out}/bench`,
+    ...(benchMode === "quick" ? ["--quick"] : []),
+  ];
+  const status = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).spawn().status;
+  await record({
+    name: "bench",
+    status: status.success ? "ran" : "failed",
+    reason: status.success ? (benchMode === "quick" ? "quick mode" : null) : `exit ${status.code}`,
+    wallSeconds: (performance.now() - t) / 1000,
+    finishedAt: new Date().toISOString(),
+  });
+}
+for (const experiment of Object.values(EXPERIMENTS)) {
+  console.log(`== ${experiment.name}`);
+  try {
+    const outcome = await runNamed(experiment, cli);
+    if (outcome.skipped !== null) console.log(`${experiment.name} skipped: ${outcome.skipped}`);
+    await record({
+      name: experiment.name,
+      status: outcome.skipped === null ? "ran" : "skipped",
+      reason: outcome.skipped,
+      wallSeconds: outcome.wallSeconds,
+      finishedAt: new Date().toISOString(),
+    });
+  } catch (e) {
+    console.error(`${experiment.name} failed: ${(e as Error).stack}`);
+    await record({
+      name: experiment.name,
+      status: "failed",
+      reason: (e as Error).message,
+      wallSeconds: 0,
+      finishedAt: new Date().toISOString(),
+    });
+  }
+}
+const report = await writeReport(cli.out, manifest);
+console.log(`${report} (${((performance.now() - start) / 1000).toFixed(0)} s)`);
+if (manifest.steps.some((s) => s.status === "failed")) Deno.exit(1);
