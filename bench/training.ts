@@ -1,16 +1,19 @@
-// deno task bench:training [--quick] [--backend wasm|webgpu|cpu] [--models K]
+// deno task bench:training [--quick] [--backend wasm|webgpu|cpu] [--models K] [--workers N]
 //
 // Training throughput of the paper's CNN (Appendix A.4, batch 64, sigmoid
-// focal loss γ = α_t = 0.5, Adam): one model at a time, and K models of a
-// grid cell in one program (lib/train/train_stacked.ts's model). Prints a
-// line per measurement and, last, one JSON object:
-// { backend, modelsPerProgram, aggregateImagesPerSecond, singleModelImagesPerSecond }.
+// focal loss γ = α_t = 0.5, Adam) in the three ways a grid can be trained:
+// one model at a time; K models of a grid cell in one program
+// (lib/train/train_stacked.ts's model); and N Web Workers each training one
+// model at once (what the experiment runner does). Prints a line per
+// measurement and, last, one JSON object:
+// { backend, modelsPerProgram, aggregateImagesPerSecond, singleModelImagesPerSecond,
+//   stackedImagesPerSecond, workers, workersImagesPerSecond }
+// where aggregateImagesPerSecond is the better of the two grid strategies.
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
-import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
+import { parseBackend, useBackend } from "../lib/backends/use_backend.ts";
 import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
-import { sigmoidFocalLoss } from "../mod.ts";
+import { BATCH, fixedBatch, secondsPerStep, singleModelSecondsPerStep } from "./_training_step.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -18,39 +21,18 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm" },
     models: { type: "string", default: "24" },
+    workers: { type: "string" },
   },
 });
 const backend = parseBackend(values.backend);
 const K = Number(values.models);
-const BATCH = 64;
+const workers = Number(
+  values.workers ?? (backend === "webgpu" ? 1 : navigator.hardwareConcurrency),
+);
 const steps = values.quick ? 3 : 10;
 await useBackend(backend);
 
-const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
-const y = tf.cast(
-  tf.less(tf.randomUniform([BATCH, 1], 0, 1, "float32", 2), 0.3),
-  "float32",
-) as tf.Tensor2D;
-const loss = (logits: tf.Tensor2D) =>
-  sigmoidFocalLoss(logits, y, { gamma: 0.5, alpha: 0.5, reduction: "mean" }) as tf.Scalar;
-
-/** Seconds per step of `step`, after two warm-up steps. */
-async function secondsPerStep(step: () => void): Promise<number> {
-  for (let i = 0; i < 2; i++) step();
-  await settle();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  await settle();
-  return (performance.now() - start) / 1000 / steps;
-}
-
-const single = createBinaryCnn({ size: 28, channels: 1 }, 1);
-const adam = tf.train.adam(1e-3);
-const singleSeconds = await secondsPerStep(() =>
-  adam.minimize(() => loss(single.forward(x)), false, single.variables)
-);
-single.dispose();
-adam.dispose();
+const singleSeconds = await singleModelSecondsPerStep(steps);
 const singleModelImagesPerSecond = BATCH / singleSeconds;
 console.log(
   `one model: ${(singleSeconds * 1000).toFixed(1)} ms per step, ${
@@ -58,6 +40,7 @@ console.log(
   } images/s`,
 );
 
+const { x, y, loss } = fixedBatch();
 const stacked = createStackedBinaryCnn(
   { size: 28, channels: 1 },
   Array.from({ length: K }, (_, k) => k),
@@ -73,20 +56,43 @@ const stackedSeconds = await secondsPerStep(() =>
     },
     false,
     stacked.variables,
-  )
-);
+  ), steps);
 stacked.dispose();
 stackedAdam.dispose();
-const aggregateImagesPerSecond = (K * BATCH) / stackedSeconds;
+tf.dispose([x, y]);
+const stackedImagesPerSecond = (K * BATCH) / stackedSeconds;
 console.log(
   `${K} models in one program: ${(stackedSeconds * 1000).toFixed(1)} ms per step, ${
-    aggregateImagesPerSecond.toFixed(0)
+    stackedImagesPerSecond.toFixed(0)
   } model-images/s`,
 );
-tf.dispose([x, y]);
+
+// N workers at once, each with its own tfjs on its own thread.
+const perWorker = await Promise.all(
+  Array.from({ length: workers }, () =>
+    new Promise<number>((resolve, reject) => {
+      const worker = new Worker(new URL("./_training_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      worker.onmessage = ({ data }: MessageEvent<number | string>) => {
+        worker.terminate();
+        typeof data === "number" ? resolve(data) : reject(new Error(data));
+      };
+      worker.postMessage({ backend, steps: steps * 3 });
+    })),
+);
+const workersImagesPerSecond = perWorker.reduce((s, seconds) => s + BATCH / seconds, 0);
+console.log(
+  `${workers} workers, one model each: ${
+    perWorker.map((s) => (s * 1000).toFixed(1)).join(", ")
+  } ms per step, ${workersImagesPerSecond.toFixed(0)} model-images/s`,
+);
 console.log(JSON.stringify({
   backend,
   modelsPerProgram: K,
-  aggregateImagesPerSecond: Math.round(aggregateImagesPerSecond),
+  aggregateImagesPerSecond: Math.round(Math.max(stackedImagesPerSecond, workersImagesPerSecond)),
   singleModelImagesPerSecond: Math.round(singleModelImagesPerSecond),
+  stackedImagesPerSecond: Math.round(stackedImagesPerSecond),
+  workers,
+  workersImagesPerSecond: Math.round(workersImagesPerSecond),
 }));

@@ -54,6 +54,13 @@ interface Section {
   wallSeconds?: number;
 }
 
+/** Images one run trained on: whole epochs, plus the steps of the epoch that met a NaN. */
+function imagesTrained(r: RunRecord, datasetSize: number): number {
+  const batch = Number(r.config.batchSize);
+  return r.completedEpochs * datasetSize +
+    (r.status === "nan" ? Math.min((r.nanStep as number) * batch, datasetSize) : 0);
+}
+
 function span(records: RunRecord[]): number {
   const starts = records.map((r) => Date.parse(r.provenance.startedAt));
   const ends = records.map((r) => Date.parse(r.provenance.finishedAt));
@@ -204,6 +211,15 @@ async function figure4(out: string, step?: StepRecord): Promise<Section> {
     `0 < γ < 1, original: ${count(original, nan)} of ${original.length} met a NaN`,
     `0 < γ < 1, stabilized: ${count(stabilized, nan)} of ${stabilized.length} met a NaN`,
   ];
+  const seconds = span(records);
+  const images = records.reduce(
+    (sum, r) => sum + imagesTrained(r, Number(r.config.trainSamples ?? 60000)),
+    0,
+  );
+  measured.push(
+    `grid throughput: ${Math.round(images / seconds)} model-images/s ` +
+      `(${images} images trained in ${Math.round(seconds)} s, ${records[0].provenance.backend})`,
+  );
   const noiseLevels = ["none", "medium", "high"];
   const byNoise = noiseLevels.map((n) => original.filter((r) => r.config.noise === n));
   measured.push(
@@ -309,7 +325,13 @@ async function bench(out: string, step?: StepRecord): Promise<Section> {
   const summary = `${out}/bench/SUMMARY.md`;
   if (!(await exists(summary))) return notRun(title, claim, step?.reason ?? "no bench run", step);
   const text = await Deno.readTextFile(summary);
-  const peers = text.split("\n").filter((l) => l.includes("the peer"));
+  // Each peer line, prefixed by the heading (loss and size) it sits under.
+  let heading = "";
+  const peers: string[] = [];
+  for (const line of text.split("\n")) {
+    if (line.startsWith("## ")) heading = line.slice(3).replace(/: M elements\/s.*$/, "");
+    else if (line.includes("the peer")) peers.push(`${heading}: ${line}`);
+  }
   const meta = (await readJson(`${out}/bench/throughput.json`))?.provenance as
     | { gitCommit: string; createdAt: string; quick: boolean }
     | undefined;

@@ -1,4 +1,5 @@
 // Where a result came from: every JSON file under results/ carries this.
+import { cpus } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -27,12 +28,12 @@ async function git(args: string[]): Promise<string | null> {
   }
 }
 
-async function cpuModel(): Promise<string> {
+// Deno reads /proc/cpuinfo only with --allow-all; node:os needs --allow-sys.
+function cpuModel(): string {
   try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    return info.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
+    return cpus()[0]?.model?.trim() || "unknown";
   } catch {
-    return "unknown";
+    return "unknown (run with --allow-sys)";
   }
 }
 
@@ -48,7 +49,7 @@ export async function provenance(): Promise<Provenance> {
     tfjsVersion: tf.version.tfjs,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
-    cpu: await cpuModel(),
+    cpu: cpuModel(),
     cores: navigator.hardwareConcurrency,
     os: `${Deno.build.os} ${Deno.build.arch}`,
     createdAt: new Date().toISOString(),

@@ -1,0 +1,42 @@
+// deno task report [--out results]: rewrites <out>/REPORT.md from the JSON
+// in <out> — after `deno task merge` has combined shards, for instance.
+import { parseArgs } from "node:util";
+import { provenance } from "../lib/results/provenance.ts";
+import { readRecords } from "../lib/results/run_records.ts";
+import { type Manifest, writeReport } from "./_report.ts";
+import { EXPERIMENTS } from "./registry.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { out: { type: "string", default: "results" }, help: { type: "boolean" } },
+});
+if (values.help) {
+  console.log("deno task report [--out results]");
+  Deno.exit(0);
+}
+const out = values.out;
+let manifest: Manifest;
+try {
+  manifest = JSON.parse(await Deno.readTextFile(`${out}/reproduce.json`));
+} catch {
+  // Merged shards: describe the run from the records themselves.
+  const first = (await Promise.all(
+    Object.keys(EXPERIMENTS).map((name) => readRecords(`${out}/${name}/runs.jsonl`)),
+  )).flat()[0];
+  const base = await provenance();
+  manifest = {
+    profile: first?.profile ?? "unknown",
+    backend: first?.provenance.backend ?? "unknown",
+    backendReason: "as recorded in the runs",
+    adapter: first?.provenance.adapter ?? null,
+    shard: "merged",
+    workers: 0,
+    seed: first?.provenance.seed ?? 0,
+    gitCommit: first?.provenance.gitCommit ?? base.gitCommit,
+    gitDirty: first?.provenance.gitDirty ?? base.gitDirty,
+    cpu: first?.provenance.cpu ?? base.cpu,
+    cores: first?.provenance.cores ?? base.cores,
+    steps: [],
+  };
+}
+console.log(await writeReport(out, manifest));
