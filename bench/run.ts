@@ -1,4 +1,5 @@
 // deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers]
+//                  [--analysis-only]
 //
 // Runs `deno bench` once per backend, the NaN-incidence and numerics probe
 // once per backend, and the PyTorch peers (when python3 with torchvision is
@@ -16,12 +17,15 @@ const { values } = parseArgs({
     backends: { type: "string", default: BACKENDS.join(",") },
     out: { type: "string", default: "results/bench" },
     "no-peers": { type: "boolean", default: false },
+    // Figures 1 and 2, NaN incidence and the numerics probe, without the
+    // throughput benchmarks (minutes) or the peers.
+    "analysis-only": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   console.log(
-    "deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers]",
+    "deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers] [--analysis-only]",
   );
   Deno.exit(0);
 }
@@ -63,19 +67,22 @@ await Deno.writeTextFile(
 );
 let benchCpu = "";
 for (const backend of backends) {
-  console.error(`== ${backend}: deno bench${quick ? " (quick)" : ""}`);
-  const json: DenoBenchJson = JSON.parse(
-    await run(
-      ["bench", "--json", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/"],
-      env(backend),
-    ),
-  );
+  const json: DenoBenchJson = values["analysis-only"]
+    ? { cpu: "", benches: [] }
+    : (console.error(`== ${backend}: deno bench${quick ? " (quick)" : ""}`),
+      JSON.parse(
+        await run(
+          ["bench", "--json", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/"],
+          env(backend),
+        ),
+      ));
   benchCpu = json.cpu;
   for (const b of json.benches) {
     const ok = b.results[0]?.ok;
     const [loss, size] = (b.group ?? "").split(" ");
+    // Training-step benches (groups without n=) are read from deno bench's table.
+    if (!ok || !size?.startsWith("n=")) continue;
     const elements = Number(size.replace("n=", ""));
-    if (!ok) continue;
     throughput.push({
       backend,
       loss,
@@ -138,13 +145,14 @@ async function measurePeers(sizes: string[]): Promise<unknown> {
   return null;
 }
 
-const peers = values["no-peers"]
+const peers = values["no-peers"] || values["analysis-only"]
   ? null
   : await measurePeers([...new Set(throughput.map((r) => r.elements))].map(String));
 
 const meta = {
   ...(await provenance()),
   quick,
+  analysisOnly: values["analysis-only"],
   benchCpu,
   gamma: 0.5,
   alpha: 0.25,

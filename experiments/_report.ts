@@ -333,8 +333,11 @@ async function bench(out: string, step?: StepRecord): Promise<Section> {
     else if (line.includes("the peer")) peers.push(`${heading}: ${line}`);
   }
   const meta = (await readJson(`${out}/bench/throughput.json`))?.provenance as
-    | { gitCommit: string; createdAt: string; quick: boolean }
+    | { gitCommit: string; createdAt: string; quick: boolean; analysisOnly?: boolean }
     | undefined;
+  if (meta?.analysisOnly) {
+    return notRun(title, claim, "throughput not measured (--bench analysis)", step);
+  }
   if (meta) {
     peers.unshift(
       `measured at commit ${meta.gitCommit.slice(0, 12)} on ${meta.createdAt}${

@@ -27,7 +27,10 @@ options:
   --out DIR                       results root (default: results)
   --seed N                        (default: 0)
   --data-dir DIR                  official dataset files (MNIST IDX, cifar-10-binary.tar.gz)
-  --bench full|quick|skip         the benchmark (default: full for paper, else quick)
+  --bench full|quick|analysis|skip
+                                  the benchmark: full (paper's default), quick (default's),
+                                  analysis = Figures 1-2, NaN incidence and numerics without
+                                  throughput (smoke's), skip = keep what <out>/bench holds
   --help                          this text`;
 
 const { values } = parseArgs({
@@ -55,9 +58,10 @@ try {
   console.error(`${(e as Error).message}\n\n${HELP}`);
   Deno.exit(2);
 }
-const benchMode = values.bench ?? (cli.profile === "paper" ? "full" : "quick");
-if (!["full", "quick", "skip"].includes(benchMode)) {
-  console.error(`--bench must be full, quick or skip: received ${values.bench}`);
+const benchMode = values.bench ??
+  { paper: "full", default: "quick", smoke: "analysis" }[cli.profile];
+if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
+  console.error(`--bench must be full, quick, analysis or skip: received ${values.bench}`);
   Deno.exit(2);
 }
 
@@ -105,12 +109,15 @@ if (benchMode !== "skip" && cli.shard[0] === 1) {
     "--out",
     `${cli.out}/bench`,
     ...(benchMode === "quick" ? ["--quick"] : []),
+    ...(benchMode === "analysis" ? ["--analysis-only"] : []),
   ];
   const status = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).spawn().status;
   await record({
     name: "bench",
     status: status.success ? "ran" : "failed",
-    reason: status.success ? (benchMode === "quick" ? "quick mode" : null) : `exit ${status.code}`,
+    reason: status.success
+      ? (benchMode === "full" ? null : `${benchMode} mode`)
+      : `exit ${status.code}`,
     wallSeconds: (performance.now() - t) / 1000,
     finishedAt: new Date().toISOString(),
   });
