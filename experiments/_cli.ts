@@ -17,6 +17,17 @@ import {
 } from "./_experiment.ts";
 import { runExperiment } from "./_runner.ts";
 
+/** The options `experiment` and `reproduce` share, for node:util's parseArgs. */
+export const CLI_OPTIONS = {
+  profile: { type: "string", default: "default" },
+  backend: { type: "string", default: "auto" },
+  shard: { type: "string", default: "1/1" },
+  workers: { type: "string" },
+  out: { type: "string", default: "results" },
+  seed: { type: "string", default: "0" },
+  "data-dir": { type: "string" },
+} as const;
+
 /** The parsed common options. */
 export interface CliOptions {
   profile: ProfileName;

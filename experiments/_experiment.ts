@@ -43,7 +43,11 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
   unavailable(options: DataOptions): Promise<string | null>;
   /** Loads what the runs share (data); called once per process or worker. */
   prepare(profile: P, options: DataOptions): Promise<C>;
-  /** Trains one run of the grid, seeded by `seed + run.index`. */
+  /**
+   * Trains one run of the grid, seeded from `seed`: per run (MNIST
+   * classification) or per pair of original and stabilized runs, which then
+   * start alike (segmentation, CIFAR-10).
+   */
   train(context: C, run: GridRun, seed: number): Promise<TrainBinaryResult>;
   /** Draws the experiment's figures from its records into `dir`; returns their paths. */
   figures(records: RunRecord[], dir: string): Promise<string[]>;

@@ -2,7 +2,7 @@
 //                             [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
 import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
-import { type CliOptions, parseCli, runNamed } from "./_cli.ts";
+import { CLI_OPTIONS, type CliOptions, parseCli, runNamed } from "./_cli.ts";
 
 const HELP = `deno task experiment <name> [options]
 
@@ -26,13 +26,7 @@ const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
   options: {
-    profile: { type: "string", default: "default" },
-    backend: { type: "string", default: "auto" },
-    shard: { type: "string", default: "1/1" },
-    workers: { type: "string" },
-    out: { type: "string", default: "results" },
-    seed: { type: "string", default: "0" },
-    "data-dir": { type: "string" },
+    ...CLI_OPTIONS,
     help: { type: "boolean", default: false },
   },
 });

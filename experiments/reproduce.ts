@@ -8,8 +8,7 @@
 // so an interrupted reproduce continues where it stopped.
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
-import { parseCli } from "./_cli.ts";
-import { runNamed } from "./_cli.ts";
+import { CLI_OPTIONS, parseCli, runNamed } from "./_cli.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
 
@@ -36,13 +35,7 @@ options:
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    profile: { type: "string", default: "default" },
-    backend: { type: "string", default: "auto" },
-    shard: { type: "string", default: "1/1" },
-    workers: { type: "string" },
-    out: { type: "string", default: "results" },
-    seed: { type: "string", default: "0" },
-    "data-dir": { type: "string" },
+    ...CLI_OPTIONS,
     bench: { type: "string" },
     help: { type: "boolean", default: false },
   },

@@ -4,9 +4,7 @@ import { PROFILES, runGrid } from "../experiments/cifar10_classification/profile
 import {
   cifar10Classification,
   cifarContext,
-  stratifiedByTarget,
 } from "../experiments/cifar10_classification/experiment.ts";
-import { animalTargets } from "../lib/data/cifar10.ts";
 import { mulberry32 } from "../lib/data/_random.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 
@@ -22,14 +20,6 @@ Deno.test(name("the CIFAR-10 grid: CNN and ViT, original and stabilized"), () =>
   assert.equal(grid[0].config.alpha, 0.5);
   assert.equal(grid[1].config.epsilon, 1e-3);
   assert.equal(grid[0].config.batchSize, 128);
-});
-
-Deno.test(name("subsets keep the animal/vehicle ratio"), () => {
-  const labels = Uint8Array.from({ length: 1000 }, (_, i) => i % 10);
-  const targets = animalTargets(labels);
-  const subset = stratifiedByTarget(targets, 100, 3);
-  assert.equal(new Set(subset).size, 100);
-  assert.equal(Array.from(subset).filter((i) => targets[i] === 1).length, 60);
 });
 
 Deno.test(name("without the data the experiment says how to provide it"), async () => {

@@ -7,14 +7,10 @@ import {
   PROFILES,
   runGrid,
 } from "../experiments/mnist_classification/profiles.ts";
-import {
-  mnistClassification,
-  stratifiedSubset,
-} from "../experiments/mnist_classification/experiment.ts";
+import { mnistClassification } from "../experiments/mnist_classification/experiment.ts";
 import { shardOf } from "../experiments/_experiment.ts";
 import { runExperiment } from "../experiments/_runner.ts";
 import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
-import { loadMnist } from "../lib/data/mnist.ts";
 import { BACKEND } from "./_backend.ts";
 
 const schema = JSON.parse(
@@ -68,14 +64,6 @@ Deno.test(name("the paper grid has 648 runs, 24 per threshold and noise level"),
     grid.map((r) => r.index),
   );
   assert.throws(() => shardOf(grid, 4, 3), /--shard must be i\/n with 1 <= i <= n: received 4\/3/);
-});
-
-Deno.test(name("stratified subsets keep Table 1's class ratio"), async () => {
-  const { labels } = await loadMnist("train", { url: "" });
-  const subset = stratifiedSubset(labels, 0, 4000, 1);
-  const a = Array.from(subset).filter((i) => labels[i] <= 0).length;
-  assert.equal(a, Math.round((4000 * 5923) / 60000));
-  assert.equal(new Set(subset).size, 4000);
 });
 
 Deno.test(

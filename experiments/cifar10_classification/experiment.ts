@@ -3,35 +3,13 @@
 // ViT (Appendix A.5), γ = α_t = 0.5, original vs stabilized, no noise.
 import * as tf from "@tensorflow/tfjs";
 import { animalTargets, type Cifar10Split, loadCifar10 } from "../../lib/data/cifar10.ts";
-import { mulberry32 } from "../../lib/data/_random.ts";
+import { stratifiedSample } from "../../lib/data/subsets.ts";
 import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
 import { createVit, type VitOptions } from "../../lib/models/vit.ts";
-import { type TrainableModel, trainBinary } from "../../lib/train/train_binary.ts";
-import { sigmoidFocalLoss } from "../../mod.ts";
+import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
 import type { Experiment, GridRun } from "../_experiment.ts";
 import { renderLossCurves } from "../_loss_curves.ts";
 import { type CifarProfile, PROFILES, runGrid } from "./profiles.ts";
-
-/** `n` indices drawn per class (A, B) in proportion, seeded; all when n is null. */
-export function stratifiedByTarget(
-  targets: Float32Array,
-  n: number | null,
-  seed: number,
-): Int32Array {
-  if (n === null || n >= targets.length) return Int32Array.from(targets, (_, i) => i);
-  const a: number[] = [], b: number[] = [];
-  targets.forEach((t, i) => (t === 1 ? a : b).push(i));
-  const random = mulberry32(seed);
-  const pick = (from: number[], k: number) => {
-    for (let i = 0; i < k; i++) {
-      const j = i + Math.floor(random() * (from.length - i));
-      [from[i], from[j]] = [from[j], from[i]];
-    }
-    return from.slice(0, k);
-  };
-  const nA = Math.round((n * a.length) / targets.length);
-  return Int32Array.from([...pick(a, nA), ...pick(b, n - nA)]);
-}
 
 /** What the runs share: the chosen images in [0, 1] and their targets. */
 export interface CifarContext {
@@ -47,7 +25,7 @@ export function cifarContext(
   seed: number,
 ): CifarContext {
   const all = animalTargets(data.labels);
-  const indices = stratifiedByTarget(all, profile.trainSamples, seed);
+  const indices = stratifiedSample(all, profile.trainSamples, seed);
   const size = 32 * 32 * 3;
   const images = new Float32Array(indices.length * size);
   const targets = new Float32Array(indices.length);
@@ -74,40 +52,16 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
   },
   prepare: async (profile, { dataDir, seed }) =>
     cifarContext(await loadCifar10("train", { dataDir }), profile, seed),
-  async train({ images, targets, count }, run: GridRun, seed) {
-    const c = run.config as GridRun["config"] & {
-      stabilization: "none" | "epsilon";
-      epochs: number;
-      batchSize: number;
-      learningRate: number;
-      vit?: VitOptions;
-    };
-    const x = tf.tensor4d(images, [count, 32, 32, 3]);
-    const y = tf.tensor1d(targets);
+  train({ images, targets, count }, run: GridRun, seed) {
+    const c = run.config as GridRun["config"] & FocalTrainingConfig & { vit?: VitOptions };
+    const inputs = tf.tensor4d(images, [count, 32, 32, 3]);
+    const labels = tf.tensor1d(targets);
     // Original and stabilized start from the same weights and see the same batches.
     const modelSeed = seed + (c.vit ? 1 : 0);
-    const model: TrainableModel & { dispose(): void } = c.vit
+    const model = c.vit
       ? createVit(c.vit, modelSeed)
       : createBinaryCnn({ size: 32, channels: 3 }, modelSeed);
-    try {
-      return await trainBinary(model, x, y, {
-        epochs: c.epochs,
-        batchSize: c.batchSize,
-        learningRate: c.learningRate,
-        seed: modelSeed,
-        loss: (logits, t) =>
-          sigmoidFocalLoss(logits, t, {
-            gamma: c.gamma,
-            alpha: c.alpha,
-            stabilization: c.stabilization,
-            epsilon: c.epsilon || 1e-3,
-            reduction: "mean",
-          }) as tf.Scalar,
-      });
-    } finally {
-      model.dispose();
-      tf.dispose([x, y]);
-    }
+    return trainWithFocalLoss(model, { inputs, targets: labels }, c, modelSeed);
   },
   async figures(records, dir) {
     const path = `${dir}/figure5.svg`;

