@@ -64,9 +64,19 @@ async function compile(source: string): Promise<Uint8Array> {
     throw new Error(`${source} did not compile:\n${new TextDecoder().decode(build.stderr)}`);
   }
   const wat = await Deno.readTextFile(watFile);
-  if (/\(data\b/.test(wat) || /\(global\b/.test(wat)) {
+  // Data segments, or globals other than our v128 constants (a heap or stack
+  // pointer), would mean the module writes into tfjs's heap.
+  const foreignGlobal = wat.split("\n").some((line) =>
+    /^\s*\(global\b/.test(line) && !/\(mut v128\)/.test(line)
+  );
+  if (/\(data\b/.test(wat) || foreignGlobal) {
     throw new Error(
-      `${source} compiled to data segments or globals: they would overwrite tfjs's heap`,
+      `${source} compiled to data segments or non-v128 globals: they would overwrite tfjs's heap`,
+    );
+  }
+  if (!/\(export "initConstants"/.test(wat)) {
+    throw new Error(
+      `${source} must export initConstants (see lib/kernels/assembly/vector_math.ts)`,
     );
   }
   const bytes = await Deno.readFile(wasmFile);

@@ -24,8 +24,8 @@ export function offsetOf(backend: unknown, info: tf.TensorInfo): number {
 }
 
 /**
- * A compiled kernel module, instantiated once per backend memory. The module
- * is small and compiled synchronously on first use.
+ * A compiled kernel module, instantiated once per backend memory (and its
+ * constants set). The module is small and compiled synchronously on first use.
  */
 export function kernelModule<E>(base64: string): (memory: WebAssembly.Memory) => E {
   let compiled: WebAssembly.Module | null = null;
@@ -34,7 +34,11 @@ export function kernelModule<E>(base64: string): (memory: WebAssembly.Memory) =>
     let exports = instances.get(memory);
     if (exports === undefined) {
       compiled ??= new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-      exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as E;
+      const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+      // The vector constants live in the instance's globals (see
+      // lib/kernels/assembly/vector_math.ts).
+      (instance.exports.initConstants as () => void)();
+      exports = instance.exports as unknown as E;
       instances.set(memory, exports);
     }
     return exports;

@@ -16,13 +16,3 @@ export function customGrad1(
     x: tf.Tensor,
   ) => tf.Tensor;
 }
-
-/** An op of two tensors with an explicit gradient for each. */
-export function customGrad2(
-  f: (x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => WithGradient<[tf.Tensor, tf.Tensor]>,
-): (x: tf.Tensor, y: tf.Tensor) => tf.Tensor {
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (
-    x: tf.Tensor,
-    y: tf.Tensor,
-  ) => tf.Tensor;
-}

@@ -2,13 +2,14 @@
 // targets or target weights), computed by a fused kernel where the backend
 // has one and by composed tf ops otherwise.
 import * as tf from "@tensorflow/tfjs";
-import { customGrad2 } from "./_custom_grad.ts";
+import { customGrad1 } from "./_custom_grad.ts";
 import {
   type FusedKernelAttrs,
   fusedKernelAvailable,
   recordingGradients,
   runFusedKernel,
 } from "../kernels/fused_kernels.ts";
+import { useIdentityByReference } from "../kernels/identity_wasm.ts";
 
 /** The kernel to try, and its attributes (less `withGrad`, set per call). */
 export interface FusedChoice {
@@ -30,6 +31,10 @@ export function broadcastDy(dy: tf.Tensor, gradientRank: number): tf.Tensor {
  * (second derivatives) the composed, differentiable `gradient` runs instead,
  * as on backends without the kernel; tfjs makes the same choice for its own
  * fused ops.
+ *
+ * `b` (targets or target weights) is a constant of the loss, as it is for
+ * torchvision's and kornia's users in practice: no gradient flows to it, so
+ * that none is computed (a zero tensor the size of the logits, each step).
  */
 export function withGradient(
   a: tf.Tensor,
@@ -39,29 +44,34 @@ export function withGradient(
   fused: FusedChoice | null,
 ): tf.Tensor {
   const useKernel = fused !== null && a.size > 0 && fusedKernelAvailable(fused.kernel);
-  const op = customGrad2((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+  useIdentityByReference();
+  const t = b;
+  const op = customGrad1((x: tf.Tensor, save: tf.GradSaveFunc) => {
     if (!useKernel) {
       save([x, t]);
       return {
         value: value(x, t),
-        gradFunc: (
-          dy: tf.Tensor,
-          [xs, ts]: tf.Tensor[],
-        ) => [gradient(dy, xs, ts), tf.zerosLike(ts)],
+        gradFunc: (dy: tf.Tensor, [xs, ts]: tf.Tensor[]) => gradient(dy, xs, ts),
       };
     }
     const withGrad = recordingGradients();
     const [loss, grad] = runFusedKernel(fused!.kernel, x, t, { ...fused!.attrs, withGrad });
-    save(withGrad ? [x, t, grad] : [x, t]);
+    // tfjs clones what is saved (by reference with lib/kernels/identity_wasm.ts):
+    // save the inputs too only where a second derivative may need the
+    // composed gradient (this op recorded inside a gradient that is itself
+    // recorded).
+    const nested = withGrad && tf.engine().state.gradientDepth > 1;
+    save(withGrad ? (nested ? [grad, x, t] : [grad]) : [x, t]);
     return {
       value: loss,
-      gradFunc: (dy: tf.Tensor, [xs, ts, gs]: tf.Tensor[]) => [
-        recordingGradients() || gs === undefined
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ts] = withGrad ? saved.slice(1) : saved;
+        const gs = withGrad ? saved[0] : undefined;
+        return gs === undefined || (recordingGradients() && xs !== undefined)
           ? gradient(dy, xs, ts)
-          : tf.mul(broadcastDy(dy, gs.rank), gs),
-        tf.zerosLike(ts),
-      ],
+          : tf.mul(broadcastDy(dy, gs.rank), gs);
+      },
     };
   });
-  return op(a, b);
+  return op(a);
 }

@@ -7,7 +7,20 @@
 //
 // Build: deno task build:kernels (writes lib/kernels/_sigmoid_focal_wasm.ts).
 
-import { exp4, fma, log1p4, log4, pow4, select, splat } from "./vector_math";
+import {
+  exp4,
+  expNonPositive4,
+  fma,
+  log1p4,
+  log4,
+  NAN,
+  ONE,
+  pow4,
+  select,
+  splat,
+} from "./vector_math";
+
+export { initConstants } from "./vector_math";
 
 // ---- lanes in and out ------------------------------------------------------
 
@@ -38,37 +51,115 @@ import { exp4, fma, log1p4, log4, pow4, select, splat } from "./vector_math";
   if (i + 2 < n) store<f32>(at(ptr, i + 2), f32x4.extract_lane(v, 2));
 }
 
-/**
- * α_t = α·t + (1 − α)·(1 − t); the caller passes 1 − α computed in float64,
- * as the composed form gets it (1 − α in float32 cancels for α near 1).
- */
-/** sum + the lanes of v before n, in float64. */
+/** v with its lanes at or past n set to 0. */
 // @ts-ignore: decorator
-@inline function accumulate(sum: v128, v: v128, i: i32, n: i32): v128 {
-  let w = v;
-  if (i + 4 > n) {
-    const lanes = i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3));
-    w = v128.and(v, i32x4.lt_s(lanes, i32x4.splat(n)));
-  }
-  const high = v128.shuffle<f32>(w, w, 2, 3, 0, 1);
-  return f64x2.add(f64x2.add(sum, f64x2.promote_low_f32x4(w)), f64x2.promote_low_f32x4(high));
+@inline function masked(v: v128, i: i32, n: i32): v128 {
+  if (i + 4 <= n) return v;
+  const lanes = i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3));
+  return v128.and(v, i32x4.lt_s(lanes, i32x4.splat(n)));
 }
 
+/**
+ * Loss sums run in float32 over at most FLUSH_EVERY iterations (16 terms a
+ * lane), then in float64: the sum of 2^20 losses stays within a few ulps.
+ */
+const FLUSH_EVERY = 8;
+
+/** sum + the four lanes of v, in float64. */
 // @ts-ignore: decorator
-@inline function alphaT4(t: v128, alpha: f32, alphaC: f32): v128 {
-  if (alpha < 0) return splat(1);
-  return f32x4.add(
-    f32x4.mul(splat(alpha), t),
-    f32x4.mul(splat(alphaC), f32x4.sub(splat(1), t)),
-  );
+@inline function addToSum(sum: v128, v: v128): v128 {
+  const high = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
+  return f64x2.add(f64x2.add(sum, f64x2.promote_low_f32x4(v)), f64x2.promote_low_f32x4(high));
+}
+
+/**
+ * α_t = α·t + (1 − α)·(1 − t), from α and 1 − α in four lanes (1 − α is
+ * computed in float64 by the caller, as the composed form gets it: 1 − α in
+ * float32 cancels for α near 1); `weighted` is false for α < 0 (no weight).
+ */
+// @ts-ignore: decorator
+@inline function alphaT4(t: v128, weighted: bool, alphaV: v128, alphaCV: v128): v128 {
+  if (!weighted) return ONE;
+  return fma(alphaV, t, f32x4.mul(alphaCV, f32x4.sub(ONE, t)));
 }
 
 // ---- kernels ---------------------------------------------------------------
+//
+// Each kernel takes its scalar arguments into four lanes once, before its
+// loop (see the note on constants in vector_math.ts), and handles eight
+// elements per iteration: two independent chains for the CPU to overlap.
 
 /**
- * Exact mode: loss (and ∂L/∂x when gradPtr ≠ 0) of n elements. Blocks whose
- * four targets are all hard (0 or 1) skip the soft-target log-sum-exp.
+ * Exact mode on the four elements at i: stores the loss (when lossPtr ≠ 0)
+ * and ∂L/∂x (when gradPtr ≠ 0), returns the loss lanes (0 past n). Blocks
+ * whose four targets are all hard (0 or 1) skip the soft-target log-sum-exp.
  */
+// @ts-ignore: decorator
+@inline function exactBlock(
+  xPtr: usize,
+  tPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  i: i32,
+  n: i32,
+  weighted: bool,
+  alphaV: v128,
+  alphaCV: v128,
+  gamma: f32,
+  gammaV: v128,
+  negGammaV: v128,
+  scaleV: v128,
+): v128 {
+  const zero = splat(0);
+  const x = load4(xPtr, i, n);
+  const t = load4(tPtr, i, n);
+  // e = exp(−|x|), s = 1/(1 + e): σ(|x|) = s and σ(−|x|) = e·s.
+  const e = expNonPositive4(f32x4.neg(f32x4.abs(x)));
+  const s = f32x4.div(ONE, f32x4.add(ONE, e));
+  const es = f32x4.mul(e, s);
+  const l = log1p4(e);
+  const nonNeg = f32x4.ge(x, zero);
+  const p = select(s, es, nonNeg); // σ(x)
+  const q = select(es, s, nonNeg); // σ(−x) = 1 − p
+  const spPos = f32x4.add(f32x4.pmax(x, zero), l); // −log(1 − p)
+  const spNeg = f32x4.add(f32x4.pmax(f32x4.neg(x), zero), l); // −log p
+  const oneMinusT = f32x4.sub(ONE, t);
+  const ce = fma(t, spNeg, f32x4.mul(oneMinusT, spPos));
+  const isOne = f32x4.eq(t, ONE);
+  const isZero = f32x4.eq(t, zero);
+  let m: v128;
+  let ratio: v128; // p(1 − p)/(1 − p_t) ≤ 2
+  if (i32x4.all_true(v128.or(isOne, isZero))) {
+    // Hard targets: 1 − p_t is σ(∓x) itself and the ratio is σ(±x).
+    const qt = select(q, p, isOne);
+    m = gamma == 0.5 || gamma == 1 || gamma == 2 || gamma == 0
+      ? pow4(qt, gamma, gammaV)
+      : exp4(f32x4.mul(negGammaV, select(spPos, spNeg, isOne)));
+    ratio = select(p, q, isOne);
+  } else {
+    const a = f32x4.sub(log4(select(ONE, t, isZero)), spPos);
+    const b = f32x4.sub(log4(select(ONE, oneMinusT, isOne)), spNeg);
+    const soft = f32x4.add(
+      f32x4.max(a, b),
+      log1p4(expNonPositive4(f32x4.neg(f32x4.abs(f32x4.sub(a, b))))),
+    );
+    const logQ = select(f32x4.neg(spPos), select(f32x4.neg(spNeg), soft, isZero), isOne);
+    m = exp4(f32x4.mul(gammaV, logQ));
+    ratio = exp4(f32x4.sub(f32x4.neg(f32x4.add(spPos, spNeg)), logQ));
+  }
+  const wm = f32x4.mul(alphaT4(t, weighted, alphaV, alphaCV), m);
+  const loss = f32x4.mul(wm, ce);
+  if (lossPtr != 0) store4(lossPtr, i, n, loss);
+  if (gradPtr != 0) {
+    const pMinusT = f32x4.sub(f32x4.mul(oneMinusT, p), f32x4.mul(t, q));
+    const slope = f32x4.sub(ONE, f32x4.add(t, t));
+    const bracket = fma(gammaV, f32x4.mul(f32x4.mul(slope, ce), ratio), pMinusT);
+    store4(gradPtr, i, n, f32x4.mul(f32x4.mul(wm, scaleV), bracket));
+  }
+  return masked(loss, i, n);
+}
+
+/** Exact mode: loss (and ∂L/∂x when gradPtr ≠ 0) of n elements; returns Σ loss. */
 export function sigmoidFocalExact(
   xPtr: usize,
   tPtr: usize,
@@ -80,65 +171,104 @@ export function sigmoidFocalExact(
   gamma: f32,
   gradScale: f32,
 ): f64 {
-  const one = splat(1);
-  const zero = splat(0);
+  const weighted = alpha >= 0;
+  const alphaV = splat(alpha);
+  const alphaCV = splat(alphaC);
+  const gammaV = splat(gamma);
+  const negGammaV = splat(-gamma);
+  const scaleV = splat(gradScale);
   let sum = f64x2.splat(0);
-  for (let i = 0; i < n; i += 4) {
-    const x = load4(xPtr, i, n);
-    const t = load4(tPtr, i, n);
-    // e = exp(−|x|), s = 1/(1 + e): σ(|x|) = s and σ(−|x|) = e·s.
-    const e = exp4(f32x4.neg(f32x4.abs(x)));
-    const w1 = f32x4.add(one, e);
-    const s = f32x4.div(one, w1);
-    const es = f32x4.mul(e, s);
-    const l = log1p4(e);
-    const nonNeg = f32x4.ge(x, zero);
-    const p = select(s, es, nonNeg); // σ(x)
-    const q = select(es, s, nonNeg); // σ(−x) = 1 − p
-    const spPos = f32x4.add(f32x4.pmax(x, zero), l); // −log(1 − p)
-    const spNeg = f32x4.add(f32x4.pmax(f32x4.neg(x), zero), l); // −log p
-    const oneMinusT = f32x4.sub(one, t);
-    const ce = fma(t, spNeg, f32x4.mul(oneMinusT, spPos));
-    const isOne = f32x4.eq(t, one);
-    const isZero = f32x4.eq(t, zero);
-    let m: v128;
-    let ratio: v128; // p(1 − p)/(1 − p_t) ≤ 2
-    if (i32x4.all_true(v128.or(isOne, isZero))) {
-      // Hard targets: 1 − p_t is σ(∓x) itself and the ratio is σ(±x).
-      const qt = select(q, p, isOne);
-      m = gamma == 0.5 || gamma == 1 || gamma == 2 || gamma == 0
-        ? pow4(qt, gamma)
-        : exp4(f32x4.mul(splat(-gamma), select(spPos, spNeg, isOne)));
-      ratio = select(p, q, isOne);
-    } else {
-      const a = f32x4.sub(log4(select(one, t, isZero)), spPos);
-      const b = f32x4.sub(log4(select(one, oneMinusT, isOne)), spNeg);
-      const soft = f32x4.add(
-        f32x4.max(a, b),
-        log1p4(exp4(f32x4.neg(f32x4.abs(f32x4.sub(a, b))))),
-      );
-      const logQ = select(f32x4.neg(spPos), select(f32x4.neg(spNeg), soft, isZero), isOne);
-      m = exp4(f32x4.mul(splat(gamma), logQ));
-      ratio = exp4(f32x4.sub(f32x4.neg(f32x4.add(spPos, spNeg)), logQ));
+  let block = splat(0);
+  let i = 0;
+  let k = 0;
+  for (; i + 8 <= n; i += 8) {
+    const a = exactBlock(
+      xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV,
+    );
+    const b = exactBlock(
+      xPtr, tPtr, lossPtr, gradPtr, i + 4, n, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV,
+    );
+    block = f32x4.add(block, f32x4.add(a, b));
+    if (++k == FLUSH_EVERY) {
+      sum = addToSum(sum, block);
+      block = splat(0);
+      k = 0;
     }
-    const w = alphaT4(t, alpha, alphaC);
-    const wm = f32x4.mul(w, m);
-    const loss = f32x4.mul(wm, ce);
-    if (lossPtr != 0) store4(lossPtr, i, n, loss);
-    sum = accumulate(sum, loss, i, n);
-    if (gradPtr == 0) continue;
-    const pMinusT = f32x4.sub(f32x4.mul(oneMinusT, p), f32x4.mul(t, q));
-    const slope = f32x4.sub(one, f32x4.add(t, t));
-    const bracket = fma(splat(gamma), f32x4.mul(f32x4.mul(slope, ce), ratio), pMinusT);
-    store4(gradPtr, i, n, f32x4.mul(f32x4.mul(wm, splat(gradScale)), bracket));
   }
+  for (; i < n; i += 4) {
+    block = f32x4.add(
+      block,
+      exactBlock(
+        xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV,
+      ),
+    );
+  }
+  sum = addToSum(sum, block);
   return f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
 }
 
 /**
- * Original (ε = 0) and Eq. (11) mode, op for op as torchvision composes it in
- * float32, with PyTorch's autograd gradient and NaN where it is singular.
+ * Original (ε = 0) and Eq. (11) mode on the four elements at i, op for op as
+ * torchvision composes it in float32, with PyTorch's autograd gradient and
+ * NaN where it is singular; returns the loss lanes (0 past n).
+ *
+ * Two of the composition's exps are one: BCE-with-logits takes
+ * log(e^(−m) + e^(−x−m)) with m = max(−x, 0), and {e^(−m), e^(−x−m)} is
+ * {1, e^(−|x|)} exactly. For γ = ½, u^(γ−1) is √u/u.
  */
+// @ts-ignore: decorator
+@inline function originalBlock(
+  xPtr: usize,
+  tPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  i: i32,
+  n: i32,
+  weighted: bool,
+  alphaV: v128,
+  alphaCV: v128,
+  gamma: f32,
+  gammaV: v128,
+  gammaLessOneV: v128,
+  epsilonV: v128,
+  singularV: v128,
+  scaleV: v128,
+): v128 {
+  const zero = splat(0);
+  const x = load4(xPtr, i, n);
+  const t = load4(tPtr, i, n);
+  const negX = f32x4.neg(x);
+  const p = f32x4.div(ONE, f32x4.add(ONE, exp4(negX)));
+  const mv = f32x4.max(negX, zero);
+  const oneMinusT = f32x4.sub(ONE, t);
+  const ce = f32x4.add(
+    f32x4.add(f32x4.mul(oneMinusT, x), mv),
+    log4(f32x4.add(ONE, expNonPositive4(f32x4.neg(f32x4.abs(x))))),
+  );
+  const oneMinusP = f32x4.sub(ONE, p);
+  const pt = f32x4.add(f32x4.mul(p, t), f32x4.mul(oneMinusP, oneMinusT));
+  const u = f32x4.add(f32x4.sub(ONE, pt), epsilonV);
+  const m = pow4(u, gamma, gammaV);
+  const w = alphaT4(t, weighted, alphaV, alphaCV);
+  const loss = weighted ? f32x4.mul(w, f32x4.mul(ce, m)) : f32x4.mul(ce, m);
+  if (lossPtr != 0) store4(lossPtr, i, n, loss);
+  if (gradPtr != 0) {
+    const fromCe = f32x4.mul(f32x4.mul(w, m), f32x4.sub(p, t));
+    if (gamma == 0) {
+      store4(gradPtr, i, n, f32x4.mul(fromCe, scaleV));
+    } else {
+      const powLessOne = gamma == 0.5 ? f32x4.div(m, u) : pow4(u, gamma - 1, gammaLessOneV);
+      const gU = f32x4.mul(f32x4.mul(w, ce), f32x4.mul(gammaV, powLessOne));
+      const gP = f32x4.neg(f32x4.sub(f32x4.mul(gU, t), f32x4.mul(gU, oneMinusT)));
+      let grad = f32x4.add(fromCe, f32x4.mul(f32x4.mul(gP, oneMinusP), p));
+      grad = select(NAN, grad, f32x4.le(u, singularV));
+      store4(gradPtr, i, n, f32x4.mul(grad, scaleV));
+    }
+  }
+  return masked(loss, i, n);
+}
+
+/** Original and Eq. (11) mode over n elements; returns Σ loss. */
 export function sigmoidFocalOriginal(
   xPtr: usize,
   tPtr: usize,
@@ -152,42 +282,43 @@ export function sigmoidFocalOriginal(
   singularBelow: f32,
   gradScale: f32,
 ): f64 {
-  const one = splat(1);
-  const zero = splat(0);
+  const weighted = alpha >= 0;
+  const alphaV = splat(alpha);
+  const alphaCV = splat(alphaC);
+  const gammaV = splat(gamma);
+  const gammaLessOneV = splat(gamma - 1);
+  const epsilonV = splat(epsilon);
+  const singularV = splat(singularBelow);
+  const scaleV = splat(gradScale);
   let sum = f64x2.splat(0);
-  for (let i = 0; i < n; i += 4) {
-    const x = load4(xPtr, i, n);
-    const t = load4(tPtr, i, n);
-    const negX = f32x4.neg(x);
-    const p = f32x4.div(one, f32x4.add(one, exp4(negX)));
-    const mv = f32x4.max(negX, zero);
-    const oneMinusT = f32x4.sub(one, t);
-    const ce = f32x4.add(
-      f32x4.add(f32x4.mul(oneMinusT, x), mv),
-      log4(f32x4.add(exp4(f32x4.neg(mv)), exp4(f32x4.sub(negX, mv)))),
+  let block = splat(0);
+  let i = 0;
+  let k = 0;
+  for (; i + 8 <= n; i += 8) {
+    const a = originalBlock(
+      xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, gammaLessOneV,
+      epsilonV, singularV, scaleV,
     );
-    const oneMinusP = f32x4.sub(one, p);
-    const pt = f32x4.add(f32x4.mul(p, t), f32x4.mul(oneMinusP, oneMinusT));
-    const u = f32x4.add(f32x4.sub(one, pt), splat(epsilon));
-    const m = pow4(u, gamma);
-    const w = alphaT4(t, alpha, alphaC);
-    const loss = alpha < 0 ? f32x4.mul(ce, m) : f32x4.mul(w, f32x4.mul(ce, m));
-    if (lossPtr != 0) store4(lossPtr, i, n, loss);
-    sum = accumulate(sum, loss, i, n);
-    if (gradPtr == 0) continue;
-    const fromCe = f32x4.mul(f32x4.mul(w, m), f32x4.sub(p, t));
-    if (gamma == 0) {
-      store4(gradPtr, i, n, f32x4.mul(fromCe, splat(gradScale)));
-      continue;
+    const b = originalBlock(
+      xPtr, tPtr, lossPtr, gradPtr, i + 4, n, weighted, alphaV, alphaCV, gamma, gammaV,
+      gammaLessOneV, epsilonV, singularV, scaleV,
+    );
+    block = f32x4.add(block, f32x4.add(a, b));
+    if (++k == FLUSH_EVERY) {
+      sum = addToSum(sum, block);
+      block = splat(0);
+      k = 0;
     }
-    const gU = f32x4.mul(
-      f32x4.mul(w, ce),
-      f32x4.mul(splat(gamma), pow4(u, gamma - 1)),
-    );
-    const gP = f32x4.neg(f32x4.sub(f32x4.mul(gU, t), f32x4.mul(gU, oneMinusT)));
-    let grad = f32x4.add(fromCe, f32x4.mul(f32x4.mul(gP, oneMinusP), p));
-    grad = select(splat(NaN), grad, f32x4.le(u, splat(singularBelow)));
-    store4(gradPtr, i, n, f32x4.mul(grad, splat(gradScale)));
   }
+  for (; i < n; i += 4) {
+    block = f32x4.add(
+      block,
+      originalBlock(
+        xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, gammaLessOneV,
+        epsilonV, singularV, scaleV,
+      ),
+    );
+  }
+  sum = addToSum(sum, block);
   return f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
 }

@@ -12,13 +12,26 @@
 import {
   exp4,
   fma,
+  HALF,
+  initConstants as initVectorConstants,
   log1p4,
   log4,
+  NAN,
+  ONE,
   pow4,
   select,
   softplus4,
   splat,
 } from "./vector_math";
+
+/** Where the top class's ratio switches form (see vector_math.ts on constants). */
+let FIFTEEN: v128 = i32x4.splat(0);
+
+/** Sets the vector constants; the loader calls it once per instance. */
+export function initConstants(): void {
+  initVectorConstants();
+  FIFTEEN = splat(15);
+}
 
 /** Column j of rows at byte offsets o0…o3 (the last row repeats past the end). */
 // @ts-ignore: decorator
@@ -74,7 +87,7 @@ export function softmaxFocalExact(
   c: i32,
   gamma: f32,
 ): void {
-  const one = splat(1);
+  const one = ONE;
   const zero = splat(0);
   const g = splat(gamma);
   for (let r = 0; r < rows; r += 4) {
@@ -112,9 +125,9 @@ export function softmaxFocalExact(
     const log1mpTop = f32x4.neg(softplus4(f32x4.neg(logS)));
     const dTop = f32x4.neg(logS);
     const rTop = select(
-      f32x4.sub(one, f32x4.mul(splat(0.5), exp4(logS))),
-      f32x4.mul(exp4(f32x4.min(dTop, splat(15))), f32x4.neg(logpTop)),
-      f32x4.gt(dTop, splat(15)),
+      f32x4.sub(one, f32x4.mul(HALF, exp4(logS))),
+      f32x4.mul(exp4(f32x4.min(dTop, FIFTEEN)), f32x4.neg(logpTop)),
+      f32x4.gt(dTop, FIFTEEN),
     );
     // (1 − p)^0 = 1 even where log(1 − p) = −∞ (S underflowed to 0).
     const modTop = gamma == 0 ? one : exp4(f32x4.mul(g, log1mpTop));
@@ -135,7 +148,7 @@ export function softmaxFocalExact(
         const p = select(pTop, pRest, isTop);
         const q = select(qTop, qRest, isTop);
         const logp = select(logpTop, logpRest, isTop);
-        const mod = select(modTop, pow4(qRest, gamma), isTop);
+        const mod = select(modTop, pow4(qRest, gamma, g), isTop);
         const ratio = select(rTop, f32x4.div(f32x4.mul(pRest, f32x4.neg(logpRest)), qRest), isTop);
         const wm = f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), mod);
         const psi = f32x4.mul(wm, fma(g, ratio, one));
@@ -155,7 +168,7 @@ export function softmaxFocalExact(
 /** log(1 + u) for any u ≥ 0: log1p4 on [0, 1], log(1 + u) above. */
 // @ts-ignore: decorator
 @inline function log1p4Any(u: v128): v128 {
-  return select(log4(f32x4.add(splat(1), u)), log1p4(f32x4.min(u, splat(1))), f32x4.gt(u, splat(1)));
+  return select(log4(f32x4.add(ONE, u)), log1p4(f32x4.min(u, ONE)), f32x4.gt(u, ONE));
 }
 
 /**
@@ -174,9 +187,12 @@ export function softmaxFocalOriginal(
   epsilon: f32,
   singularBelow: f32,
 ): void {
-  const one = splat(1);
+  const one = ONE;
   const zero = splat(0);
   const eps = splat(epsilon);
+  const g = splat(gamma);
+  const gLessOne = splat(gamma - 1);
+  const singularV = splat(singularBelow);
   for (let r = 0; r < rows; r += 4) {
     const last = rows - 1;
     const stride = <usize>c << 2;
@@ -199,17 +215,17 @@ export function softmaxFocalOriginal(
       const p = f32x4.div(exp4(shifted), sum);
       const logp = f32x4.sub(shifted, logSum);
       const base = f32x4.add(f32x4.sub(one, p), eps);
-      const mod = pow4(base, gamma);
+      const mod = pow4(base, gamma, g);
       const wm = f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), mod);
       loss = f32x4.add(loss, f32x4.mul(wm, logp));
       sumGLogp = f32x4.sub(sumGLogp, wm);
       if (gamma != 0) {
         const gP = f32x4.mul(
           f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), logp),
-          f32x4.mul(splat(gamma), pow4(base, gamma - 1)),
+          f32x4.mul(g, pow4(base, gamma - 1, gLessOne)),
         );
         sumPgP = f32x4.add(sumPgP, f32x4.mul(p, gP));
-        if (gamma < 1) singular = v128.or(singular, f32x4.le(base, splat(singularBelow)));
+        if (gamma < 1) singular = v128.or(singular, f32x4.le(base, singularV));
       }
     }
     storeRows(lossPtr, r, live, f32x4.neg(loss));
@@ -220,12 +236,12 @@ export function softmaxFocalOriginal(
       const logp = f32x4.sub(shifted, logSum);
       const base = f32x4.add(f32x4.sub(one, p), eps);
       const wj = gather(wPtr, o0, o1, o2, o3, j);
-      let grad = f32x4.sub(f32x4.neg(f32x4.mul(wj, pow4(base, gamma))), f32x4.mul(p, sumGLogp));
+      let grad = f32x4.sub(f32x4.neg(f32x4.mul(wj, pow4(base, gamma, g))), f32x4.mul(p, sumGLogp));
       if (gamma != 0) {
-        const gP = f32x4.mul(f32x4.mul(wj, logp), f32x4.mul(splat(gamma), pow4(base, gamma - 1)));
+        const gP = f32x4.mul(f32x4.mul(wj, logp), f32x4.mul(g, pow4(base, gamma - 1, gLessOne)));
         grad = f32x4.add(grad, f32x4.mul(p, f32x4.sub(gP, sumPgP)));
       }
-      scatter(gradPtr, o0, o1, o2, o3, j, live, select(splat(NaN), grad, singular));
+      scatter(gradPtr, o0, o1, o2, o3, j, live, select(NAN, grad, singular));
     }
   }
 }
