@@ -10,6 +10,8 @@ import { uniformVariable } from "./_init.ts";
 // tfjs-wasm has no Conv2DBackpropFilter; ours makes this model trainable there.
 import "../kernels/conv2d_backprop_filter_wasm.ts";
 import "../kernels/conv2d_backprop_input_wasm.ts";
+import "../kernels/batch_mat_mul_wasm.ts";
+import "../kernels/max_pool_grad_wasm.ts";
 
 /** Input geometry: MNIST is 28×28×1, CIFAR-10 32×32×3. */
 export interface BinaryCnnShape {

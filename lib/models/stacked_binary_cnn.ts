@@ -16,6 +16,8 @@ import { type BinaryCnnShape, createBinaryCnn, featureSide } from "./binary_cnn.
 // Gradients tfjs-wasm lacks: the filter gradient of conv1, both of conv2.
 import "../kernels/conv2d_backprop_filter_wasm.ts";
 import "../kernels/depthwise_conv2d_backprop_wasm.ts";
+import "../kernels/batch_mat_mul_wasm.ts";
+import "../kernels/max_pool_grad_wasm.ts";
 
 /** K stacked CNNs. */
 export interface StackedBinaryCnn {
