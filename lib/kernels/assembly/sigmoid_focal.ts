@@ -60,10 +60,10 @@ export { initConstants } from "./vector_math";
 }
 
 /**
- * Loss sums run in float32 over at most FLUSH_EVERY iterations (16 terms a
- * lane), then in float64: the sum of 2^20 losses stays within a few ulps.
+ * Loss sums run in float32 over FLUSH_EVERY iterations (16 terms a lane),
+ * then in float64: the sum of 2^20 losses stays within a few ulps.
  */
-const FLUSH_EVERY = 8;
+const FLUSH_EVERY = 16;
 
 /** sum + the four lanes of v, in float64. */
 // @ts-ignore: decorator
@@ -86,8 +86,7 @@ const FLUSH_EVERY = 8;
 // ---- kernels ---------------------------------------------------------------
 //
 // Each kernel takes its scalar arguments into four lanes once, before its
-// loop (see the note on constants in vector_math.ts), and handles eight
-// elements per iteration: two independent chains for the CPU to overlap.
+// loop (see the note on constants in vector_math.ts).
 
 /**
  * Exact mode on the four elements at i: stores the loss (when lossPtr ≠ 0)
@@ -179,29 +178,18 @@ export function sigmoidFocalExact(
   const scaleV = splat(gradScale);
   let sum = f64x2.splat(0);
   let block = splat(0);
-  let i = 0;
-  let k = 0;
-  for (; i + 8 <= n; i += 8) {
-    const a = exactBlock(
-      xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV,
-    );
-    const b = exactBlock(
-      xPtr, tPtr, lossPtr, gradPtr, i + 4, n, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV,
-    );
-    block = f32x4.add(block, f32x4.add(a, b));
-    if (++k == FLUSH_EVERY) {
-      sum = addToSum(sum, block);
-      block = splat(0);
-      k = 0;
-    }
-  }
-  for (; i < n; i += 4) {
+  for (let i = 0, k = 0; i < n; i += 4) {
     block = f32x4.add(
       block,
       exactBlock(
         xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV,
       ),
     );
+    if (++k == FLUSH_EVERY) {
+      sum = addToSum(sum, block);
+      block = splat(0);
+      k = 0;
+    }
   }
   sum = addToSum(sum, block);
   return f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
@@ -250,7 +238,7 @@ export function sigmoidFocalExact(
   const u = f32x4.add(f32x4.sub(ONE, pt), epsilonV);
   const m = pow4(u, gamma, gammaV);
   const w = alphaT4(t, weighted, alphaV, alphaCV);
-  const loss = weighted ? f32x4.mul(w, f32x4.mul(ce, m)) : f32x4.mul(ce, m);
+  const loss = f32x4.mul(w, f32x4.mul(ce, m)); // w = 1 unweighted: exact
   if (lossPtr != 0) store4(lossPtr, i, n, loss);
   if (gradPtr != 0) {
     const fromCe = f32x4.mul(f32x4.mul(w, m), f32x4.sub(p, t));
@@ -292,25 +280,7 @@ export function sigmoidFocalOriginal(
   const scaleV = splat(gradScale);
   let sum = f64x2.splat(0);
   let block = splat(0);
-  let i = 0;
-  let k = 0;
-  for (; i + 8 <= n; i += 8) {
-    const a = originalBlock(
-      xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, gammaLessOneV,
-      epsilonV, singularV, scaleV,
-    );
-    const b = originalBlock(
-      xPtr, tPtr, lossPtr, gradPtr, i + 4, n, weighted, alphaV, alphaCV, gamma, gammaV,
-      gammaLessOneV, epsilonV, singularV, scaleV,
-    );
-    block = f32x4.add(block, f32x4.add(a, b));
-    if (++k == FLUSH_EVERY) {
-      sum = addToSum(sum, block);
-      block = splat(0);
-      k = 0;
-    }
-  }
-  for (; i < n; i += 4) {
+  for (let i = 0, k = 0; i < n; i += 4) {
     block = f32x4.add(
       block,
       originalBlock(
@@ -318,6 +288,11 @@ export function sigmoidFocalOriginal(
         epsilonV, singularV, scaleV,
       ),
     );
+    if (++k == FLUSH_EVERY) {
+      sum = addToSum(sum, block);
+      block = splat(0);
+      k = 0;
+    }
   }
   sum = addToSum(sum, block);
   return f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);

@@ -145,14 +145,18 @@ export function initConstants(): void {
 }
 
 /**
- * e^x of x clamped to [EXP_LO, EXP_HI] (Cephes expf: range reduction by ln 2,
- * degree-5 polynomial), ~1 ulp. n = round(x·log₂e) comes from the 1.5·2²³
- * trick, whose low mantissa bits are n itself, so no float↔int conversion is
- * needed; y·2^n is taken in two steps, so that subnormal results stay exact.
+ * Range reduction for e^x (Cephes expf): n = round(x·log₂e) comes from the
+ * 1.5·2²³ trick, `shifted`, whose low mantissa bits are n itself, so no
+ * float↔int conversion is needed.
  */
 // @ts-ignore: decorator
-@inline function expClamped4(xc: v128): v128 {
-  const shifted = fma(xc, V_LOG2E, V_SHIFT);
+@inline function expShifted(xc: v128): v128 {
+  return fma(xc, V_LOG2E, V_SHIFT);
+}
+
+/** e^r for r = x − n·ln 2 (degree-5 polynomial), ~1 ulp: e^x = this · 2^n. */
+// @ts-ignore: decorator
+@inline function expReduced(xc: v128, shifted: v128): v128 {
   const n = f32x4.sub(shifted, V_SHIFT);
   let r = fma(n, V_NEG_LN2_HI, xc);
   r = fma(n, V_NEG_LN2_LO, r);
@@ -162,8 +166,24 @@ export function initConstants(): void {
   y = fma(y, r, EXP_P3);
   y = fma(y, r, EXP_P4);
   y = fma(y, r, EXP_P5);
-  y = f32x4.add(fma(y, z, r), ONE);
-  const ni = i32x4.sub(shifted, V_SHIFT);
+  return f32x4.add(fma(y, z, r), ONE);
+}
+
+/** n of `shifted` (see expShifted) as int32 lanes. */
+// @ts-ignore: decorator
+@inline function expPower(shifted: v128): v128 {
+  return i32x4.sub(shifted, V_SHIFT);
+}
+
+/**
+ * e^x of x clamped to [EXP_LO, EXP_HI], ~1 ulp, with y·2^n taken in two
+ * steps so that subnormal results stay exact.
+ */
+// @ts-ignore: decorator
+@inline function expClamped4(xc: v128): v128 {
+  const shifted = expShifted(xc);
+  const y = expReduced(xc, shifted);
+  const ni = expPower(shifted);
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
   const s1 = i32x4.shl(i32x4.add(n1, V_I127), 23);
@@ -182,27 +202,16 @@ export function initConstants(): void {
 }
 
 /**
- * e^x for x ≤ 0 (or NaN), as the kernels' exp(−|x|): the polynomial of
- * expClamped4 with one 2^n scaling, and 0 where e^x is not a normal float32
- * (x < ln 2^−126), as tfjs's own float32 sigmoid gives there. NaN passes
- * through the polynomial.
+ * e^x for x ≤ 0 (or NaN), as the kernels' exp(−|x|): expClamped4 with one
+ * 2^n scaling, and 0 where e^x is not a normal float32 (x < ln 2^−126), as
+ * tfjs's own float32 sigmoid gives there. NaN passes through the polynomial.
  */
 // @ts-ignore: decorator
 @inline export function expNonPositive4(x: v128): v128 {
   const xc = f32x4.pmax(x, V_LN_MIN_NORMAL);
-  const shifted = fma(xc, V_LOG2E, V_SHIFT);
-  const n = f32x4.sub(shifted, V_SHIFT);
-  let r = fma(n, V_NEG_LN2_HI, xc);
-  r = fma(n, V_NEG_LN2_LO, r);
-  const z = f32x4.mul(r, r);
-  let y = fma(EXP_P0, r, EXP_P1);
-  y = fma(y, r, EXP_P2);
-  y = fma(y, r, EXP_P3);
-  y = fma(y, r, EXP_P4);
-  y = fma(y, r, EXP_P5);
-  y = f32x4.add(fma(y, z, r), ONE);
-  const scale = i32x4.shl(i32x4.add(i32x4.sub(shifted, V_SHIFT), V_I127), 23);
-  return v128.andnot(f32x4.mul(y, scale), f32x4.lt(x, V_LN_MIN_NORMAL));
+  const shifted = expShifted(xc);
+  const scale = i32x4.shl(i32x4.add(expPower(shifted), V_I127), 23);
+  return v128.andnot(f32x4.mul(expReduced(xc, shifted), scale), f32x4.lt(x, V_LN_MIN_NORMAL));
 }
 
 /** log x (Cephes logf: mantissa in [√½, √2), degree-8 polynomial), ~1 ulp. */
