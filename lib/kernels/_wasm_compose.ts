@@ -34,3 +34,27 @@ export function withTemporaries(
     for (const t of temporaries) (backend as Backend).disposeData(t.dataId);
   }
 }
+
+/**
+ * Replaces a kernel the wasm backend ships with `kernelFunc`, which gets the
+ * shipped kernel to hand the cases it does not handle to. The shipped
+ * kernel's setup (which binds its wasm function) is kept. Does nothing when
+ * the wasm backend has not registered the kernel.
+ */
+export function replaceWasmKernel(
+  name: string,
+  kernelFunc: (
+    args: Parameters<tf.KernelFunc>[0],
+    shipped: tf.KernelFunc,
+  ) => ReturnType<tf.KernelFunc>,
+): void {
+  const shipped = tf.getKernel(name, "wasm");
+  if (shipped === undefined) return;
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    setupFunc: shipped.setupFunc,
+    kernelFunc: (args) => kernelFunc(args, shipped.kernelFunc),
+  });
+}

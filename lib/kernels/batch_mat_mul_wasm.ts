@@ -7,7 +7,7 @@
 // Batched products (outer dimensions > 1) gain nothing that way and go to
 // the shipped kernel.
 import * as tf from "@tensorflow/tfjs";
-import { runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
+import { replaceWasmKernel, runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
 
 interface BatchMatMulAttrs {
   transposeA: boolean;
@@ -21,33 +21,21 @@ function swapLast(rank: number): number[] {
   return perm;
 }
 
-const shipped = tf.getKernel("BatchMatMul", "wasm");
-if (shipped !== undefined) {
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({
-    kernelName: "BatchMatMul",
-    backendName: "wasm",
-    // The shipped kernel binds its wasm function in its setup.
-    setupFunc: shipped.setupFunc,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-      const batches = (x: tf.TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2));
-      if ((!transposeA && !transposeB) || batches(a) !== 1 || batches(b) !== 1) {
-        return shipped.kernelFunc(args);
-      }
-      const backend = args.backend;
-      return withTemporaries(backend, (keep) => {
-        const upright = (x: tf.TensorInfo, transposed: boolean) =>
-          transposed
-            ? keep(runWasmKernel("Transpose", { x }, backend, { perm: swapLast(x.shape.length) }))
-            : x;
-        return shipped.kernelFunc({
-          inputs: { a: upright(a, transposeA), b: upright(b, transposeB) },
-          backend,
-          attrs: { ...args.attrs, transposeA: false, transposeB: false },
-        }) as tf.TensorInfo;
-      });
-    },
+replaceWasmKernel("BatchMatMul", (args, shipped) => {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+  const batches = (x: tf.TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2));
+  if ((!transposeA && !transposeB) || batches(a) !== 1 || batches(b) !== 1) return shipped(args);
+  const backend = args.backend;
+  return withTemporaries(backend, (keep) => {
+    const upright = (x: tf.TensorInfo, transposed: boolean) =>
+      transposed
+        ? keep(runWasmKernel("Transpose", { x }, backend, { perm: swapLast(x.shape.length) }))
+        : x;
+    return shipped({
+      inputs: { a: upright(a, transposeA), b: upright(b, transposeB) },
+      backend,
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    }) as tf.TensorInfo;
   });
-}
+});

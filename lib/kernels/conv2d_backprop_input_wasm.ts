@@ -17,7 +17,7 @@
 // forward pass is this kernel): every dy pixel feeds a disjoint kh × kw
 // block, so dx = dy [N·oh·ow, O] × W [O, kh·kw·I], reshaped into blocks.
 import * as tf from "@tensorflow/tfjs";
-import { runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
+import { replaceWasmKernel, runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
 
 interface Conv2DBackpropInputAttrs {
   strides: [number, number] | number;
@@ -27,80 +27,70 @@ interface Conv2DBackpropInputAttrs {
   inputShape: [number, number, number, number];
 }
 
-const shipped = tf.getKernel("Conv2DBackpropInput", "wasm");
-if (shipped !== undefined) {
-  tf.unregisterKernel("Conv2DBackpropInput", "wasm");
-  tf.registerKernel({
-    kernelName: "Conv2DBackpropInput",
-    backendName: "wasm",
-    // The shipped kernel binds its wasm function in its setup.
-    setupFunc: shipped.setupFunc,
-    kernelFunc: (args) => {
-      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const a = args.attrs as unknown as Conv2DBackpropInputAttrs;
-      const backend = args.backend;
-      if (a.dataFormat !== "NHWC") return shipped.kernelFunc(args);
-      const [fh, fw, ci, co] = filter.shape as [number, number, number, number];
-      const info = tf.backend_util.computeConv2DInfo(
-        a.inputShape,
-        [fh, fw, ci, co],
-        a.strides,
-        1,
-        a.pad,
-        a.dimRoundingMode,
-        false,
-        "channelsLast",
-      );
-      const [n, h, w] = a.inputShape;
-      const { top, left } = info.padInfo;
-      const [oh, ow] = [info.outHeight, info.outWidth];
-      if (info.strideHeight === 1 && info.strideWidth === 1) {
-        return withTemporaries(backend, (keep) => {
-          const swapped = keep(runWasmKernel("Transpose", { x: filter }, backend, {
-            perm: [0, 1, 3, 2],
-          }));
-          const rotated = keep(runWasmKernel("Reverse", { x: swapped }, backend, { dims: [0, 1] }));
-          const before = [fh - 1 - top, fw - 1 - left];
-          const padded = keep(runWasmKernel("PadV2", { x: dy }, backend, {
-            paddings: [[0, 0], [before[0], h + fh - 1 - oh - before[0]], [
-              before[1],
-              w + fw - 1 - ow - before[1],
-            ], [0, 0]],
-            constantValue: 0,
-          }));
-          return runWasmKernel("Conv2D", { x: padded, filter: rotated }, backend, {
-            strides: [1, 1],
-            pad: "valid",
-            dataFormat: "NHWC",
-            dilations: [1, 1],
-            dimRoundingMode: undefined,
-          });
-        });
-      }
-      const blocks = info.strideHeight === fh && info.strideWidth === fw && top === 0 &&
-        left === 0 && oh * fh === h && ow * fw === w;
-      if (!blocks) return shipped.kernelFunc(args);
-      return withTemporaries(backend, (keep) => {
-        const rows = keep(runWasmKernel("Reshape", { x: dy }, backend, {
-          shape: [n * oh * ow, co],
-        }));
-        // W [fh, fw, ci, co] → [co, fh·fw·ci]
-        const wT = keep(runWasmKernel("Transpose", { x: filter }, backend, { perm: [3, 0, 1, 2] }));
-        const w2 = keep(
-          runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, fh * fw * ci] }),
-        );
-        const product = keep(runWasmKernel("BatchMatMul", { a: rows, b: w2 }, backend, {
-          transposeA: false,
-          transposeB: false,
-        }));
-        const grid = keep(runWasmKernel("Reshape", { x: product }, backend, {
-          shape: [n, oh, ow, fh, fw, ci],
-        }));
-        const ordered = keep(runWasmKernel("Transpose", { x: grid }, backend, {
-          perm: [0, 1, 3, 2, 4, 5],
-        }));
-        return runWasmKernel("Reshape", { x: ordered }, backend, { shape: [n, h, w, ci] });
+replaceWasmKernel("Conv2DBackpropInput", (args, shipped) => {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const a = args.attrs as unknown as Conv2DBackpropInputAttrs;
+  const backend = args.backend;
+  if (a.dataFormat !== "NHWC") return shipped(args);
+  const [fh, fw, ci, co] = filter.shape as [number, number, number, number];
+  const info = tf.backend_util.computeConv2DInfo(
+    a.inputShape,
+    [fh, fw, ci, co],
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  const [n, h, w] = a.inputShape;
+  const { top, left } = info.padInfo;
+  const [oh, ow] = [info.outHeight, info.outWidth];
+  if (info.strideHeight === 1 && info.strideWidth === 1) {
+    return withTemporaries(backend, (keep) => {
+      const swapped = keep(runWasmKernel("Transpose", { x: filter }, backend, {
+        perm: [0, 1, 3, 2],
+      }));
+      const rotated = keep(runWasmKernel("Reverse", { x: swapped }, backend, { dims: [0, 1] }));
+      const before = [fh - 1 - top, fw - 1 - left];
+      const padded = keep(runWasmKernel("PadV2", { x: dy }, backend, {
+        paddings: [[0, 0], [before[0], h + fh - 1 - oh - before[0]], [
+          before[1],
+          w + fw - 1 - ow - before[1],
+        ], [0, 0]],
+        constantValue: 0,
+      }));
+      return runWasmKernel("Conv2D", { x: padded, filter: rotated }, backend, {
+        strides: [1, 1],
+        pad: "valid",
+        dataFormat: "NHWC",
+        dilations: [1, 1],
+        dimRoundingMode: undefined,
       });
-    },
+    });
+  }
+  const blocks = info.strideHeight === fh && info.strideWidth === fw && top === 0 &&
+    left === 0 && oh * fh === h && ow * fw === w;
+  if (!blocks) return shipped(args);
+  return withTemporaries(backend, (keep) => {
+    const rows = keep(runWasmKernel("Reshape", { x: dy }, backend, {
+      shape: [n * oh * ow, co],
+    }));
+    // W [fh, fw, ci, co] → [co, fh·fw·ci]
+    const wT = keep(runWasmKernel("Transpose", { x: filter }, backend, { perm: [3, 0, 1, 2] }));
+    const w2 = keep(
+      runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, fh * fw * ci] }),
+    );
+    const product = keep(runWasmKernel("BatchMatMul", { a: rows, b: w2 }, backend, {
+      transposeA: false,
+      transposeB: false,
+    }));
+    const grid = keep(runWasmKernel("Reshape", { x: product }, backend, {
+      shape: [n, oh, ow, fh, fw, ci],
+    }));
+    const ordered = keep(runWasmKernel("Transpose", { x: grid }, backend, {
+      perm: [0, 1, 3, 2, 4, 5],
+    }));
+    return runWasmKernel("Reshape", { x: ordered }, backend, { shape: [n, h, w, ci] });
   });
-}
+});

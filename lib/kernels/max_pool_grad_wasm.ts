@@ -6,6 +6,7 @@
 // before it (padding and NaN never win); a window with no such position
 // passes no gradient.
 import * as tf from "@tensorflow/tfjs";
+import { replaceWasmKernel } from "./_wasm_compose.ts";
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -54,11 +55,11 @@ export function maxPoolGradInto(
           for (let col = c0; col < c1; col++) {
             const base = xBatch + (r * w + col) * c;
             for (let d = 0; d < c; d++) {
-              // Select, not branch: which pixel wins is unpredictable.
               const v = x[base + d];
-              const better = v > best[d];
-              best[d] = better ? v : best[d];
-              at[d] = better ? base + d : at[d];
+              if (v > best[d]) {
+                best[d] = v;
+                at[d] = base + d;
+              }
             }
           }
         }
@@ -113,31 +114,24 @@ function pool2x2GradInto(
   }
 }
 
-if (tf.getKernel("MaxPoolGrad", "wasm") !== undefined) {
-  tf.unregisterKernel("MaxPoolGrad", "wasm");
-  tf.registerKernel({
-    kernelName: "MaxPoolGrad",
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-      const a = attrs as unknown as MaxPoolGradAttrs;
-      const info = tf.backend_util.computePool2DInfo(
-        input.shape as [number, number, number, number],
-        a.filterSize,
-        a.strides,
-        1,
-        a.pad,
-        a.dimRoundingMode,
-      );
-      const heap = backend as unknown as HeapBackend;
-      const dx = heap.makeOutput(input.shape, "float32");
-      maxPoolGradInto(
-        heap.typedArrayFromHeap(input),
-        heap.typedArrayFromHeap(dy),
-        heap.typedArrayFromHeap(dx),
-        info,
-      );
-      return dx;
-    },
-  });
-}
+replaceWasmKernel("MaxPoolGrad", ({ inputs, backend, attrs }) => {
+  const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const a = attrs as unknown as MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const heap = backend as unknown as HeapBackend;
+  const dx = heap.makeOutput(input.shape, "float32");
+  maxPoolGradInto(
+    heap.typedArrayFromHeap(input),
+    heap.typedArrayFromHeap(dy),
+    heap.typedArrayFromHeap(dx),
+    info,
+  );
+  return dx;
+});

@@ -1,4 +1,4 @@
-// An op L(a, b) with an explicit gradient ∂L/∂a (b is a constant of the loss:
+// An op L(a, t) with an explicit gradient ∂L/∂a (t is a constant of the loss:
 // targets or target weights), computed by a fused kernel where the backend
 // has one and by composed tf ops otherwise.
 import * as tf from "@tensorflow/tfjs";
@@ -32,45 +32,43 @@ export function broadcastDy(dy: tf.Tensor, gradientRank: number): tf.Tensor {
  * as on backends without the kernel; tfjs makes the same choice for its own
  * fused ops.
  *
- * `b` (targets or target weights) is a constant of the loss, as it is for
+ * `t` (targets or target weights) is a constant of the loss, as it is for
  * torchvision's and kornia's users in practice: no gradient flows to it, so
  * that none is computed (a zero tensor the size of the logits, each step).
  */
 export function withGradient(
   a: tf.Tensor,
-  b: tf.Tensor,
-  value: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
-  gradient: (dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+  t: tf.Tensor,
+  value: (a: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+  gradient: (dy: tf.Tensor, a: tf.Tensor, t: tf.Tensor) => tf.Tensor,
   fused: FusedChoice | null,
 ): tf.Tensor {
   const useKernel = fused !== null && a.size > 0 && fusedKernelAvailable(fused.kernel);
   useIdentityByReference();
-  const t = b;
+  const composed = (dy: tf.Tensor, [xs, ts]: tf.Tensor[]) => gradient(dy, xs, ts);
   const op = customGrad1((x: tf.Tensor, save: tf.GradSaveFunc) => {
     if (!useKernel) {
       save([x, t]);
-      return {
-        value: value(x, t),
-        gradFunc: (dy: tf.Tensor, [xs, ts]: tf.Tensor[]) => gradient(dy, xs, ts),
-      };
+      return { value: value(x, t), gradFunc: composed };
     }
     const withGrad = recordingGradients();
     const [loss, grad] = runFusedKernel(fused!.kernel, x, t, { ...fused!.attrs, withGrad });
+    if (!withGrad) {
+      save([x, t]);
+      return { value: loss, gradFunc: composed };
+    }
     // tfjs clones what is saved (by reference with lib/kernels/identity_wasm.ts):
     // save the inputs too only where a second derivative may need the
     // composed gradient (this op recorded inside a gradient that is itself
     // recorded).
-    const nested = withGrad && tf.engine().state.gradientDepth > 1;
-    save(withGrad ? (nested ? [grad, x, t] : [grad]) : [x, t]);
+    const nested = tf.engine().state.gradientDepth > 1;
+    save(nested ? [grad, x, t] : [grad]);
     return {
       value: loss,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ts] = withGrad ? saved.slice(1) : saved;
-        const gs = withGrad ? saved[0] : undefined;
-        return gs === undefined || (recordingGradients() && xs !== undefined)
+      gradFunc: (dy: tf.Tensor, [gs, xs, ts]: tf.Tensor[]) =>
+        recordingGradients() && xs !== undefined
           ? gradient(dy, xs, ts)
-          : tf.mul(broadcastDy(dy, gs.rank), gs);
-      },
+          : tf.mul(broadcastDy(dy, gs.rank), gs),
     };
   });
   return op(a);
