@@ -5,6 +5,7 @@ import { assertClose, read } from "./_assert.ts";
 import { sigmoidFocalLoss, softmaxFocalLoss, type SoftmaxFocalLossOptions } from "../mod.ts";
 import {
   fusedKernelAvailable,
+  SCALE_ROWS_KERNEL,
   setFusedKernelsEnabled,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
@@ -64,7 +65,13 @@ async function lossAndGrad(
   let value: tf.Tensor | null = null;
   const profile = await tf.profile(() => {
     value = loss(xs, ts);
-    grad = tf.grad((z: tf.Tensor) => loss(z, ts).sum())(xs);
+    // A different upstream gradient per loss element, so that the kernel's
+    // gradient is scaled element by element (row by row for softmax).
+    grad = tf.grad((z: tf.Tensor) => {
+      const l = loss(z, ts);
+      const upstream = tf.add(0.5, tf.div(tf.mod(tf.range(0, l.size), 7), 7)).reshape(l.shape);
+      return tf.sum(tf.mul(l, upstream));
+    })(xs);
     return [value, grad];
   });
   const out = { value: await read(value!), grad: await read(grad!), kernels: profile.kernelNames };
@@ -72,11 +79,15 @@ async function lossAndGrad(
   return out;
 }
 
-Deno.test(name("the fused kernels are registered (the reducing one on cpu and wasm)"), () => {
-  assert.ok(fusedKernelAvailable(SIGMOID_FOCAL_KERNEL));
-  assert.ok(fusedKernelAvailable(SOFTMAX_FOCAL_KERNEL));
-  assert.equal(fusedKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL), BACKEND !== "webgpu");
-});
+Deno.test(
+  name("the fused kernels are registered (the reducing and row-scaling ones on cpu and wasm)"),
+  () => {
+    assert.ok(fusedKernelAvailable(SIGMOID_FOCAL_KERNEL));
+    assert.ok(fusedKernelAvailable(SOFTMAX_FOCAL_KERNEL));
+    assert.equal(fusedKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL), BACKEND !== "webgpu");
+    assert.equal(fusedKernelAvailable(SCALE_ROWS_KERNEL), BACKEND !== "webgpu");
+  },
+);
 
 /** Fused and composed results of `loss`, with proof that the kernel ran. */
 async function compare(

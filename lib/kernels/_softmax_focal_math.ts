@@ -9,57 +9,89 @@ function softplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
+/** Per-row scratch of exactRow: e_j (off the top) and ψ_j; grown on demand. */
+let scratch = new Float64Array(32);
+
 /**
- * Exact mode for one row of logits `z` and weights `w` (α_c·y_c): writes
- * ∂L/∂z into `grad` (when given) and returns the row's loss. With the first
- * maximum k and d_k = z_k − lse_{j≠k}, log p and log(1 − p) never round.
+ * Exact mode for the row of `c` logits `z` and weights `w` (α_c·y_c) that
+ * starts at `at`: writes ∂L/∂z there in `grad` (when given) and returns the
+ * row's loss. With the first maximum z_k and S = Σ_{j≠k} exp(z_j − z_k):
+ *
+ * - off the top, p_j = e_j/(1 + S) ≤ 1/2, so 1 − p_j does not cancel, and
+ *   log p_j = (z_j − z_k) − log(1 + S);
+ * - at the top, d_k = −log S, log p_k = −softplus(log S) and
+ *   log(1 − p_k) = −softplus(−log S) never round to 0 or −∞.
+ *
+ * A class with zero weight adds nothing to the loss and has ψ_j = 0, so its
+ * modulating factor is not computed (one-hot targets: all classes but one).
  */
 export function exactRow(
   z: ArrayLike<number>,
   w: ArrayLike<number>,
+  at: number,
+  c: number,
   gamma: number,
   grad: Float32Array | null,
-  offset: number,
 ): number {
-  const c = z.length;
-  let top = 0;
-  for (let j = 1; j < c; j++) if (z[j] > z[top]) top = j;
-  let sum = 0;
-  for (let j = 0; j < c; j++) sum += Math.exp(z[j] - z[top]);
-  const lse = z[top] + Math.log(sum);
-  let otherMax = -Infinity;
-  for (let j = 0; j < c; j++) if (j !== top && z[j] > otherMax) otherMax = z[j];
-  let otherSum = 0;
-  for (let j = 0; j < c; j++) if (j !== top) otherSum += Math.exp(z[j] - otherMax);
-  const lseOthers = otherMax + Math.log(otherSum);
-  const logp = new Float64Array(c);
-  const log1mp = new Float64Array(c);
-  const psi = new Float64Array(c);
+  if (scratch.length < 2 * c) scratch = new Float64Array(2 * c);
+  const e = scratch;
+  let top = at;
+  for (let j = at + 1; j < at + c; j++) if (z[j] > z[top]) top = j;
+  const zTop = z[top];
+  let s = 0;
+  for (let j = 0; j < c; j++) {
+    e[j] = at + j === top ? 0 : Math.exp(z[at + j] - zTop);
+    s += e[j];
+  }
+  const logS = s > 0 ? Math.log(s) : underflowedLogS(z, at, c, top);
+  const log1pS = Math.log1p(s);
+  const invTotal = 1 / (1 + s);
   let loss = 0;
   let psiSum = 0;
   for (let j = 0; j < c; j++) {
-    if (j === top) {
-      const d = z[j] - lseOthers;
-      logp[j] = -softplus(-d);
-      log1mp[j] = -softplus(d);
-    } else {
-      logp[j] = z[j] - lse;
-      log1mp[j] = Math.log1p(-Math.exp(logp[j]));
+    const wj = w[at + j];
+    let psi = 0;
+    if (wj !== 0) {
+      let logp, mod, r;
+      if (at + j === top) {
+        logp = -softplus(logS);
+        mod = Math.exp(gamma * -softplus(-logS));
+        // R = −p·log p/(1 − p) = e^d·softplus(−d) at d = −log S, in [0, 1].
+        r = logS < -15 ? 1 - 0.5 * s : -logp / s;
+      } else {
+        const p = e[j] * invTotal;
+        logp = (z[at + j] - zTop) - log1pS;
+        mod = Math.pow(1 - p, gamma);
+        r = p * -logp / (1 - p);
+      }
+      loss -= wj * mod * logp;
+      psi = wj * mod * (1 + gamma * r);
     }
-    const mod = Math.exp(gamma * log1mp[j]);
-    loss -= w[j] * mod * logp[j];
-    const d = logp[j] - log1mp[j];
-    // R = −p·log p/(1 − p) = e^d·softplus(−d), in [0, 1].
-    const r = d > 15 ? 1 - 0.5 * Math.exp(-d) : Math.exp(d) * -logp[j];
-    psi[j] = w[j] * mod * (1 + gamma * r);
-    psiSum += psi[j];
+    e[c + j] = psi;
+    psiSum += psi;
   }
   if (grad !== null) {
     for (let j = 0; j < c; j++) {
-      grad[offset + j] = Math.exp(logp[j]) * (psiSum - psi[j]) - psi[j] * Math.exp(log1mp[j]);
+      const isTop = at + j === top;
+      const p = isTop ? invTotal : e[j] * invTotal;
+      const q = isTop ? s * invTotal : 1 - p;
+      const psi = e[c + j];
+      grad[at + j] = p * (psiSum - psi) - psi * q;
     }
   }
   return loss;
+}
+
+/**
+ * log S where S = Σ_{j≠top} exp(z_j − z_top) underflowed to 0 (the others are
+ * far below the top): log-sum-exp of the others, from their own maximum.
+ */
+function underflowedLogS(z: ArrayLike<number>, at: number, c: number, top: number): number {
+  let otherMax = -Infinity;
+  for (let j = at; j < at + c; j++) if (j !== top && z[j] > otherMax) otherMax = z[j];
+  let sum = 0;
+  for (let j = at; j < at + c; j++) if (j !== top) sum += Math.exp(z[j] - otherMax);
+  return otherMax - z[top] + Math.log(sum);
 }
 
 /**

@@ -7,6 +7,7 @@ export interface WasmBackend {
   wasm: { asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  disposeData(dataId: unknown): boolean;
 }
 
 /** The backend's memory; tfjs 4.22 exposes it as `wasm.asm.memory`. */

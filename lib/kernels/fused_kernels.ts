@@ -20,6 +20,14 @@ export const SIGMOID_FOCAL_REDUCED_KERNEL = "FocalStabilitySigmoidFocalReduced";
  */
 export const SOFTMAX_FOCAL_KERNEL = "FocalStabilitySoftmaxFocal";
 
+/**
+ * A gradient times its upstream gradient: inputs x [...rows, ...inner] and
+ * dy [...rows] (the leading axes of x); output x·dy with dy broadcast over
+ * the inner axes. tfjs's broadcasting multiply is a general index loop on
+ * cpu and wasm; this is one pass.
+ */
+export const SCALE_ROWS_KERNEL = "FocalStabilityScaleRows";
+
 /** Attributes of the sigmoid and softmax kernels (alpha: sigmoid only). */
 export interface FusedKernelAttrs {
   /** 0: exact; 1: original / Eq. (11) (ε = `epsilon`). */

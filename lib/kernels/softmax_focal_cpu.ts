@@ -1,6 +1,6 @@
 // The fused softmax focal kernel on the cpu backend: a loop over rows.
 import * as tf from "@tensorflow/tfjs";
-import { type FusedKernelAttrs, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
+import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
 import { exactRow, originalRow } from "./_softmax_focal_math.ts";
 
 interface CpuBackend {
@@ -22,14 +22,33 @@ tf.registerKernel({
     const loss = new Float32Array(rows);
     const grad = a.withGrad ? new Float32Array(z.length) : null;
     for (let r = 0; r < rows; r++) {
+      if (a.mode === 0) {
+        loss[r] = exactRow(z, w, r * classes, classes, a.gamma, grad);
+        continue;
+      }
       const zr = z.subarray(r * classes, (r + 1) * classes);
       const wr = w.subarray(r * classes, (r + 1) * classes);
-      loss[r] = a.mode === 0
-        ? exactRow(zr, wr, a.gamma, grad, r * classes)
-        : originalRow(zr, wr, a.gamma, a.epsilon, a.singularBelow, grad, r * classes);
+      loss[r] = originalRow(zr, wr, a.gamma, a.epsilon, a.singularBelow, grad, r * classes);
     }
     const outputs = [cpu.makeTensorInfo(x.shape.slice(0, -1), "float32", loss)];
     if (grad !== null) outputs.push(cpu.makeTensorInfo(x.shape, "float32", grad));
     return outputs;
+  },
+});
+
+tf.registerKernel({
+  kernelName: SCALE_ROWS_KERNEL,
+  backendName: "cpu",
+  kernelFunc: ({ inputs, backend }) => {
+    const cpu = backend as unknown as CpuBackend;
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const g = cpu.readSync(x.dataId);
+    const d = cpu.readSync(dy.dataId);
+    const out = new Float32Array(g.length);
+    const inner = d.length === 0 ? 0 : g.length / d.length;
+    for (let r = 0; r < d.length; r++) {
+      for (let at = r * inner; at < (r + 1) * inner; at++) out[at] = g[at] * d[r];
+    }
+    return cpu.makeTensorInfo(x.shape, "float32", out);
   },
 });

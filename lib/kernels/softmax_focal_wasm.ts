@@ -2,7 +2,7 @@
 // own (lib/kernels/assembly/softmax_focal.ts), four rows at a time, working
 // in place in the backend's memory.
 import * as tf from "@tensorflow/tfjs";
-import { type FusedKernelAttrs, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
+import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
 import { SOFTMAX_FOCAL_WASM_BASE64 } from "./_softmax_focal_wasm.ts";
 import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
 
@@ -12,6 +12,7 @@ interface KernelExports {
     w: number,
     loss: number,
     grad: number,
+    scratch: number,
     rows: number,
     classes: number,
     gamma: number,
@@ -27,6 +28,7 @@ interface KernelExports {
     epsilon: number,
     singularBelow: number,
   ): void;
+  scaleRows(g: number, dy: number, out: number, rows: number, inner: number): void;
 }
 
 const kernelFor = kernelModule<KernelExports>(SOFTMAX_FOCAL_WASM_BASE64);
@@ -48,7 +50,19 @@ tf.registerKernel({
     const kernel = kernelFor(memory);
     const gradPtr = grad === null ? 0 : at(grad);
     if (a.mode === 0) {
-      kernel.softmaxFocalExact(at(x), at(t), at(loss), gradPtr, rows, classes, a.gamma);
+      // Three vectors per class: the block's columns (see the kernel).
+      const scratch = wasm.makeOutput([12 * classes], "float32");
+      kernel.softmaxFocalExact(
+        at(x),
+        at(t),
+        at(loss),
+        gradPtr,
+        at(scratch),
+        rows,
+        classes,
+        a.gamma,
+      );
+      wasm.disposeData(scratch.dataId);
     } else {
       kernel.softmaxFocalOriginal(
         at(x),
@@ -63,5 +77,20 @@ tf.registerKernel({
       );
     }
     return grad === null ? [loss] : [loss, grad];
+  },
+});
+
+tf.registerKernel({
+  kernelName: SCALE_ROWS_KERNEL,
+  backendName: "wasm",
+  kernelFunc: ({ inputs, backend }) => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const wasm = backend as unknown as WasmBackend;
+    const out = wasm.makeOutput(x.shape, "float32");
+    const rows = tf.util.sizeFromShape(dy.shape);
+    const inner = rows === 0 ? 0 : tf.util.sizeFromShape(x.shape) / rows;
+    const at = (info: tf.TensorInfo) => offsetOf(backend, info);
+    kernelFor(backendMemory(backend)).scaleRows(at(x), at(dy), at(out), rows, inner);
+    return out;
   },
 });

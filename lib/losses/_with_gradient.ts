@@ -8,6 +8,7 @@ import {
   fusedKernelAvailable,
   recordingGradients,
   runFusedKernel,
+  SCALE_ROWS_KERNEL,
 } from "../kernels/fused_kernels.ts";
 import { useIdentityByReference } from "../kernels/identity_wasm.ts";
 
@@ -22,6 +23,19 @@ export function broadcastDy(dy: tf.Tensor, gradientRank: number): tf.Tensor {
   let out = dy;
   while (out.rank < gradientRank) out = out.expandDims(-1);
   return out;
+}
+
+/**
+ * A kernel's gradient g times the upstream gradient dy, whose shape is g's
+ * leading axes (a per-row or reduced loss): one pass where the backend has
+ * the kernel, tfjs's broadcasting multiply otherwise.
+ */
+function timesDy(g: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  if (dy.rank === g.rank) return tf.mul(dy, g);
+  if (fusedKernelAvailable(SCALE_ROWS_KERNEL)) {
+    return tf.engine().runKernel(SCALE_ROWS_KERNEL, { x: g, dy }, {}) as tf.Tensor;
+  }
+  return tf.mul(broadcastDy(dy, g.rank), g);
 }
 
 /**
@@ -66,9 +80,7 @@ export function withGradient(
     return {
       value: loss,
       gradFunc: (dy: tf.Tensor, [gs, xs, ts]: tf.Tensor[]) =>
-        recordingGradients() && xs !== undefined
-          ? gradient(dy, xs, ts)
-          : tf.mul(broadcastDy(dy, gs.rank), gs),
+        recordingGradients() && xs !== undefined ? gradient(dy, xs, ts) : timesDy(gs, dy),
     };
   });
   return op(a);

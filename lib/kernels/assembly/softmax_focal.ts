@@ -75,14 +75,16 @@ export function initConstants(): void {
 
 /**
  * Exact mode over rows × c logits z and weights w (α_c·y_c): writes the row
- * losses to lossPtr and, when gradPtr ≠ 0, ∂L/∂z (the gradient buffer holds
- * ψ between the two passes).
+ * losses to lossPtr and, when gradPtr ≠ 0, ∂L/∂z. Each block of four rows is
+ * read once, column by column, into `scratch` (48·c bytes: the shifted logits
+ * z_j − z_top, e_j and ψ_j as vectors), which the later passes load whole.
  */
 export function softmaxFocalExact(
   zPtr: usize,
   wPtr: usize,
   lossPtr: usize,
   gradPtr: usize,
+  scratch: usize,
   rows: i32,
   c: i32,
   gamma: f32,
@@ -90,6 +92,9 @@ export function softmaxFocalExact(
   const one = ONE;
   const zero = splat(0);
   const g = splat(gamma);
+  const shiftedAt = scratch;
+  const eAt = scratch + (<usize>c << 4);
+  const psiAt = scratch + (<usize>c << 5);
   for (let r = 0; r < rows; r += 4) {
     const last = rows - 1;
     const stride = <usize>c << 2;
@@ -98,70 +103,98 @@ export function softmaxFocalExact(
     const o2 = <usize>min(r + 2, last) * stride;
     const o3 = <usize>min(r + 3, last) * stride;
     const live = min(4, rows - r);
-    // The first maximum of each row.
+    // The logits, and the first maximum of each row.
     let top = gather(zPtr, o0, o1, o2, o3, 0);
     let topIndex = i32x4.splat(0);
+    v128.store(shiftedAt, top);
     for (let j = 1; j < c; j++) {
       const v = gather(zPtr, o0, o1, o2, o3, j);
+      v128.store(shiftedAt + (<usize>j << 4), v);
       const above = f32x4.gt(v, top);
       top = select(v, top, above);
       topIndex = select(i32x4.splat(j), topIndex, above);
     }
     // e_j = exp(z_j − z_top), S = Σ_{j≠top} e_j (the top's 1 kept apart).
-    // With a gradient to write, e_j waits in its slot for the next passes.
     let others = zero;
     for (let j = 0; j < c; j++) {
+      const at = <usize>j << 4;
       const isTop = i32x4.eq(topIndex, i32x4.splat(j));
-      const e = select(zero, exp4(f32x4.sub(gather(zPtr, o0, o1, o2, o3, j), top)), isTop);
+      const shifted = f32x4.sub(v128.load(shiftedAt + at), top);
+      const e = select(zero, exp4(shifted), isTop);
+      v128.store(shiftedAt + at, shifted);
+      v128.store(eAt + at, e);
       others = f32x4.add(others, e);
-      if (gradPtr != 0) scatter(gradPtr, o0, o1, o2, o3, j, live, e);
     }
     // Off the top: p_j = e_j/(1 + S), log p_j = (z_j − z_top) − log(1 + S).
     const invTotal = f32x4.div(one, f32x4.add(one, others));
     const logTotal = log1p4Any(others);
-    // The top class: d = −log S, p = σ(d).
+    // The top class: d = −log S, p = σ(d) = 1/(1 + S), 1 − p = S/(1 + S).
     const logS = log4(others);
     const logpTop = f32x4.neg(softplus4(logS));
     const log1mpTop = f32x4.neg(softplus4(f32x4.neg(logS)));
     const dTop = f32x4.neg(logS);
     const rTop = select(
-      f32x4.sub(one, f32x4.mul(HALF, exp4(logS))),
+      f32x4.sub(one, f32x4.mul(HALF, others)),
       f32x4.mul(exp4(f32x4.min(dTop, FIFTEEN)), f32x4.neg(logpTop)),
       f32x4.gt(dTop, FIFTEEN),
     );
     // (1 − p)^0 = 1 even where log(1 − p) = −∞ (S underflowed to 0).
     const modTop = gamma == 0 ? one : exp4(f32x4.mul(g, log1mpTop));
-    const pTop = exp4(logpTop);
-    const qTop = exp4(log1mpTop);
-    // Pass 1 sums the loss and Σψ; pass 2 (gradient only) writes ∂L/∂z_j =
-    // p_j·(Σψ − ψ_j) − ψ_j·(1 − p_j), recomputing ψ_j from e_j.
+    const qTop = f32x4.mul(others, invTotal);
+    // The loss and ψ_j; a column whose four weights are 0 adds nothing and
+    // has ψ = 0 (one-hot targets: most columns).
     let loss = zero;
     let psiSum = zero;
-    for (let pass = 0; pass < (gradPtr != 0 ? 2 : 1); pass++) {
-      for (let j = 0; j < c; j++) {
+    for (let j = 0; j < c; j++) {
+      const at = <usize>j << 4;
+      const w = gather(wPtr, o0, o1, o2, o3, j);
+      let psi = zero;
+      if (v128.any_true(w)) {
         const isTop = i32x4.eq(topIndex, i32x4.splat(j));
-        const zj = gather(zPtr, o0, o1, o2, o3, j);
-        const e = gradPtr != 0 ? gather(gradPtr, o0, o1, o2, o3, j) : exp4(f32x4.sub(zj, top));
-        const pRest = f32x4.mul(e, invTotal);
+        const pRest = f32x4.mul(v128.load(eAt + at), invTotal);
         const qRest = f32x4.sub(one, pRest); // ≥ 1/2 off the top: no cancellation
-        const logpRest = f32x4.sub(f32x4.sub(zj, top), logTotal);
-        const p = select(pTop, pRest, isTop);
-        const q = select(qTop, qRest, isTop);
+        const logpRest = f32x4.sub(v128.load(shiftedAt + at), logTotal);
         const logp = select(logpTop, logpRest, isTop);
         const mod = select(modTop, pow4(qRest, gamma, g), isTop);
         const ratio = select(rTop, f32x4.div(f32x4.mul(pRest, f32x4.neg(logpRest)), qRest), isTop);
-        const wm = f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), mod);
-        const psi = f32x4.mul(wm, fma(g, ratio, one));
-        if (pass == 0) {
-          loss = f32x4.sub(loss, f32x4.mul(wm, logp));
-          psiSum = f32x4.add(psiSum, psi);
-        } else {
-          const grad = f32x4.sub(f32x4.mul(p, f32x4.sub(psiSum, psi)), f32x4.mul(psi, q));
-          scatter(gradPtr, o0, o1, o2, o3, j, live, grad);
-        }
+        const wm = f32x4.mul(w, mod);
+        psi = f32x4.mul(wm, fma(g, ratio, one));
+        loss = f32x4.sub(loss, f32x4.mul(wm, logp));
       }
+      v128.store(psiAt + at, psi);
+      psiSum = f32x4.add(psiSum, psi);
     }
     storeRows(lossPtr, r, live, loss);
+    if (gradPtr == 0) continue;
+    // ∂L/∂z_j = p_j·(Σψ − ψ_j) − ψ_j·(1 − p_j).
+    for (let j = 0; j < c; j++) {
+      const at = <usize>j << 4;
+      const isTop = i32x4.eq(topIndex, i32x4.splat(j));
+      const pRest = f32x4.mul(v128.load(eAt + at), invTotal);
+      const p = select(invTotal, pRest, isTop);
+      const q = select(qTop, f32x4.sub(one, pRest), isTop);
+      const psi = v128.load(psiAt + at);
+      const grad = f32x4.sub(f32x4.mul(p, f32x4.sub(psiSum, psi)), f32x4.mul(psi, q));
+      scatter(gradPtr, o0, o1, o2, o3, j, live, grad);
+    }
+  }
+}
+
+/**
+ * out = g·dy with dy broadcast over the inner axis: row r of `inner` values
+ * scaled by dy[r] (the gradient of a per-row loss times its upstream
+ * gradient, without the backend's general broadcasting loop).
+ */
+export function scaleRows(gPtr: usize, dyPtr: usize, outPtr: usize, rows: i32, inner: i32): void {
+  let at: usize = 0;
+  for (let r = 0; r < rows; r++) {
+    const dy = load<f32>(dyPtr + (<usize>r << 2));
+    const v = f32x4.splat(dy);
+    const end = at + (<usize>inner << 2);
+    for (; at + 16 <= end; at += 16) {
+      v128.store(outPtr + at, f32x4.mul(v128.load(gPtr + at), v));
+    }
+    for (; at < end; at += 4) store<f32>(outPtr + at, load<f32>(gPtr + at) * dy);
   }
 }
 
