@@ -25,6 +25,12 @@ const KERNELS = [
     name: "SOFTMAX_FOCAL_WASM_BASE64",
     what: "The fused softmax focal kernel module, base64.",
   },
+  {
+    source: "lib/kernels/assembly/conv_pool_grad.ts",
+    target: "lib/kernels/_conv_pool_grad_wasm.ts",
+    name: "CONV_POOL_GRAD_WASM_BASE64",
+    what: "The max-pool and convolution gradient module, base64.",
+  },
 ];
 
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean" } } });

@@ -48,6 +48,8 @@ Deno.test(
       { x: [2, 6, 8, 3], f: [2, 2, 3, 5], s: [2, 2], pad: "valid" }, // its ConvTranspose2d
       { x: [3, 10, 11, 2], f: [3, 3, 2, 5], s: [2, 2], pad: "same" }, // the shipped kernel's case
       { x: [1, 7, 8, 4], f: [2, 3, 4, 3], s: [1, 1], pad: "same" },
+      { x: [2, 12, 12, 6], f: [5, 5, 6, 16], s: [1, 1], pad: "valid" }, // the CNN's conv2
+      { x: [1, 6, 5, 16], f: [3, 3, 16, 4], s: [1, 1], pad: "same" }, // 16 channels: full correlation
     ];
     for (const { x: xShape, f, s, pad } of cases) {
       const x = tf.randomNormal(xShape, 0, 1, "float32", 1);

@@ -35,6 +35,16 @@ function reference(
   return out;
 }
 
+/** Every 7th value −∞ and every 11th NaN, which never win a window. */
+function withSpecials(t: tf.Tensor): tf.Tensor {
+  const values = t.dataSync().slice();
+  for (let i = 0; i < values.length; i += 7) values[i] = -Infinity;
+  for (let i = 3; i < values.length; i += 11) values[i] = NaN;
+  const out = tf.tensor(values, t.shape);
+  t.dispose();
+  return out;
+}
+
 Deno.test(name("max-pool gradients equal the definition, ties and overlaps included"), async () => {
   assert.ok(tf.getKernel("MaxPoolGrad", BACKEND) !== undefined);
   const cases: { x: number[]; f: number; s: number; pad: "valid" | "same" }[] = [
@@ -42,13 +52,16 @@ Deno.test(name("max-pool gradients equal the definition, ties and overlaps inclu
     { x: [2, 9, 9, 3], f: 2, s: 2, pad: "valid" }, // an odd size: the last row is dropped
     { x: [2, 7, 8, 2], f: 3, s: 2, pad: "same" }, // overlapping windows and padding
     { x: [1, 6, 6, 4], f: 3, s: 1, pad: "valid" },
+    { x: [2, 9, 7, 5], f: 2, s: 2, pad: "valid" }, // SIMD: odd sides, lanes overlap (5 channels)
+    { x: [2, 8, 8, 16], f: 2, s: 2, pad: "valid" }, // SIMD: the CNN's second pool
+    { x: [2, 7, 7, 4], f: 2, s: 2, pad: "same" }, // 2×2 windows past the edge
   ];
   for (const { x: shape, f, s, pad } of cases) {
     // ReLU zeros make ties within a window, where cpu's rule (which our wasm
     // kernel follows) gives the first position; webgpu's own kernel breaks
     // ties otherwise, so it gets tie-free inputs.
     const normal = tf.randomNormal(shape, 0, 1, "float32", 5);
-    const x = BACKEND === "webgpu" ? normal : tf.relu(normal);
+    const x = BACKEND === "webgpu" ? normal : withSpecials(tf.relu(normal));
     const y = tf.maxPool(x as tf.Tensor4D, f, s, pad);
     const dy = tf.randomNormal(y.shape, 0, 1, "float32", 6);
     const grad = tf.grad((z: tf.Tensor) =>

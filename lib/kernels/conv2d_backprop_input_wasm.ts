@@ -16,8 +16,38 @@
 // Kernel = stride, no padding (the U-Net's ConvTranspose2d k2 s2, whose
 // forward pass is this kernel): every dy pixel feeds a disjoint kh × kw
 // block, so dx = dy [N·oh·ow, O] × W [O, kh·kw·I], reshaped into blocks.
+//
+// With few input channels (the CNN's conv2: 6) that full correlation is a
+// product with only ci output columns, which XNNPACK runs slowly; there the
+// gradient is dy [N·oh·ow, co] × W [co, kh·kw·ci], each row a pixel's
+// contributions to its kh × kw window, summed into dx by a SIMD col2im
+// (lib/kernels/assembly/conv_pool_grad.ts).
 import * as tf from "@tensorflow/tfjs";
 import { replaceWasmKernel, runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
+import { CONV_POOL_GRAD_WASM_BASE64 } from "./_conv_pool_grad_wasm.ts";
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+
+interface KernelExports {
+  col2imStride1(
+    cols: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    top: number,
+    left: number,
+  ): void;
+}
+
+const kernelFor = kernelModule<KernelExports>(CONV_POOL_GRAD_WASM_BASE64);
+
+/** Below this many input channels, stride 1 goes through the product and col2im. */
+const COL2IM_BELOW_CHANNELS = 16;
 
 interface Conv2DBackpropInputAttrs {
   strides: [number, number] | number;
@@ -46,6 +76,27 @@ replaceWasmKernel("Conv2DBackpropInput", (args, shipped) => {
   const [n, h, w] = a.inputShape;
   const { top, left } = info.padInfo;
   const [oh, ow] = [info.outHeight, info.outWidth];
+  if (info.strideHeight === 1 && info.strideWidth === 1 && ci < COL2IM_BELOW_CHANNELS) {
+    return withTemporaries(backend, (keep) => {
+      const rows = keep(runWasmKernel("Reshape", { x: dy }, backend, {
+        shape: [n * oh * ow, co],
+      }));
+      // W [fh, fw, ci, co] → [co, fh·fw·ci]
+      const wT = keep(runWasmKernel("Transpose", { x: filter }, backend, { perm: [3, 0, 1, 2] }));
+      const w2 = keep(
+        runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, fh * fw * ci] }),
+      );
+      const cols = keep(runWasmKernel("BatchMatMul", { a: rows, b: w2 }, backend, {
+        transposeA: false,
+        transposeB: false,
+      }));
+      const dx = (backend as unknown as WasmBackend).makeOutput([n, h, w, ci], "float32");
+      const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+      kernelFor(backendMemory(backend))
+        .col2imStride1(at(cols), at(dx), n, h, w, ci, oh, ow, fh, fw, top, left);
+      return dx;
+    });
+  }
   if (info.strideHeight === 1 && info.strideWidth === 1) {
     return withTemporaries(backend, (keep) => {
       const swapped = keep(runWasmKernel("Transpose", { x: filter }, backend, {

@@ -5,8 +5,30 @@
 // rule: the first position in the window, row by row, strictly above all
 // before it (padding and NaN never win); a window with no such position
 // passes no gradient.
+//
+// The 2×2, stride-2 pool with four or more channels (every pool of the CNN
+// and the U-Net) runs in SIMD wasm (lib/kernels/assembly/conv_pool_grad.ts);
+// the rest in the loops below, which also serve the cpu-side tests.
 import * as tf from "@tensorflow/tfjs";
 import { replaceWasmKernel } from "./_wasm_compose.ts";
+import { CONV_POOL_GRAD_WASM_BASE64 } from "./_conv_pool_grad_wasm.ts";
+import { backendMemory, kernelModule, offsetOf } from "./_wasm_kernel.ts";
+
+interface KernelExports {
+  maxPoolGrad2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
+}
+
+const kernelFor = kernelModule<KernelExports>(CONV_POOL_GRAD_WASM_BASE64);
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -33,7 +55,7 @@ export function maxPoolGradInto(
   const fw = info.effectiveFilterWidth;
   const { top, left } = info.padInfo;
   dx.fill(0);
-  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
+  if (isPool2x2(info)) {
     pool2x2GradInto(x, dy, dx, batchSize, h, w, c, oh, ow);
     return;
   }
@@ -68,6 +90,14 @@ export function maxPoolGradInto(
       }
     }
   }
+}
+
+/** A 2×2 window, stride 2, every window inside the input (no padding). */
+function isPool2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 2 &&
+    info.strideHeight === 2 && info.strideWidth === 2 && info.padInfo.top === 0 &&
+    info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight &&
+    2 * info.outWidth <= info.inWidth;
 }
 
 /**
@@ -127,6 +157,15 @@ replaceWasmKernel("MaxPoolGrad", ({ inputs, backend, attrs }) => {
   );
   const heap = backend as unknown as HeapBackend;
   const dx = heap.makeOutput(input.shape, "float32");
+  const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  if (isPool2x2(info) && c >= 4) {
+    // Windows cover every element unless a side is odd.
+    if (h % 2 !== 0 || w % 2 !== 0) heap.typedArrayFromHeap(dx).fill(0);
+    const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+    kernelFor(backendMemory(backend))
+      .maxPoolGrad2x2(at(input), at(dy), at(dx), batchSize, h, w, c, oh, ow);
+    return dx;
+  }
   maxPoolGradInto(
     heap.typedArrayFromHeap(input),
     heap.typedArrayFromHeap(dy),
