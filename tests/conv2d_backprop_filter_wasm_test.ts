@@ -52,6 +52,8 @@ Deno.test(
       { x: [3, 10, 11, 2], f: [3, 3, 2, 5], s: [2, 2], pad: "same" },
       { x: [1, 7, 8, 4], f: [2, 3, 4, 3], s: [2, 3], pad: "same" },
       { x: [64, 12, 12, 6], f: [5, 5, 6, 16], s: [1, 1], pad: "valid" }, // the paper's conv2
+      { x: [4, 28, 28, 1], f: [5, 5, 1, 6], s: [1, 1], pad: "valid" }, // its conv1
+      { x: [2, 6, 5, 16], f: [3, 3, 16, 4], s: [1, 1], pad: "same" },
     ];
     for (const { x: xShape, f, s, pad } of cases) {
       const x = tf.randomNormal(xShape, 0, 1, "float32", 1);
