@@ -24,27 +24,8 @@
 // (lib/kernels/assembly/conv_pool_grad.ts).
 import * as tf from "@tensorflow/tfjs";
 import { replaceWasmKernel, runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
-import { CONV_POOL_GRAD_WASM_BASE64 } from "./_conv_pool_grad_wasm.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
-
-interface KernelExports {
-  col2imStride1(
-    cols: number,
-    dx: number,
-    n: number,
-    h: number,
-    w: number,
-    ci: number,
-    oh: number,
-    ow: number,
-    kh: number,
-    kw: number,
-    top: number,
-    left: number,
-  ): void;
-}
-
-const kernelFor = kernelModule<KernelExports>(CONV_POOL_GRAD_WASM_BASE64);
+import { convPoolGradKernel } from "./_conv_pool_grad_kernel.ts";
+import { backendMemory, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
 
 /** Below this many input channels, stride 1 goes through the product and col2im. */
 const COL2IM_BELOW_CHANNELS = 16;
@@ -55,6 +36,28 @@ interface Conv2DBackpropInputAttrs {
   dataFormat: "NHWC" | "NCHW";
   dimRoundingMode?: "floor" | "round" | "ceil";
   inputShape: [number, number, number, number];
+}
+
+/**
+ * dy [n, oh, ow, co] as [n·oh·ow, co] times W [kh, kw, ci, co] as
+ * [co, kh·kw·ci]: row p holds output pixel p's contributions to its window.
+ */
+function dyTimesFilter(
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  backend: unknown,
+  keep: (t: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo {
+  const [kh, kw, ci, co] = filter.shape;
+  const rows = keep(runWasmKernel("Reshape", { x: dy }, backend, {
+    shape: [tf.util.sizeFromShape(dy.shape) / co, co],
+  }));
+  const wT = keep(runWasmKernel("Transpose", { x: filter }, backend, { perm: [3, 0, 1, 2] }));
+  const w2 = keep(runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, kh * kw * ci] }));
+  return runWasmKernel("BatchMatMul", { a: rows, b: w2 }, backend, {
+    transposeA: false,
+    transposeB: false,
+  });
 }
 
 replaceWasmKernel("Conv2DBackpropInput", (args, shipped) => {
@@ -78,21 +81,10 @@ replaceWasmKernel("Conv2DBackpropInput", (args, shipped) => {
   const [oh, ow] = [info.outHeight, info.outWidth];
   if (info.strideHeight === 1 && info.strideWidth === 1 && ci < COL2IM_BELOW_CHANNELS) {
     return withTemporaries(backend, (keep) => {
-      const rows = keep(runWasmKernel("Reshape", { x: dy }, backend, {
-        shape: [n * oh * ow, co],
-      }));
-      // W [fh, fw, ci, co] → [co, fh·fw·ci]
-      const wT = keep(runWasmKernel("Transpose", { x: filter }, backend, { perm: [3, 0, 1, 2] }));
-      const w2 = keep(
-        runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, fh * fw * ci] }),
-      );
-      const cols = keep(runWasmKernel("BatchMatMul", { a: rows, b: w2 }, backend, {
-        transposeA: false,
-        transposeB: false,
-      }));
+      const cols = keep(dyTimesFilter(dy, filter, backend, keep));
       const dx = (backend as unknown as WasmBackend).makeOutput([n, h, w, ci], "float32");
       const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-      kernelFor(backendMemory(backend))
+      convPoolGradKernel(backendMemory(backend))
         .col2imStride1(at(cols), at(dx), n, h, w, ci, oh, ow, fh, fw, top, left);
       return dx;
     });
@@ -124,18 +116,7 @@ replaceWasmKernel("Conv2DBackpropInput", (args, shipped) => {
     left === 0 && oh * fh === h && ow * fw === w;
   if (!blocks) return shipped(args);
   return withTemporaries(backend, (keep) => {
-    const rows = keep(runWasmKernel("Reshape", { x: dy }, backend, {
-      shape: [n * oh * ow, co],
-    }));
-    // W [fh, fw, ci, co] → [co, fh·fw·ci]
-    const wT = keep(runWasmKernel("Transpose", { x: filter }, backend, { perm: [3, 0, 1, 2] }));
-    const w2 = keep(
-      runWasmKernel("Reshape", { x: wT }, backend, { shape: [co, fh * fw * ci] }),
-    );
-    const product = keep(runWasmKernel("BatchMatMul", { a: rows, b: w2 }, backend, {
-      transposeA: false,
-      transposeB: false,
-    }));
+    const product = keep(dyTimesFilter(dy, filter, backend, keep));
     const grid = keep(runWasmKernel("Reshape", { x: product }, backend, {
       shape: [n, oh, ow, fh, fw, ci],
     }));

@@ -11,24 +11,8 @@
 // the rest in the loops below, which also serve the cpu-side tests.
 import * as tf from "@tensorflow/tfjs";
 import { replaceWasmKernel } from "./_wasm_compose.ts";
-import { CONV_POOL_GRAD_WASM_BASE64 } from "./_conv_pool_grad_wasm.ts";
-import { backendMemory, kernelModule, offsetOf } from "./_wasm_kernel.ts";
-
-interface KernelExports {
-  maxPoolGrad2x2(
-    x: number,
-    dy: number,
-    dx: number,
-    batch: number,
-    h: number,
-    w: number,
-    c: number,
-    oh: number,
-    ow: number,
-  ): void;
-}
-
-const kernelFor = kernelModule<KernelExports>(CONV_POOL_GRAD_WASM_BASE64);
+import { convPoolGradKernel } from "./_conv_pool_grad_kernel.ts";
+import { backendMemory, offsetOf } from "./_wasm_kernel.ts";
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -162,7 +146,7 @@ replaceWasmKernel("MaxPoolGrad", ({ inputs, backend, attrs }) => {
     // Windows cover every element unless a side is odd.
     if (h % 2 !== 0 || w % 2 !== 0) heap.typedArrayFromHeap(dx).fill(0);
     const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-    kernelFor(backendMemory(backend))
+    convPoolGradKernel(backendMemory(backend))
       .maxPoolGrad2x2(at(input), at(dy), at(dx), batchSize, h, w, c, oh, ow);
     return dx;
   }
