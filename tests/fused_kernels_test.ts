@@ -12,11 +12,15 @@ import {
   SOFTMAX_FOCAL_KERNEL,
 } from "../lib/kernels/fused_kernels.ts";
 
-/** Logits of the Figure 2 grid, extremes and a random spread. */
-function inputs(): { x: number[]; t: number[] } {
+/**
+ * Logits of the Figure 2 grid, extremes and a random spread. With soft
+ * targets every block of four lanes has one (the kernels' general path);
+ * `hard` gives only 0 and 1 (the wasm kernel's path for hard targets).
+ */
+function inputs(hard = false): { x: number[]; t: number[] } {
   const x: number[] = [];
   const t: number[] = [];
-  const targets = [0, 1, 0.25, 0.5, 0.9];
+  const targets = hard ? [0, 1] : [0, 1, 0.25, 0.5, 0.9];
   for (let i = 0; i <= 760; i++) {
     x.push(-38 + i * 0.1);
     t.push(targets[i % targets.length]);
@@ -51,7 +55,7 @@ function inputs(): { x: number[]; t: number[] } {
   for (let i = 0; i < 203; i++) {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     x.push((seed / 2 ** 31 - 0.5) * 60);
-    t.push(i % 3 === 0 ? (seed % 1000) / 999 : i % 2);
+    t.push(!hard && i % 3 === 0 ? (seed % 1000) / 999 : i % 2);
   }
   return { x, t };
 }
@@ -111,31 +115,36 @@ async function compare(
 Deno.test(
   name("fused sigmoid kernel = composed math: values, gradients and NaN, every mode"),
   async () => {
-    const { x, t } = inputs();
-    const xs = tf.tensor1d(x);
-    const ts = tf.tensor1d(t);
-    try {
-      for (const stabilization of ["exact", "epsilon", "none"] as const) {
-        for (const gamma of [0, 0.3, 0.5, 1, 2, 2.5]) {
-          for (const alpha of [0.25, -1]) {
-            for (const reduction of ["none", "mean", "sum"] as const) {
-              const options = { stabilization, gamma, alpha, reduction };
-              await compare(
-                xs,
-                ts,
-                (x, t) => sigmoidFocalLoss(x, t, options),
-                `${stabilization} γ=${gamma} α=${alpha} ${reduction}`,
-              );
-            }
-          }
-        }
-      }
-    } finally {
-      setFusedKernelsEnabled(true);
-      tf.dispose([xs, ts]);
+    for (const hard of [false, true]) {
+      const { x, t } = inputs(hard);
+      await compareModes(tf.tensor1d(x), tf.tensor1d(t), hard ? "hard targets" : "soft targets");
     }
   },
 );
+
+/** compare() over every mode, γ, α and reduction; disposes xs and ts. */
+async function compareModes(xs: tf.Tensor, ts: tf.Tensor, what: string): Promise<void> {
+  try {
+    for (const stabilization of ["exact", "epsilon", "none"] as const) {
+      for (const gamma of [0, 0.3, 0.5, 1, 2, 2.5]) {
+        for (const alpha of [0.25, -1]) {
+          for (const reduction of ["none", "mean", "sum"] as const) {
+            const options = { stabilization, gamma, alpha, reduction };
+            await compare(
+              xs,
+              ts,
+              (x, t) => sigmoidFocalLoss(x, t, options),
+              `${what}, ${stabilization} γ=${gamma} α=${alpha} ${reduction}`,
+            );
+          }
+        }
+      }
+    }
+  } finally {
+    setFusedKernelsEnabled(true);
+    tf.dispose([xs, ts]);
+  }
+}
 
 /** Softmax rows: ties, saturation, underflow of the other classes, a spread. */
 function softmaxRows(classes: number): number[][] {
