@@ -3,6 +3,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
 import { setFusedKernelsEnabled } from "../lib/kernels/fused_kernels.ts";
+import {
+  kernelThreadCount,
+  startKernelThreads,
+  stopKernelThreads,
+} from "../lib/kernels/kernel_threads.ts";
 
 export const BACKEND: BackendName = parseBackend(Deno.env.get("FOCAL_BACKEND") ?? "wasm");
 export const QUICK: boolean = Deno.env.get("BENCH_QUICK") === "1";
@@ -18,12 +23,14 @@ export const EPSILONS: readonly number[] = [0, 1e-6, 1e-4, 1e-3, 1e-2];
 export const GAMMA = 0.5;
 
 /**
- * Iterations for a size: about 2^22 elements' worth, between 3 and 200, so a
- * slow backend at 2^20 (cpu, ~1 s per step) still finishes.
+ * Iterations for a size: about 2^22 elements' worth, at most 200, and at
+ * least 20 on wasm and webgpu (a mean of 4 steps at 2^20 varied by 40%
+ * between runs) or 3 on cpu (~1 s per step at 2^20).
  */
 export function iterations(size: number): { n: number; warmup: number } {
   if (QUICK) return { n: 3, warmup: 1 };
-  return { n: Math.max(3, Math.min(200, Math.round(2 ** 22 / size))), warmup: 2 };
+  const least = BACKEND === "cpu" ? 3 : 20;
+  return { n: Math.max(least, Math.min(200, Math.round(2 ** 22 / size))), warmup: 3 };
 }
 
 /** A benchmark's label: the group holds the loss, size and backend. */
@@ -34,7 +41,9 @@ export function group(loss: string, size: number): string {
 /**
  * Registers one forward+backward benchmark: `grad(mean loss)` of logits with
  * `size` elements, waiting for the backend to finish (webgpu is asynchronous).
- * `fused: false` runs the composed form, to show what the kernels buy.
+ * `fused: false` runs the composed form, to show what the kernels buy;
+ * `threads: true` runs with the kernel threads (one per CPU), which stay up
+ * until a benchmark without them runs.
  */
 export function benchGradient(
   options: {
@@ -43,6 +52,7 @@ export function benchGradient(
     name: string;
     baseline?: boolean;
     fused?: boolean;
+    threads?: boolean;
   },
   inputs: () => { x: tf.Tensor; t: tf.Tensor },
   loss: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
@@ -58,6 +68,13 @@ export function benchGradient(
     warmup,
     async fn(b) {
       data ??= inputs();
+      if (options.threads && kernelThreadCount() === 1) {
+        await startKernelThreads();
+        // The helpers' first calls include V8 optimizing their code.
+        for (let i = 0; i < 5; i++) f(data.x).dispose();
+        await settle();
+      }
+      if (!options.threads) stopKernelThreads();
       setFusedKernelsEnabled(options.fused ?? true);
       b.start();
       const g = f(data.x);

@@ -1,10 +1,13 @@
 // deno bench: sigmoidFocalLoss forward+backward, ε × mode, against the naive
 // tf composition, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
 import * as tf from "@tensorflow/tfjs";
-import { benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
+import { BACKEND, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
+import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/kernel_threads.ts";
 import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
 
 const LOSS = "sigmoidFocalLoss";
+/** The kernel threads' default: one per logical CPU. */
+const THREADS = navigator.hardwareConcurrency ?? 1;
 
 for (const size of SIZES) {
   // Logits N(0, 8²), a third of them positive: the anchor's inputs.
@@ -20,6 +23,13 @@ for (const size of SIZES) {
     (x, t) => naiveSigmoidFocalLoss(x, t, { alpha: 0.25, gamma: GAMMA }).mean(),
   );
   benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
+  if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS && THREADS > 1) {
+    benchGradient(
+      { loss: LOSS, size, name: `exact, ${THREADS} threads`, threads: true },
+      inputs,
+      ours({ stabilization: "exact" }),
+    );
+  }
   benchGradient(
     { loss: LOSS, size, name: "exact (composed)", fused: false },
     inputs,

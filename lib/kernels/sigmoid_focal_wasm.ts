@@ -8,6 +8,7 @@ import {
   SIGMOID_FOCAL_REDUCED_KERNEL,
 } from "./fused_kernels.ts";
 import { SIGMOID_FOCAL_WASM_BASE64 } from "./_sigmoid_focal_wasm.ts";
+import { KERNEL_FUNCTIONS, runSplit } from "./kernel_threads.ts";
 import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
 
 /** Both return Σ loss (float64); pointers of 0 skip an output. */
@@ -40,6 +41,10 @@ interface KernelExports {
 
 const kernelFor = kernelModule<KernelExports>(SIGMOID_FOCAL_WASM_BASE64);
 
+/** The scalars after n: (α, 1 − α, γ, scale); (α, 1 − α, γ, ε, singularBelow, scale). */
+type Exact = [number, number, number, number];
+type Original = [number, number, number, number, number, number];
+
 function run(
   { inputs, backend, attrs }: Parameters<tf.KernelFunc>[0],
   reduced: boolean,
@@ -57,31 +62,26 @@ function run(
   const kernel = kernelFor(memory);
   const lossPtr = reduced ? 0 : at(loss);
   const gradPtr = grad === null ? 0 : at(grad);
-  const sum = a.mode === 0
-    ? kernel.sigmoidFocalExact(
-      at(x),
-      at(t),
-      lossPtr,
-      gradPtr,
-      n,
-      a.alpha,
-      1 - a.alpha,
-      a.gamma,
-      scale,
-    )
-    : kernel.sigmoidFocalOriginal(
-      at(x),
-      at(t),
-      lossPtr,
-      gradPtr,
-      n,
-      a.alpha,
-      1 - a.alpha,
-      a.gamma,
-      a.epsilon,
-      a.singularBelow,
-      scale,
-    );
+  const scalars = a.mode === 0
+    ? [a.alpha, 1 - a.alpha, a.gamma, scale]
+    : [a.alpha, 1 - a.alpha, a.gamma, a.epsilon, a.singularBelow, scale];
+  const local = ([xPtr, tPtr]: number[], [lPtr, gPtr]: number[], count: number) =>
+    a.mode === 0
+      ? kernel.sigmoidFocalExact(xPtr, tPtr, lPtr, gPtr, count, ...(scalars as Exact))
+      : kernel.sigmoidFocalOriginal(xPtr, tPtr, lPtr, gPtr, count, ...(scalars as Original));
+  const pointersIn = [at(x), at(t)];
+  const pointersOut = [lossPtr, gradPtr];
+  const name = a.mode === 0 ? "sigmoidFocalExact" : "sigmoidFocalOriginal";
+  // Large calls are split across the kernel threads, when started.
+  const sum = runSplit({
+    memory,
+    inputs: pointersIn,
+    outputs: pointersOut,
+    n,
+    kernel: KERNEL_FUNCTIONS.indexOf(name),
+    scalars,
+    local,
+  }) ?? local(pointersIn, pointersOut, n);
   if (reduced) new Float32Array(memory.buffer, at(loss), 1)[0] = sum * scale;
   return grad === null ? [loss] : [loss, grad];
 }

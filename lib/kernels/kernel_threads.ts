@@ -1,0 +1,270 @@
+// Helper threads for the wasm sigmoid focal kernel. The tfjs wasm backend is
+// single-threaded (its threaded build does not load under Deno), so a loss
+// over 2^20 elements uses one core while PyTorch uses all of them. With
+// `startKernelThreads()`, a large kernel call is split into equal parts: the
+// calling thread computes the first in place in the backend's memory, and each
+// helper (a `node:worker_threads` worker running the same SIMD module, built
+// for a shared memory) computes one of the others on a copy of its inputs in a
+// shared memory, whose outputs are copied back. The calling thread blocks on
+// `Atomics.wait` until the helpers are done: tfjs kernels are synchronous.
+//
+// Off until started; the helpers never keep a process alive (`unref`).
+import { Worker } from "node:worker_threads";
+import { SIGMOID_FOCAL_SHARED_WASM_BASE64 } from "./_sigmoid_focal_shared_wasm.ts";
+
+/** Below this many elements a call runs on the calling thread alone. */
+export const KERNEL_THREADS_MIN_ELEMENTS = 2 ** 17;
+
+/** Parts start at multiples of this (the kernel's 16 × 4-lane summing blocks). */
+const ALIGN = 64;
+/** The shared memory's limit in 64 KiB pages: 1 GiB, as the module is built. */
+const MAXIMUM_PAGES = 16384;
+/** Bytes of control data per helper at the start of the shared memory. */
+const CONTROL_BYTES = 256;
+/** Warm-up calls of each function, over this many elements (see HELPER_SOURCE). */
+const WARMUP_CALLS = 200;
+const WARMUP_ELEMENTS = 4096;
+/** A helper that has not answered in this long is taken to be broken. */
+const TIMEOUT_MS = 60_000;
+
+// Control block of helper h, at h·CONTROL_BYTES, as Int32 slots:
+const REQUEST = 0; // sequence number of the last request
+const DONE = 1; // sequence number of the last request finished
+const FAILED = 2; // 1 when that request threw
+// and as Float64 slots from byte 64: the function and its arguments, and the
+// returned value at slot RESULT.
+const ARGS_AT = 64;
+const RESULT = 15;
+
+/** The functions a helper runs, by number (slot 0 of its arguments). */
+export const KERNEL_FUNCTIONS = ["sigmoidFocalExact", "sigmoidFocalOriginal"] as const;
+
+// CommonJS, run by `new Worker(code, { eval: true })`: waits for requests on its
+// control block, runs the function and signals completion.
+const HELPER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const NAMES = ${JSON.stringify(KERNEL_FUNCTIONS)};
+parentPort.once("message", ({ bytes, memory, control, scratch }) => {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  instance.exports.initConstants();
+  // V8 runs new wasm code in its baseline tier and optimizes it once it is
+  // hot: run each function until then on a scratch of zeros, so the first
+  // real requests do not run 2-3x slower.
+  for (let i = 0; i < ${WARMUP_CALLS}; i++) {
+    for (const f of NAMES) {
+      instance.exports[f](scratch, scratch, scratch, scratch, ${WARMUP_ELEMENTS}, 0.25, 0.75, 0.5, 1, 0, 1);
+    }
+  }
+  const slots = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
+  const args = new Float64Array(memory.buffer, control + ${ARGS_AT}, 16);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(slots, ${REQUEST}, seen);
+    seen = Atomics.load(slots, ${REQUEST});
+    if (seen < 0) return;
+    try {
+      const f = NAMES[args[0]];
+      args[${RESULT}] = instance.exports[f](...Array.from(args.subarray(1, ${RESULT})));
+      slots[${FAILED}] = 0;
+    } catch (e) {
+      slots[${FAILED}] = 1;
+    }
+    Atomics.store(slots, ${DONE}, seen);
+    Atomics.notify(slots, ${DONE});
+  }
+});
+`;
+
+interface Pool {
+  memory: WebAssembly.Memory;
+  workers: Worker[];
+  sequence: number;
+}
+
+let pool: Pool | null = null;
+let splitCalls = 0;
+
+/** How many kernel calls have been split across threads (for tests). */
+export function kernelThreadSplitCalls(): number {
+  return splitCalls;
+}
+
+/**
+ * Starts `threads − 1` helper threads (default: one per logical CPU) for the
+ * wasm sigmoid focal kernel, replacing any already running. Returns the number
+ * of threads a large call now uses, the caller's included.
+ *
+ * @example
+ * ```ts ignore
+ * import { startKernelThreads, stopKernelThreads } from "@focal/stability";
+ * await startKernelThreads(); // 2 on a 2-core machine
+ * // ... sigmoidFocalLoss on the wasm backend now uses both cores from 2^15 elements
+ * stopKernelThreads();
+ * ```
+ */
+export async function startKernelThreads(
+  threads: number = navigator.hardwareConcurrency ?? 1,
+): Promise<number> {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  }
+  stopKernelThreads();
+  const helpers = Math.min(threads, 64) - 1;
+  if (helpers === 0) return 1;
+  // The control blocks, then a scratch for the warm-up (one array: the
+  // warm-up's inputs and outputs may alias, its values do not matter).
+  const scratch = helpers * CONTROL_BYTES;
+  const initial = Math.ceil((scratch + WARMUP_ELEMENTS * 4) / 65536);
+  const memory = new WebAssembly.Memory({ initial, maximum: MAXIMUM_PAGES, shared: true });
+  const bytes = Uint8Array.from(atob(SIGMOID_FOCAL_SHARED_WASM_BASE64), (c) => c.charCodeAt(0));
+  const workers: Worker[] = [];
+  for (let h = 0; h < helpers; h++) {
+    const worker = new Worker(HELPER_SOURCE, { eval: true });
+    worker.unref();
+    worker.postMessage({ bytes, memory, control: h * CONTROL_BYTES, scratch });
+    workers.push(worker);
+  }
+  pool = { memory, workers, sequence: 0 };
+  await helpersReady(pool);
+  return threads === 1 ? 1 : helpers + 1;
+}
+
+/** Stops the helper threads; kernels run on the calling thread again. */
+export function stopKernelThreads(): void {
+  if (pool === null) return;
+  const slots = new Int32Array(pool.memory.buffer);
+  pool.workers.forEach((worker, h) => {
+    Atomics.store(slots, slot(h, REQUEST), -1);
+    Atomics.notify(slots, slot(h, REQUEST));
+    worker.terminate();
+  });
+  pool = null;
+}
+
+/** How many threads a large kernel call uses now: 1 when none were started. */
+export function kernelThreadCount(): number {
+  return pool === null ? 1 : pool.workers.length + 1;
+}
+
+/** Index of a helper's Int32 control slot. */
+function slot(h: number, which: number): number {
+  return (h * CONTROL_BYTES) / 4 + which;
+}
+
+/** Index of a helper's first Float64 argument slot. */
+function argument(h: number): number {
+  return (h * CONTROL_BYTES + ARGS_AT) / 8;
+}
+
+/**
+ * Resolves once every helper has compiled its module and answered a request
+ * that does nothing (function 0 over 0 elements). Polls asynchronously: the
+ * helpers start on this thread's event loop.
+ */
+async function helpersReady(p: Pool): Promise<void> {
+  const slots = new Int32Array(p.memory.buffer);
+  const args = new Float64Array(p.memory.buffer);
+  const sequence = ++p.sequence;
+  p.workers.forEach((_, h) => {
+    args.fill(0, argument(h), argument(h) + RESULT);
+    Atomics.store(slots, slot(h, REQUEST), sequence);
+  });
+  const started = performance.now();
+  while (!p.workers.every((_, h) => Atomics.load(slots, slot(h, DONE)) === sequence)) {
+    p.workers.forEach((_, h) => Atomics.notify(slots, slot(h, REQUEST)));
+    if (performance.now() - started > TIMEOUT_MS) {
+      stopKernelThreads();
+      throw new Error("kernel threads did not start");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** An elementwise kernel call to split: pointers are byte offsets. */
+export interface SplitCall {
+  /** The backend's memory, which holds the tensors. */
+  memory: WebAssembly.Memory;
+  /** Inputs of n float32 elements each. */
+  inputs: number[];
+  /** Outputs of n float32 elements each; 0 for an output not wanted. */
+  outputs: number[];
+  n: number;
+  /** Which of KERNEL_FUNCTIONS; its arguments are (…inputs, …outputs, n, …scalars). */
+  kernel: number;
+  scalars: number[];
+  /** The same function on the calling thread, over elements [0, count). */
+  local(inputs: number[], outputs: number[], count: number): number;
+}
+
+/**
+ * Runs `call` split across the threads and returns the sum of the parts'
+ * results (the kernels return Σ loss), or null when it should run unsplit:
+ * no helpers, too few elements, or parts too large for the shared memory.
+ */
+export function runSplit(call: SplitCall): number | null {
+  const p = pool;
+  if (p === null || call.n < KERNEL_THREADS_MIN_ELEMENTS) return null;
+  const parts = p.workers.length + 1;
+  const size = Math.ceil(call.n / parts / ALIGN) * ALIGN;
+  const arrays = call.inputs.length + call.outputs.filter((o) => o !== 0).length;
+  const dataStart = p.workers.length * CONTROL_BYTES;
+  const needed = dataStart + p.workers.length * arrays * size * 4;
+  const have = p.memory.buffer.byteLength;
+  if (needed > have) {
+    const pages = Math.ceil((needed - have) / 65536);
+    if (have / 65536 + pages > MAXIMUM_PAGES) return null;
+    p.memory.grow(pages);
+  }
+  splitCalls++;
+  const shared = p.memory.buffer;
+  const slots = new Int32Array(shared);
+  const args = new Float64Array(shared);
+  const sequence = ++p.sequence;
+  const copies: { from: number; to: number; count: number }[] = [];
+  let next = dataStart;
+  for (let h = 0; h < p.workers.length; h++) {
+    const start = size * (h + 1);
+    const count = Math.max(0, Math.min(size, call.n - start));
+    const place = () => {
+      const at = next;
+      next += size * 4;
+      return at;
+    };
+    const inputs = call.inputs.map((ptr) => {
+      const at = place();
+      new Float32Array(shared, at, count).set(
+        new Float32Array(call.memory.buffer, ptr + start * 4, count),
+      );
+      return at;
+    });
+    const outputs = call.outputs.map((ptr) => {
+      if (ptr === 0) return 0;
+      const at = place();
+      copies.push({ from: at, to: ptr + start * 4, count });
+      return at;
+    });
+    args.set([call.kernel, ...inputs, ...outputs, count, ...call.scalars], argument(h));
+    Atomics.store(slots, slot(h, REQUEST), sequence);
+    Atomics.notify(slots, slot(h, REQUEST));
+  }
+  let sum = call.local(call.inputs, call.outputs, Math.min(size, call.n));
+  for (let h = 0; h < p.workers.length; h++) {
+    const done = slot(h, DONE);
+    const started = performance.now();
+    while (Atomics.load(slots, done) !== sequence) {
+      Atomics.wait(slots, done, Atomics.load(slots, done), 1000);
+      if (performance.now() - started > TIMEOUT_MS) {
+        stopKernelThreads();
+        throw new Error(`kernel thread ${h + 1} did not answer`);
+      }
+    }
+    if (slots[slot(h, FAILED)] !== 0) {
+      throw new Error(`kernel thread ${h + 1} failed`);
+    }
+    sum += args[argument(h) + RESULT];
+  }
+  for (const { from, to, count } of copies) {
+    new Float32Array(call.memory.buffer, to, count).set(new Float32Array(shared, from, count));
+  }
+  return sum;
+}
