@@ -1,10 +1,15 @@
 // The fused sigmoid focal kernel on the webgpu backend: WGSL programs run by
-// the backend's own `runWebGPUProgram` (one for the loss, one for ∂L/∂x).
+// the backend's own `runWebGPUProgram` (one for the loss, one for ∂L/∂x),
+// and its reducing form (the loss summed by the backend's Sum kernel).
 // Nothing is imported from tfjs-backend-webgpu: the program is a plain object
 // of the shape its `WebGPUProgram` interface asks for.
 import * as tf from "@tensorflow/tfjs";
 import { type ProgramUniform, type WebGPUBackendLike, WGSL_HELPERS } from "./_webgpu_program.ts";
-import { type FusedKernelAttrs, SIGMOID_FOCAL_KERNEL } from "./fused_kernels.ts";
+import {
+  type FusedKernelAttrs,
+  SIGMOID_FOCAL_KERNEL,
+  SIGMOID_FOCAL_REDUCED_KERNEL,
+} from "./fused_kernels.ts";
 
 const WORKGROUP = 128;
 
@@ -68,7 +73,8 @@ const ORIGINAL = `
 
 class FocalProgram {
   variableNames = ["X", "T"];
-  uniforms = "alpha : f32, alphaC : f32, gamma : f32, epsilon : f32, singularBelow : f32,";
+  uniforms =
+    "alpha : f32, alphaC : f32, gamma : f32, epsilon : f32, singularBelow : f32, scale : f32,";
   size = true;
   workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   outputShape: number[];
@@ -91,24 +97,66 @@ class FocalProgram {
       fn main(index : i32) {
         if (index < uniforms.size) {
           let r = focal(getXByOutputIndex(index), getTByOutputIndex(index));
-          setOutputAtIndex(index, r[${this.output}]);
+          setOutputAtIndex(index, uniforms.scale * r[${this.output}]);
         }
       }
     `;
   }
 }
 
+/** Runs one program: the loss (0) or ∂L/∂x (1), times `scale`. */
+function runProgram(
+  { inputs, backend, attrs }: Parameters<tf.KernelFunc>[0],
+  output: 0 | 1,
+  scale: number,
+): tf.TensorInfo {
+  const gpu = backend as unknown as WebGPUBackendLike;
+  const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
+  const a = attrs as unknown as FusedKernelAttrs;
+  const uniforms: ProgramUniform[] = [
+    a.alpha,
+    1 - a.alpha,
+    a.gamma,
+    a.epsilon,
+    a.singularBelow,
+    scale,
+  ].map((v) => ({ type: "float32", data: [v] }));
+  return gpu.runWebGPUProgram(
+    new FocalProgram(x.shape, a.mode, output),
+    [x, t],
+    "float32",
+    uniforms,
+  );
+}
+
 tf.registerKernel({
   kernelName: SIGMOID_FOCAL_KERNEL,
   backendName: "webgpu",
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const gpu = backend as unknown as WebGPUBackendLike;
-    const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
-    const a = attrs as unknown as FusedKernelAttrs;
-    const uniforms: ProgramUniform[] = [a.alpha, 1 - a.alpha, a.gamma, a.epsilon, a.singularBelow]
-      .map((v) => ({ type: "float32", data: [v] }));
-    const run = (output: 0 | 1) =>
-      gpu.runWebGPUProgram(new FocalProgram(x.shape, a.mode, output), [x, t], "float32", uniforms);
-    return a.withGrad ? [run(0), run(1)] : [run(0)];
+  kernelFunc: (args) => {
+    const withGrad = (args.attrs as unknown as FusedKernelAttrs).withGrad;
+    return withGrad ? [runProgram(args, 0, 1), runProgram(args, 1, 1)] : [runProgram(args, 0, 1)];
+  },
+});
+
+// The reducing kernel: scale·loss per element, summed by the backend's own Sum
+// kernel, and scale·∂L/∂x. Its gradient is then one multiply by dy; through
+// tf.mean instead, tfjs builds the gradient from ones(x.shape), made on the
+// CPU and uploaded (4 MB at 2^20, ~4 ms of a 16 ms step here).
+tf.registerKernel({
+  kernelName: SIGMOID_FOCAL_REDUCED_KERNEL,
+  backendName: "webgpu",
+  kernelFunc: (args) => {
+    const a = args.attrs as unknown as FusedKernelAttrs;
+    const scale = a.scale ?? 1;
+    const perElement = runProgram(args, 0, scale);
+    const sum = tf.getKernel("Sum", "webgpu")!.kernelFunc({
+      inputs: { x: perElement },
+      backend: args.backend,
+      attrs: { axis: perElement.shape.map((_, i) => i), keepDims: false },
+    }) as tf.TensorInfo;
+    (args.backend as unknown as { disposeData(id: unknown): void }).disposeData(
+      perElement.dataId,
+    );
+    return a.withGrad ? [sum, runProgram(args, 1, scale)] : [sum];
   },
 });
