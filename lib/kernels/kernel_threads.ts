@@ -98,7 +98,8 @@ export function kernelThreadSplitCalls(): number {
  * ```ts ignore
  * import { startKernelThreads, stopKernelThreads } from "@focal/stability";
  * await startKernelThreads(); // 2 on a 2-core machine
- * // ... sigmoidFocalLoss on the wasm backend now uses both cores from 2^15 elements
+ * // ... sigmoidFocalLoss on the wasm backend now uses both cores from
+ * // KERNEL_THREADS_MIN_ELEMENTS (2^17) elements
  * stopKernelThreads();
  * ```
  */
@@ -126,7 +127,7 @@ export async function startKernelThreads(
   }
   pool = { memory, workers, sequence: 0 };
   await helpersReady(pool);
-  return threads === 1 ? 1 : helpers + 1;
+  return helpers + 1;
 }
 
 /** Stops the helper threads; kernels run on the calling thread again. */
@@ -222,14 +223,15 @@ export function runSplit(call: SplitCall): number | null {
   const sequence = ++p.sequence;
   const copies: { from: number; to: number; count: number }[] = [];
   let next = dataStart;
+  // The next array of one part in the shared memory.
+  const place = () => {
+    const at = next;
+    next += size * 4;
+    return at;
+  };
   for (let h = 0; h < p.workers.length; h++) {
     const start = size * (h + 1);
     const count = Math.max(0, Math.min(size, call.n - start));
-    const place = () => {
-      const at = next;
-      next += size * 4;
-      return at;
-    };
     const inputs = call.inputs.map((ptr) => {
       const at = place();
       new Float32Array(shared, at, count).set(
