@@ -43,6 +43,12 @@ const KERNELS: { source: string; target: string; name: string; what: string; sha
       name: "CONV_POOL_GRAD_WASM_BASE64",
       what: "The max-pool and convolution gradient module, base64.",
     },
+    {
+      source: "lib/kernels/assembly/binary_cnn.ts",
+      target: "lib/kernels/_binary_cnn_wasm.ts",
+      name: "BINARY_CNN_WASM_BASE64",
+      what: "The fused forward and backward passes of the MNIST CNN, base64.",
+    },
   ];
 
 /** The shared build's memory limit in 64 KiB pages (1 GiB; kernel_threads.ts creates it). */

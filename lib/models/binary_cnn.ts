@@ -12,6 +12,7 @@ import "../kernels/conv2d_backprop_filter_wasm.ts";
 import "../kernels/conv2d_backprop_input_wasm.ts";
 import "../kernels/batch_mat_mul_wasm.ts";
 import "../kernels/max_pool_grad_wasm.ts";
+import { fusedBinaryCnnAvailable, fusedBinaryCnnForward } from "../kernels/binary_cnn_wasm.ts";
 
 /** Input geometry: MNIST is 28×28×1, CIFAR-10 32×32×3. */
 export interface BinaryCnnShape {
@@ -55,8 +56,9 @@ export function createBinaryCnn(shape: BinaryCnnShape, seed: number): BinaryCnn 
   const w4 = uniform([120, 84], 120), b4 = uniform([84], 120);
   const w5 = uniform([84, 1], 84), b5 = uniform([1], 84);
   const variables = [w1, b1, w2, b2, w3, b3, w4, b4, w5, b5];
+  // On wasm, MNIST-shaped batches run as two fused kernels (forward, backward).
   const forward = (images: tf.Tensor4D): tf.Tensor2D =>
-    tf.tidy(() => {
+    fusedBinaryCnnAvailable(images) ? fusedBinaryCnnForward(images, variables) : tf.tidy(() => {
       const pool = (t: tf.Tensor4D) => tf.maxPool(t, 2, 2, "valid");
       let h = pool(tf.relu(tf.add(tf.conv2d(images, w1 as tf.Tensor4D, 1, "valid"), b1)));
       h = pool(tf.relu(tf.add(tf.conv2d(h, w2 as tf.Tensor4D, 1, "valid"), b2)));
