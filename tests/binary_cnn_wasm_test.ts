@@ -71,7 +71,7 @@ Deno.test(name("the fused CNN equals the composed one: logits and all ten gradie
 
 Deno.test(
   name("the fused CNN: a non-finite logit gradient reaches the gradients, no leaks"),
-  async () => {
+  () => {
     if (BACKEND !== "wasm") return;
     const model = createBinaryCnn({ size: 28, channels: 1 }, 4);
     const x = tf.randomUniform([5, 28, 28, 1], 0, 1, "float32", 4) as tf.Tensor4D;
