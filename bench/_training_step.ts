@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { settle } from "../lib/backends/use_backend.ts";
 import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
+import { createAdam } from "../lib/train/adam.ts";
 
 /** The batch size of the paper's MNIST experiment. */
 export const BATCH = 64;
@@ -38,7 +39,7 @@ export async function secondsPerStep(step: () => void, steps: number): Promise<n
 export async function singleModelSecondsPerStep(steps: number): Promise<number> {
   const { x, y, loss } = fixedBatch();
   const model = createBinaryCnn({ size: 28, channels: 1 }, 1);
-  const adam = tf.train.adam(1e-3);
+  const adam = createAdam(1e-3);
   const seconds = await secondsPerStep(
     () => adam.minimize(() => loss(model.forward(x)), false, model.variables),
     steps,

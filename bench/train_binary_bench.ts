@@ -6,6 +6,7 @@ import { BACKEND, QUICK } from "./_setup.ts";
 import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
 import { settle } from "../lib/backends/use_backend.ts";
+import { createAdam } from "../lib/train/adam.ts";
 import "../lib/kernels/conv2d_backprop_filter_wasm.ts";
 
 const BATCH = 64;
@@ -20,7 +21,7 @@ for (const stabilization of ["exact", "none"] as const) {
     async fn(b) {
       state ??= (() => {
         const model = createBinaryCnn({ size: 28, channels: 1 }, 1);
-        const optimizer = tf.train.adam(1e-3);
+        const optimizer = createAdam(1e-3);
         const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
         const y = tf.cast(
           tf.less(tf.randomUniform([BATCH, 1], 0, 1, "float32", 2), 0.3),

@@ -6,6 +6,7 @@ import { BACKEND, QUICK } from "./_setup.ts";
 import { createUNet } from "../lib/models/unet.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
 import { settle } from "../lib/backends/use_backend.ts";
+import { createAdam } from "../lib/train/adam.ts";
 
 const BATCH = 64;
 
@@ -19,7 +20,7 @@ for (const width of [4, 8]) {
     async fn(b) {
       state ??= (() => {
         const model = createUNet({ width }, 1);
-        const optimizer = tf.train.adam(1e-3);
+        const optimizer = createAdam(1e-3);
         const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
         const y = tf.cast(tf.greater(x, 0.5), "float32");
         return {

@@ -49,6 +49,12 @@ const KERNELS: { source: string; target: string; name: string; what: string; sha
       name: "BINARY_CNN_WASM_BASE64",
       what: "The fused forward and backward passes of the MNIST CNN, base64.",
     },
+    {
+      source: "lib/kernels/assembly/adam.ts",
+      target: "lib/kernels/_adam_wasm.ts",
+      name: "ADAM_WASM_BASE64",
+      what: "The one-pass Adam update, base64.",
+    },
   ];
 
 /** The shared build's memory limit in 64 KiB pages (1 GiB; kernel_threads.ts creates it). */

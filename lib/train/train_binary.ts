@@ -7,6 +7,7 @@
 // order, and keep the last partial batch, as PyTorch's DataLoader does.
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
+import { createAdam } from "./adam.ts";
 
 /** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
 export interface TrainableModel {
@@ -84,7 +85,7 @@ export async function trainBinary(
 ): Promise<TrainBinaryResult> {
   const { epochs, batchSize = 64, learningRate = 1e-3, seed, loss, onEpoch } = options;
   const count = images.shape[0];
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = createAdam(learningRate);
   const epochLosses: number[] = [];
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
