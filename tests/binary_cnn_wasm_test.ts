@@ -21,8 +21,10 @@ async function logitsAndGrads(
     const model = createBinaryCnn({ size: 28, channels: 1 }, seed);
     assert.equal(fusedBinaryCnnAvailable(x), fused && BACKEND === "wasm");
     const logits = tf.tidy(() => model.forward(x));
+    // The images are made inside the loss function: the fused op must keep
+    // them for its backward pass itself (they are no input of it).
     const { value, grads } = tf.variableGrads(
-      () => tf.sum(tf.mul(model.forward(x), dy)) as tf.Scalar,
+      () => tf.sum(tf.mul(model.forward(tf.mul(x, 1) as tf.Tensor4D), dy)) as tf.Scalar,
       model.variables,
     );
     const out = [

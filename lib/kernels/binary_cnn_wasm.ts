@@ -112,13 +112,15 @@ export function fusedBinaryCnnForward(images: tf.Tensor4D, weights: tf.Tensor[])
       BINARY_CNN_FORWARD_KERNEL,
       { x: images, ...named },
     ) as tf.Tensor[];
-    save([tape]);
+    // The images too: they are no input of this op, so nothing else keeps
+    // them for the backward pass (they may be made inside the loss function).
+    save([tape, images]);
     return {
       value: logits,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.engine().runKernel(BINARY_CNN_BACKWARD_KERNEL, {
           dy,
-          x: images,
+          x: saved[1],
           tape: saved[0],
           w1: w[0],
           b1: w[1],
