@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { BACKENDS, parseBackend } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { summarize, type ThroughputRow } from "./_summary.ts";
+import { runPythonPeer } from "./_python_peer.ts";
 import { figure1Curves } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -119,30 +120,14 @@ for (const backend of backends) {
   );
 }
 
-/** Runs the peers script with the first python3 that has torchvision. */
-async function measurePeers(sizes: string[]): Promise<unknown> {
-  for (const python of ["python3", "/usr/bin/python3"]) {
-    try {
-      const out = await new Deno.Command(python, {
-        args: [
-          "bench/peers/torchvision_focal.py",
-          "--threads",
-          String(navigator.hardwareConcurrency),
-          "--sizes",
-          ...sizes,
-        ],
-        stdout: "piped",
-        stderr: "null",
-      }).output();
-      if (out.success) return JSON.parse(new TextDecoder().decode(out.stdout));
-    } catch {
-      // No such interpreter; try the next.
-    }
-  }
-  console.error(
-    "peers skipped: no python3 with torch and torchvision (apt-get install python3-torchvision)",
-  );
-  return null;
+/** The PyTorch peers at these sizes, or null without torch. */
+function measurePeers(sizes: string[]): Promise<unknown> {
+  return runPythonPeer("bench/peers/torchvision_focal.py", [
+    "--threads",
+    String(navigator.hardwareConcurrency),
+    "--sizes",
+    ...sizes,
+  ]);
 }
 
 const peers = values["no-peers"] || values["analysis-only"]

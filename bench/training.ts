@@ -1,19 +1,25 @@
 // deno task bench:training [--quick] [--backend wasm|webgpu|cpu] [--models K] [--workers N]
+//                           [--no-peer]
 //
 // Training throughput of the paper's CNN (Appendix A.4, batch 64, sigmoid
 // focal loss γ = α_t = 0.5, Adam) in the three ways a grid can be trained:
-// one model at a time; K models of a grid cell in one program
-// (lib/train/train_stacked.ts's model); and N Web Workers each training one
-// model at once (what the experiment runner does). Prints a line per
-// measurement and, last, one JSON object:
+// one model at a time and N Web Workers each training one model at once
+// (what the experiment runner does), both in the runner's own training loop;
+// and K models of a grid cell in one program (lib/train/train_stacked.ts's
+// model). Then, unless --no-peer, PyTorch's CPU step of the same CNN on the
+// same machine right after (bench/peers/torch_cnn_train.py, all cores).
+// Prints a line per measurement and, last, one JSON object:
 // { backend, modelsPerProgram, aggregateImagesPerSecond, singleModelImagesPerSecond,
-//   stackedImagesPerSecond, workers, workersImagesPerSecond }
-// where aggregateImagesPerSecond is the better of the two grid strategies.
+//   stackedImagesPerSecond, workers, workersImagesPerSecond,
+//   pytorchImagesPerSecond, pytorchThreads, aggregateOverPytorch }
+// where aggregateImagesPerSecond is the better of the two grid strategies
+// (the PyTorch fields are null without python3 and torch).
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { parseBackend, useBackend } from "../lib/backends/use_backend.ts";
 import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
 import { BATCH, fixedBatch, secondsPerStep, singleModelSecondsPerStep } from "./_training_step.ts";
+import { runPythonPeer } from "./_python_peer.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -22,6 +28,7 @@ const { values } = parseArgs({
     backend: { type: "string", default: "wasm" },
     models: { type: "string", default: "24" },
     workers: { type: "string" },
+    "no-peer": { type: "boolean", default: false },
   },
 });
 const backend = parseBackend(values.backend);
@@ -30,9 +37,11 @@ const workers = Number(
   values.workers ?? (backend === "webgpu" ? 1 : navigator.hardwareConcurrency),
 );
 const steps = values.quick ? 3 : 10;
+// The runner's loop: an epoch of this many batches per measurement.
+const runnerSteps = values.quick ? 20 : 100;
 await useBackend(backend);
 
-const singleSeconds = await singleModelSecondsPerStep(steps);
+const singleSeconds = await singleModelSecondsPerStep(runnerSteps);
 const singleModelImagesPerSecond = BATCH / singleSeconds;
 console.log(
   `one model: ${(singleSeconds * 1000).toFixed(1)} ms per step, ${
@@ -78,7 +87,7 @@ const perWorker = await Promise.all(
         worker.terminate();
         typeof data === "number" ? resolve(data) : reject(new Error(data));
       };
-      worker.postMessage({ backend, steps: steps * 3 });
+      worker.postMessage({ backend, steps: runnerSteps });
     })),
 );
 const workersImagesPerSecond = perWorker.reduce((s, seconds) => s + BATCH / seconds, 0);
@@ -87,12 +96,30 @@ console.log(
     perWorker.map((s) => (s * 1000).toFixed(1)).join(", ")
   } ms per step, ${workersImagesPerSecond.toFixed(0)} model-images/s`,
 );
+const aggregateImagesPerSecond = Math.max(stackedImagesPerSecond, workersImagesPerSecond);
+const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_cnn_train.py", [
+  "--threads",
+  String(navigator.hardwareConcurrency),
+  "--steps",
+  values.quick ? "100" : "300",
+]) as { imagesPerSecond: number; threads: number } | null;
+if (peer !== null) {
+  console.log(
+    `PyTorch, one model, ${peer.threads} threads: ${peer.imagesPerSecond.toFixed(0)} images/s; ` +
+      `ours ${(aggregateImagesPerSecond / peer.imagesPerSecond).toFixed(2)}x`,
+  );
+}
 console.log(JSON.stringify({
   backend,
   modelsPerProgram: K,
-  aggregateImagesPerSecond: Math.round(Math.max(stackedImagesPerSecond, workersImagesPerSecond)),
+  aggregateImagesPerSecond: Math.round(aggregateImagesPerSecond),
   singleModelImagesPerSecond: Math.round(singleModelImagesPerSecond),
   stackedImagesPerSecond: Math.round(stackedImagesPerSecond),
   workers,
   workersImagesPerSecond: Math.round(workersImagesPerSecond),
+  pytorchImagesPerSecond: peer === null ? null : Math.round(peer.imagesPerSecond),
+  pytorchThreads: peer?.threads ?? null,
+  aggregateOverPytorch: peer === null
+    ? null
+    : Math.round(aggregateImagesPerSecond / peer.imagesPerSecond * 100) / 100,
 }));

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Peer timing for bench/training.ts: PyTorch's CPU training step of the
+paper's binary MNIST CNN (Appendix A.4), batch 64, torchvision's
+sigmoid_focal_loss (gamma = alpha = 0.5, "mean"), Adam 1e-3, on random
+28x28 images: forward, backward and optimizer step, one model.
+
+    python3 bench/peers/torch_cnn_train.py --threads 2 --steps 300
+
+Prints one JSON object: imagesPerSecond, threads, steps, torch.
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torchvision.ops import sigmoid_focal_loss
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--steps", type=int, default=300)
+args = parser.parse_args()
+torch.set_num_threads(args.threads)
+BATCH = 64
+
+
+class CNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(4 * 4 * 16, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 1)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+model = CNN()
+optimizer = torch.optim.Adam(model.parameters(), 1e-3)
+x = torch.rand(BATCH, 1, 28, 28)
+y = (torch.rand(BATCH, 1) < 0.3).float()
+
+
+def step():
+    optimizer.zero_grad()
+    loss = sigmoid_focal_loss(model(x), y, 0.5, 0.5, "mean")
+    loss.backward()
+    optimizer.step()
+
+
+for _ in range(20):
+    step()
+start = time.perf_counter()
+for _ in range(args.steps):
+    step()
+seconds = time.perf_counter() - start
+print(json.dumps({
+    "imagesPerSecond": BATCH * args.steps / seconds,
+    "threads": args.threads,
+    "steps": args.steps,
+    "torch": torch.__version__,
+}))
