@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
 import { createAdam } from "./adam.ts";
+import { gatherRows } from "../kernels/gather_rows_wasm.ts";
 
 /** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
 export interface TrainableModel {
@@ -55,9 +56,8 @@ export function batchAt(
   indices: Int32Array,
 ): [tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
-    const index = tf.tensor1d(indices, "int32");
-    const y = tf.gather(targets, index);
-    return [tf.gather(inputs, index), y.rank === 1 ? tf.reshape(y, [-1, 1]) : y];
+    const y = gatherRows(targets, indices);
+    return [gatherRows(inputs, indices), y.rank === 1 ? tf.reshape(y, [-1, 1]) : y];
   });
 }
 
