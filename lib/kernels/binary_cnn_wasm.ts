@@ -18,7 +18,7 @@ import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm
 /** Inputs x, w1 … b5; outputs the logits [B, 1] and the tape of the forward pass. */
 export const BINARY_CNN_FORWARD_KERNEL = "FocalStabilityBinaryCnnForward";
 
-/** Inputs dy (of the logits), x, tape, w2 … w5; outputs ∂L/∂w1 … ∂L/∂b5. */
+/** Inputs dy (of the logits), tape, w1 … b5; outputs ∂L/∂w1 … ∂L/∂b5. */
 export const BINARY_CNN_BACKWARD_KERNEL = "FocalStabilityBinaryCnnBackward";
 
 /** The input geometry the kernels are written for: MNIST. */
@@ -63,8 +63,7 @@ tf.registerKernel({
   backendName: "wasm",
   kernelFunc: ({ inputs, backend }) => {
     const wasm = backend as unknown as WasmBackend;
-    const x = inputs.x as tf.TensorInfo;
-    const batch = x.shape[0];
+    const batch = (inputs.dy as tf.TensorInfo).shape[0];
     const kernel = kernelFor(backendMemory(backend));
     const shapes = ["w1", "b1", "w2", "b2", "w3", "b3", "w4", "b4", "w5", "b5"].map((name) =>
       (inputs[name] as tf.TensorInfo).shape
@@ -74,7 +73,6 @@ tf.registerKernel({
     const at = (info: tf.TensorInfo) => offsetOf(backend, info);
     kernel.cnnBackward(
       at(inputs.dy as tf.TensorInfo),
-      at(x),
       at(inputs.tape as tf.TensorInfo),
       ...["w2", "w3", "w4", "w5"].map((name) => at(inputs[name] as tf.TensorInfo)),
       at(work),
@@ -112,15 +110,13 @@ export function fusedBinaryCnnForward(images: tf.Tensor4D, weights: tf.Tensor[])
       BINARY_CNN_FORWARD_KERNEL,
       { x: images, ...named },
     ) as tf.Tensor[];
-    // The images too: they are no input of this op, so nothing else keeps
-    // them for the backward pass (they may be made inside the loss function).
-    save([tape, images]);
+    // The tape holds what the backward pass reads, the images included.
+    save([tape]);
     return {
       value: logits,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.engine().runKernel(BINARY_CNN_BACKWARD_KERNEL, {
           dy,
-          x: saved[1],
           tape: saved[0],
           w1: w[0],
           b1: w[1],

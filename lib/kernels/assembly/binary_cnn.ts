@@ -38,7 +38,9 @@ const ROW2: i32 = 30; // the taps of one kernel row: 5·C1 consecutive floats
 // Header: conv1's filters and bias padded to 8 channels. Then per image:
 // A1 [S1][S1][8] conv1 after ReLU; P1 [Q1][Q1][6] pooled (+ slack for the
 // 8-lane stores); A2 [S2][S2][16] conv2 after ReLU; P2 [256] pooled;
-// H3 [120], H4 [84] (+ 4 slack) the dense layers after ReLU.
+// H3 [120], H4 [84] (+ 4 slack) the dense layers after ReLU; XP [28][32]
+// the image with rows padded to 32 floats (zeros), so that the backward pass
+// can read any 5×5 patch's rows as two whole vectors.
 const W1P: i32 = 0;
 const B1P: i32 = 200;
 const HEADER: i32 = 208;
@@ -48,22 +50,24 @@ const T_A2: i32 = 5488;
 const T_P2: i32 = 6512;
 const T_H3: i32 = 6768;
 const T_H4: i32 = 6888;
-const PER_IMAGE: i32 = 6976;
+const T_XP: i32 = 6976;
+const XP_ROW: i32 = 32;
+const PER_IMAGE: i32 = 7872;
 
 // ---- the backward pass's work area, in floats -------------------------------
 // W2T [16][150] conv2's filters per output channel; G2T [16][150] their
-// gradient; G1T [6][25] (+ slack) conv1's; DP1 [Q1·Q1·6] (+ slack) the
+// gradient; G1T [6][5][8] conv1's (kh, kw; kw ≥ 5 unused); DP1 [Q1·Q1·6] (+ slack) the
 // gradient at pool1's output; D4 [84] (+ slack), D3 [120] the dense layers'
 // pre-activation gradients; GB1 [8], GB2 [16] the conv biases' gradients.
 const W_W2T: i32 = 0;
 const W_G2T: i32 = 2400;
 const W_G1T: i32 = 4800;
-const W_DP1: i32 = 4960;
-const W_D4: i32 = 5832;
-const W_D3: i32 = 5920;
-const W_GB1: i32 = 6040;
-const W_GB2: i32 = 6048;
-const WORK: i32 = 6064;
+const W_DP1: i32 = 5040;
+const W_D4: i32 = 5912;
+const W_D3: i32 = 6000;
+const W_GB1: i32 = 6120;
+const W_GB2: i32 = 6128;
+const WORK: i32 = 6144;
 
 let ZERO: v128 = i32x4.splat(0);
 
@@ -295,7 +299,15 @@ export function cnnForward(
   const bias5 = load<f32>(b5);
   for (let b = 0; b < batch; b++) {
     const t = at(tape, HEADER + b * PER_IMAGE);
-    conv1(at(x, b * S * S), w1p, b1p, at(t, T_A1));
+    const xb = at(x, b * S * S);
+    const xp = at(t, T_XP);
+    for (let r = 0; r < S; r++) {
+      const src = at(xb, r * S);
+      const dst = at(xp, r * XP_ROW);
+      for (let k = 0; k < S; k += 4) v128.store(at(dst, k), v128.load(at(src, k)));
+      v128.store(at(dst, S), ZERO);
+    }
+    conv1(xb, w1p, b1p, at(t, T_A1));
     pool1(at(t, T_A1), at(t, T_P1));
     conv2(at(t, T_P1), w2, b2, at(t, T_A2));
     pool2(at(t, T_A2), at(t, T_P2));
@@ -326,21 +338,20 @@ export function cnnForward(
  * left, 3: bottom right) first holds its maximum `best`: tfjs's MaxPoolGrad
  * gives the pooled gradient to the first position strictly above all before it.
  */
-@inline function winner(p: usize, across: usize, down: usize, best: f32): i32 {
-  if (load<f32>(p) == best) return 0;
-  if (load<f32>(p + across) == best) return 1;
-  if (load<f32>(p + down) == best) return 2;
-  return 3;
+@inline function winnerOf(p: usize, across: usize, down: usize, best: f32): i32 {
+  // Without branches (the winner is random; mispredictions cost more).
+  const third = select<i32>(2, 3, load<f32>(p + down) == best);
+  const second = select<i32>(1, third, load<f32>(p + across) == best);
+  return select<i32>(0, second, load<f32>(p) == best);
 }
 
 /**
- * The backward pass: from dlogits [batch, 1], the images and the tape of the
- * forward pass, writes the ten weight gradients in the weights' layouts.
+ * The backward pass: from dlogits [batch, 1] and the tape of the forward
+ * pass (which holds the images too), writes the ten weight gradients in the weights' layouts.
  * `work`: {@link workFloats} floats of scratch.
  */
 export function cnnBackward(
   dlogits: usize,
-  x: usize,
   tape: usize,
   w2: usize,
   w3: usize,
@@ -371,7 +382,7 @@ export function cnnBackward(
     for (let c = 0; c < C2; c++) store<f32>(at(w2t, c * K2 + k), load<f32>(at(w2, k * C2 + c)));
   }
   zero(g2t, C2 * K2);
-  zero(g1t, 152);
+  zero(g1t, 240);
   zero(gb1, 8);
   zero(gb2, 16);
   zero(dw3, FLAT * N3);
@@ -388,7 +399,6 @@ export function cnnBackward(
     const a2 = at(t, T_A2);
     const p1 = at(t, T_P1);
     const a1 = at(t, T_A1);
-    const xb = at(x, b * S * S);
     // fc3: logit = b5 + H4·w5.
     const g5s = load<f32>(at(dlogits, b));
     const g5 = f32x4.splat(g5s);
@@ -425,7 +435,7 @@ export function cnnBackward(
       const pixel = k >> 4;
       const i = 2 * (pixel >> 2);
       const j = 2 * (pixel & 3);
-      const w = winner(at(a2, (i * S2 + j) * C2 + c), C2 << 2, (S2 * C2) << 2, v);
+      const w = winnerOf(at(a2, (i * S2 + j) * C2 + c), C2 << 2, (S2 * C2) << 2, v);
       const r = i + (w >> 1);
       const s = j + (w & 1);
       store<f32>(at(gb2, c), load<f32>(at(gb2, c)) + g);
@@ -436,27 +446,53 @@ export function cnnBackward(
         axpy(at(dp1, patch), at(w2t, c * K2 + kh * ROW2), gv, ROW2);
       }
     }
-    // pool1 → conv1: the same with conv1's 5×5 input patches.
-    for (let k = 0; k < Q1 * Q1 * C1; k++) {
-      const v = load<f32>(at(p1, k));
-      if (v == 0) continue;
-      const g = load<f32>(at(dp1, k));
-      if (g == 0) continue;
-      const pixel = k / C1;
-      const c = k - pixel * C1;
-      const i = 2 * (pixel / Q1);
-      const j = 2 * (pixel % Q1);
-      const w = winner(at(a1, (i * S1 + j) * C1P + c), C1P << 2, (S1 * C1P) << 2, v);
-      const r = i + (w >> 1);
-      const s = j + (w & 1);
-      store<f32>(at(gb1, c), load<f32>(at(gb1, c)) + g);
-      const gv = f32x4.splat(g);
-      for (let kh = 0; kh < 5; kh++) axpy(at(g1t, c * 25 + kh * 5), at(xb, (r + kh) * S + s), gv, 5);
+    // pool1 → conv1: the same with conv1's 5×5 input patches, one channel
+    // at a time, its 5×8 patch sums in registers (columns 5–7 unused).
+    const xp = at(t, T_XP);
+    for (let c = 0; c < C1; c++) {
+      let r0 = ZERO, r1 = ZERO, r2 = ZERO, r3 = ZERO, r4 = ZERO;
+      let q0 = ZERO, q1 = ZERO, q2 = ZERO, q3 = ZERO, q4 = ZERO;
+      let gsum: f32 = 0;
+      for (let i = 0; i < Q1; i++) {
+        for (let j = 0; j < Q1; j++) {
+          const k = (i * Q1 + j) * C1 + c;
+          const v = load<f32>(at(p1, k));
+          const g = load<f32>(at(dp1, k));
+          if (v == 0 || g == 0) continue;
+          const w = winnerOf(at(a1, (2 * i * S1 + 2 * j) * C1P + c), C1P << 2, (S1 * C1P) << 2, v);
+          const p = at(xp, (2 * i + (w >> 1)) * XP_ROW + 2 * j + (w & 1));
+          const gv = f32x4.splat(g);
+          gsum += g;
+          r0 = fma(gv, v128.load(p), r0);
+          q0 = fma(gv, v128.load(p, 16), q0);
+          r1 = fma(gv, v128.load(p, XP_ROW * 4), r1);
+          q1 = fma(gv, v128.load(p, XP_ROW * 4 + 16), q1);
+          r2 = fma(gv, v128.load(p, XP_ROW * 8), r2);
+          q2 = fma(gv, v128.load(p, XP_ROW * 8 + 16), q2);
+          r3 = fma(gv, v128.load(p, XP_ROW * 12), r3);
+          q3 = fma(gv, v128.load(p, XP_ROW * 12 + 16), q3);
+          r4 = fma(gv, v128.load(p, XP_ROW * 16), r4);
+          q4 = fma(gv, v128.load(p, XP_ROW * 16 + 16), q4);
+        }
+      }
+      store<f32>(at(gb1, c), load<f32>(at(gb1, c)) + gsum);
+      const o = at(g1t, c * 40);
+      v128.store(o, f32x4.add(v128.load(o), r0));
+      v128.store(o, f32x4.add(v128.load(o, 16), q0), 16);
+      v128.store(o, f32x4.add(v128.load(o, 32), r1), 32);
+      v128.store(o, f32x4.add(v128.load(o, 48), q1), 48);
+      v128.store(o, f32x4.add(v128.load(o, 64), r2), 64);
+      v128.store(o, f32x4.add(v128.load(o, 80), q2), 80);
+      v128.store(o, f32x4.add(v128.load(o, 96), r3), 96);
+      v128.store(o, f32x4.add(v128.load(o, 112), q3), 112);
+      v128.store(o, f32x4.add(v128.load(o, 128), r4), 128);
+      v128.store(o, f32x4.add(v128.load(o, 144), q4), 144);
     }
   }
   store<f32>(db5, gBias5);
   for (let t = 0; t < 25; t++) {
-    for (let c = 0; c < C1; c++) store<f32>(at(dw1, t * C1 + c), load<f32>(at(g1t, c * 25 + t)));
+    const g = at(g1t, (t / 5) * 8 + t % 5);
+    for (let c = 0; c < C1; c++) store<f32>(at(dw1, t * C1 + c), load<f32>(at(g, c * 40)));
   }
   for (let c = 0; c < C1; c++) store<f32>(at(db1, c), load<f32>(at(gb1, c)));
   for (let k = 0; k < K2; k++) {
