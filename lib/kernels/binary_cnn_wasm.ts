@@ -65,10 +65,9 @@ tf.registerKernel({
     const wasm = backend as unknown as WasmBackend;
     const batch = (inputs.dy as tf.TensorInfo).shape[0];
     const kernel = kernelFor(backendMemory(backend));
-    const shapes = ["w1", "b1", "w2", "b2", "w3", "b3", "w4", "b4", "w5", "b5"].map((name) =>
-      (inputs[name] as tf.TensorInfo).shape
+    const grads = WEIGHTS.map((name) =>
+      wasm.makeOutput((inputs[name] as tf.TensorInfo).shape, "float32")
     );
-    const grads = shapes.map((shape) => wasm.makeOutput(shape, "float32"));
     const work = wasm.makeOutput([kernel.workFloats()], "float32");
     const at = (info: tf.TensorInfo) => offsetOf(backend, info);
     kernel.cnnBackward(
@@ -115,20 +114,10 @@ export function fusedBinaryCnnForward(images: tf.Tensor4D, weights: tf.Tensor[])
     return {
       value: logits,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(BINARY_CNN_BACKWARD_KERNEL, {
-          dy,
-          tape: saved[0],
-          w1: w[0],
-          b1: w[1],
-          w2: w[2],
-          b2: w[3],
-          w3: w[4],
-          b3: w[5],
-          w4: w[6],
-          b4: w[7],
-          w5: w[8],
-          b5: w[9],
-        }) as tf.Tensor[],
+        tf.engine().runKernel(
+          BINARY_CNN_BACKWARD_KERNEL,
+          { dy, tape: saved[0], ...named },
+        ) as tf.Tensor[],
     };
   });
   return op(...weights) as tf.Tensor2D;

@@ -42,17 +42,17 @@ const ROW2: i32 = 30; // the taps of one kernel row: 5·C1 consecutive floats
 // the image with rows padded to 32 floats (zeros), so that the backward pass
 // can read any 5×5 patch's rows as two whole vectors.
 const W1P: i32 = 0;
-const B1P: i32 = 200;
-const HEADER: i32 = 208;
-const T_A1: i32 = 0;
-const T_P1: i32 = 4608;
-const T_A2: i32 = 5488;
-const T_P2: i32 = 6512;
-const T_H3: i32 = 6768;
-const T_H4: i32 = 6888;
-const T_XP: i32 = 6976;
+const B1P: i32 = W1P + 25 * C1P;
+const HEADER: i32 = B1P + C1P;
 const XP_ROW: i32 = 32;
-const PER_IMAGE: i32 = 7872;
+const T_A1: i32 = 0;
+const T_P1: i32 = T_A1 + S1 * S1 * C1P;
+const T_A2: i32 = T_P1 + Q1 * Q1 * C1 + 16;
+const T_P2: i32 = T_A2 + S2 * S2 * C2;
+const T_H3: i32 = T_P2 + FLAT;
+const T_H4: i32 = T_H3 + N3;
+const T_XP: i32 = T_H4 + N4 + 4;
+const PER_IMAGE: i32 = T_XP + S * XP_ROW;
 
 // ---- the backward pass's work area, in floats -------------------------------
 // W2T [16][150] conv2's filters per output channel; G2T [16][150] their
@@ -60,14 +60,14 @@ const PER_IMAGE: i32 = 7872;
 // gradient at pool1's output; D4 [84] (+ slack), D3 [120] the dense layers'
 // pre-activation gradients; GB1 [8], GB2 [16] the conv biases' gradients.
 const W_W2T: i32 = 0;
-const W_G2T: i32 = 2400;
-const W_G1T: i32 = 4800;
-const W_DP1: i32 = 5040;
-const W_D4: i32 = 5912;
-const W_D3: i32 = 6000;
-const W_GB1: i32 = 6120;
-const W_GB2: i32 = 6128;
-const WORK: i32 = 6144;
+const W_G2T: i32 = W_W2T + C2 * K2;
+const W_G1T: i32 = W_G2T + C2 * K2;
+const W_DP1: i32 = W_G1T + C1 * 5 * 8;
+const W_D4: i32 = W_DP1 + Q1 * Q1 * C1 + 8;
+const W_D3: i32 = W_D4 + N4 + 4;
+const W_GB1: i32 = W_D3 + N3;
+const W_GB2: i32 = W_GB1 + 8;
+const WORK: i32 = W_GB2 + C2;
 
 let ZERO: v128 = i32x4.splat(0);
 
@@ -382,7 +382,7 @@ export function cnnBackward(
     for (let c = 0; c < C2; c++) store<f32>(at(w2t, c * K2 + k), load<f32>(at(w2, k * C2 + c)));
   }
   zero(g2t, C2 * K2);
-  zero(g1t, 240);
+  zero(g1t, C1 * 5 * 8);
   zero(gb1, 8);
   zero(gb2, 16);
   zero(dw3, FLAT * N3);
