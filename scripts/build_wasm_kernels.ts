@@ -55,6 +55,12 @@ const KERNELS: { source: string; target: string; name: string; what: string; sha
       name: "ADAM_WASM_BASE64",
       what: "The one-pass Adam update, base64.",
     },
+    {
+      source: "lib/kernels/assembly/momentum.ts",
+      target: "lib/kernels/_momentum_wasm.ts",
+      name: "MOMENTUM_WASM_BASE64",
+      what: "The one-pass SGD-with-momentum update, base64.",
+    },
   ];
 
 /** The shared build's memory limit in 64 KiB pages (1 GiB; kernel_threads.ts creates it). */
