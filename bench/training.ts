@@ -1,15 +1,19 @@
 // deno task bench:training [--quick] [--backend wasm|webgpu|cpu] [--models K] [--workers N]
-//                           [--no-peer]
+//                           [--optimizer sgd|adam] [--no-peer]
 //
 // Training throughput of the paper's CNN (Appendix A.4, batch 64, sigmoid
-// focal loss γ = α_t = 0.5, Adam) in the three ways a grid can be trained:
+// focal loss γ = α = 0.5, the paper's SGD with momentum 0.9 unless
+// --optimizer adam, batches with the paper's high per-batch noise; the
+// noise's cost is measured too) in the three ways a grid can be trained:
 // one model at a time and N Web Workers each training one model at once
 // (what the experiment runner does), both in the runner's own training loop;
 // and K models of a grid cell in one program (lib/train/train_stacked.ts's
-// model). Then, unless --no-peer, PyTorch's CPU step of the same CNN on the
-// same machine right after (bench/peers/torch_cnn_train.py, all cores).
+// model). Then, unless --no-peer, PyTorch's CPU step of the same CNN with the
+// same optimizer on the same machine right after
+// (bench/peers/torch_cnn_train.py, all cores).
 // Prints a line per measurement and, last, one JSON object:
-// { backend, modelsPerProgram, aggregateImagesPerSecond, singleModelImagesPerSecond,
+// { backend, optimizer, modelsPerProgram, aggregateImagesPerSecond,
+//   singleModelImagesPerSecond, noiseFreeImagesPerSecond, noiseCostShare,
 //   stackedImagesPerSecond, workers, workersImagesPerSecond,
 //   pytorchImagesPerSecond, pytorchThreads, aggregateOverPytorch }
 // where aggregateImagesPerSecond is the better of the two grid strategies
@@ -18,7 +22,15 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { parseBackend, useBackend } from "../lib/backends/use_backend.ts";
 import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
-import { BATCH, fixedBatch, secondsPerStep, singleModelSecondsPerStep } from "./_training_step.ts";
+import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
+import { NOISE_SCALES } from "../lib/data/binary_mnist.ts";
+import {
+  BATCH,
+  fixedBatch,
+  secondsPerStep,
+  singleModelSecondsPerStep,
+  type StepOptions,
+} from "./_training_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 
 const { values } = parseArgs({
@@ -28,10 +40,19 @@ const { values } = parseArgs({
     backend: { type: "string", default: "wasm" },
     models: { type: "string", default: "24" },
     workers: { type: "string" },
+    optimizer: { type: "string", default: "sgd" },
     "no-peer": { type: "boolean", default: false },
   },
 });
 const backend = parseBackend(values.backend);
+if (values.optimizer !== "sgd" && values.optimizer !== "adam") {
+  console.error(`--optimizer must be sgd or adam: received ${values.optimizer}`);
+  Deno.exit(2);
+}
+const optimizer: OptimizerConfig = values.optimizer === "sgd"
+  ? PAPER_OPTIMIZER
+  : { optimizer: "adam", learningRate: 1e-3 };
+const step: StepOptions = { optimizer, noise: NOISE_SCALES.high };
 const K = Number(values.models);
 const workers = Number(
   values.workers ?? (backend === "webgpu" ? 1 : navigator.hardwareConcurrency),
@@ -41,12 +62,22 @@ const steps = values.quick ? 3 : 10;
 const runnerSteps = values.quick ? 20 : 100;
 await useBackend(backend);
 
-const singleSeconds = await singleModelSecondsPerStep(runnerSteps);
+// The noise's share of a step: the same epoch without it, alternated twice.
+const timings = { noisy: [] as number[], clean: [] as number[] };
+for (let i = 0; i < 2; i++) {
+  timings.noisy.push(await singleModelSecondsPerStep(runnerSteps, step));
+  timings.clean.push(await singleModelSecondsPerStep(runnerSteps, { ...step, noise: 0 }));
+}
+const singleSeconds = Math.min(...timings.noisy);
+const cleanSeconds = Math.min(...timings.clean);
 const singleModelImagesPerSecond = BATCH / singleSeconds;
+const noiseCostShare = (singleSeconds - cleanSeconds) / singleSeconds;
 console.log(
-  `one model: ${(singleSeconds * 1000).toFixed(1)} ms per step, ${
-    singleModelImagesPerSecond.toFixed(0)
-  } images/s`,
+  `one model, ${optimizer.optimizer}, noise ${step.noise}: ${
+    (singleSeconds * 1000).toFixed(2)
+  } ms per step, ${singleModelImagesPerSecond.toFixed(0)} images/s; without noise ${
+    (cleanSeconds * 1000).toFixed(2)
+  } ms: the noise is ${(100 * noiseCostShare).toFixed(1)}% of a step`,
 );
 
 const { x, y, loss } = fixedBatch();
@@ -54,9 +85,9 @@ const stacked = createStackedBinaryCnn(
   { size: 28, channels: 1 },
   Array.from({ length: K }, (_, k) => k),
 );
-const stackedAdam = tf.train.adam(1e-3);
+const stackedOptimizer = createOptimizer(optimizer);
 const stackedSeconds = await secondsPerStep(() =>
-  stackedAdam.minimize(
+  stackedOptimizer.minimize(
     () => {
       const logits = stacked.forward(x);
       const each = Array.from({ length: K }, (_, k) =>
@@ -67,7 +98,7 @@ const stackedSeconds = await secondsPerStep(() =>
     stacked.variables,
   ), steps);
 stacked.dispose();
-stackedAdam.dispose();
+stackedOptimizer.dispose();
 tf.dispose([x, y]);
 const stackedImagesPerSecond = (K * BATCH) / stackedSeconds;
 console.log(
@@ -87,7 +118,7 @@ const perWorker = await Promise.all(
         worker.terminate();
         typeof data === "number" ? resolve(data) : reject(new Error(data));
       };
-      worker.postMessage({ backend, steps: runnerSteps });
+      worker.postMessage({ backend, steps: runnerSteps, step });
     })),
 );
 const workersImagesPerSecond = perWorker.reduce((s, seconds) => s + BATCH / seconds, 0);
@@ -102,18 +133,25 @@ const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_c
   String(navigator.hardwareConcurrency),
   "--steps",
   values.quick ? "100" : "300",
+  "--optimizer",
+  optimizer.optimizer,
 ]) as { imagesPerSecond: number; threads: number } | null;
 if (peer !== null) {
   console.log(
-    `PyTorch, one model, ${peer.threads} threads: ${peer.imagesPerSecond.toFixed(0)} images/s; ` +
+    `PyTorch, one model, ${optimizer.optimizer}, ${peer.threads} threads: ${
+      peer.imagesPerSecond.toFixed(0)
+    } images/s; ` +
       `ours ${(aggregateImagesPerSecond / peer.imagesPerSecond).toFixed(2)}x`,
   );
 }
 console.log(JSON.stringify({
   backend,
+  optimizer: optimizer.optimizer,
   modelsPerProgram: K,
   aggregateImagesPerSecond: Math.round(aggregateImagesPerSecond),
   singleModelImagesPerSecond: Math.round(singleModelImagesPerSecond),
+  noiseFreeImagesPerSecond: Math.round(BATCH / cleanSeconds),
+  noiseCostShare: Math.round(noiseCostShare * 1000) / 1000,
   stackedImagesPerSecond: Math.round(stackedImagesPerSecond),
   workers,
   workersImagesPerSecond: Math.round(workersImagesPerSecond),

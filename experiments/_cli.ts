@@ -10,10 +10,13 @@ import {
 } from "../lib/backends/use_backend.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 import {
+  checkSelection,
   type Experiment,
+  parseCells,
   PROFILE_NAMES,
   type ProfileBase,
   type ProfileName,
+  type RunSelection,
 } from "./_experiment.ts";
 import { runExperiment } from "./_runner.ts";
 
@@ -26,7 +29,17 @@ export const CLI_OPTIONS = {
   out: { type: "string", default: "results" },
   seed: { type: "string", default: "0" },
   "data-dir": { type: "string" },
+  cells: { type: "string" },
+  epochs: { type: "string" },
+  repeats: { type: "string" },
 } as const;
+
+/** The help lines of the run-selection options, shared by both commands. */
+export const SELECTION_HELP =
+  `  --cells FILTER                  only the grid's runs whose config matches, e.g.
+                                  noise=none,gamma=0.1|0.5,stabilization=none
+  --epochs N                      cap every run at N epochs (default: the profile's)
+  --repeats R                     run each cell R times with different seeds (default: 1)`;
 
 /** The parsed common options. */
 export interface CliOptions {
@@ -40,6 +53,7 @@ export interface CliOptions {
   out: string;
   seed: number;
   dataDir?: string;
+  selection: RunSelection;
 }
 
 /** Parses and checks the common options; throws a RangeError naming a bad one. */
@@ -51,6 +65,9 @@ export async function parseCli(values: {
   out: string;
   seed: string;
   "data-dir"?: string;
+  cells?: string;
+  epochs?: string;
+  repeats?: string;
 }): Promise<CliOptions> {
   if (!(PROFILE_NAMES as readonly string[]).includes(values.profile)) {
     throw new RangeError(
@@ -69,6 +86,12 @@ export async function parseCli(values: {
   if (!Number.isInteger(seed)) {
     throw new RangeError(`--seed must be an integer: received ${values.seed}`);
   }
+  const selection: RunSelection = {
+    cells: values.cells === undefined ? undefined : parseCells(values.cells),
+    epochs: values.epochs === undefined ? undefined : Number(values.epochs),
+    repeats: values.repeats === undefined ? undefined : Number(values.repeats),
+  };
+  checkSelection(selection);
   const requested = values.backend === "auto" ? "auto" : parseBackend(values.backend);
   const { backend, reason } = await chooseBackend(requested);
   // One GPU is shared by one process; on a CPU backend each worker takes a core.
@@ -90,6 +113,7 @@ export async function parseCli(values: {
     out: values.out,
     seed,
     dataDir: values["data-dir"],
+    selection,
   };
 }
 
@@ -126,6 +150,7 @@ export async function runNamed(
     out: cli.out,
     seed: cli.seed,
     dataDir: cli.dataDir,
+    selection: cli.selection,
     workers: cli.workers,
     progress: (done, total, record) => {
       first ??= done - 1;

@@ -19,9 +19,105 @@ export interface ProfileBase {
 /** One run of a grid: an id, its position, and the configuration it records. */
 export interface GridRun {
   runId: string;
-  /** Position in the profile's grid: a merge of shards sorts by it. */
+  /** Position in the selected grid: a merge of shards sorts by it. */
   index: number;
   config: RunRecord["config"];
+}
+
+/** Which runs of a profile's grid to train, and how long: the command line's choice. */
+export interface RunSelection {
+  /**
+   * Config filters: each key's value must be one of the listed ones (e.g.
+   * { noise: ["none"], gamma: ["0.1", "0.5"] }). Empty: every run.
+   */
+  cells?: Record<string, string[]>;
+  /** Caps every run at this many epochs (the profile's when absent). */
+  epochs?: number;
+  /** Runs each cell this many times with different seeds. @default {1} */
+  repeats?: number;
+}
+
+/**
+ * Parses `--cells`: comma-separated key=value pairs, alternatives joined by
+ * `|` ("noise=none,gamma=0.1|0.5,stabilization=none").
+ */
+export function parseCells(text: string): Record<string, string[]> {
+  const cells: Record<string, string[]> = {};
+  for (const pair of text.split(",").filter((p) => p.trim() !== "")) {
+    const match = pair.match(/^\s*([A-Za-z]+)\s*=\s*([^=]+?)\s*$/);
+    if (match === null) {
+      throw new RangeError(`--cells takes key=value[|value],...: received '${pair}'`);
+    }
+    (cells[match[1]] ??= []).push(...match[2].split("|").map((v) => v.trim()));
+  }
+  return cells;
+}
+
+function matches(config: RunRecord["config"], cells: Record<string, string[]>): boolean {
+  return Object.entries(cells).every(([key, wanted]) => {
+    const value = config[key];
+    return wanted.some((w) =>
+      String(value) === w || (typeof value === "number" && Number(w) === value)
+    );
+  });
+}
+
+/** Throws a RangeError naming the option when epochs or repeats is not a positive integer. */
+export function checkSelection({ epochs, repeats }: RunSelection): void {
+  for (const [option, value] of [["--epochs", epochs], ["--repeats", repeats]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw new RangeError(`${option} must be a positive integer: received ${value}`);
+    }
+  }
+}
+
+/**
+ * The runs a selection picks from a grid, renumbered in grid order: the
+ * filtered cells, each capped at `epochs` and repeated `repeats` times
+ * (repeat r > 0 adds "/repeat=r" to the run id and `repeat: r` to the
+ * config, so repeat 0 is the run a plain invocation records).
+ */
+export function selectRuns(grid: GridRun[], selection: RunSelection = {}): GridRun[] {
+  checkSelection(selection);
+  const { cells = {}, epochs, repeats = 1 } = selection;
+  const keys = new Set(grid.flatMap((r) => Object.keys(r.config)));
+  for (const key of Object.keys(cells)) {
+    if (!keys.has(key)) {
+      throw new RangeError(
+        `--cells: no run has '${key}'; the configs have ${[...keys].join(", ")}`,
+      );
+    }
+  }
+  const chosen = grid.filter((r) => matches(r.config, cells));
+  return chosen.flatMap((run) =>
+    Array.from({ length: repeats }, (_, repeat) => ({
+      runId: repeat === 0 ? run.runId : `${run.runId}/repeat=${repeat}`,
+      index: 0,
+      config: {
+        ...run.config,
+        ...(epochs !== undefined ? { epochs } : {}),
+        ...(repeat > 0 ? { repeat } : {}),
+      },
+    }))
+  ).map((run, index) => ({ ...run, index }));
+}
+
+/**
+ * A run's seed from the invocation's seed and a key naming what the run
+ * shares with others (its cell without the loss, plus its repeat), so that
+ * a cell gets the same seed in every profile and selection, and an original
+ * run and its stabilized twin start from the same weights and see the same
+ * batches and noise. FNV-1a of the key, mixed with the seed.
+ */
+export function seedOf(seed: number, key: string): number {
+  let h = 0x811c9dc5;
+  for (const c of key) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return ((h ^ Math.imul(seed, 0x9e3779b1)) >>> 0) % 2147483647;
+}
+
+/** The key seedOf takes for a run: its id without the loss, and its repeat. */
+export function pairKey(run: GridRun): string {
+  return run.runId.replace(/\/(none|epsilon|exact)(?=\/|$)/, "");
 }
 
 /** Where an experiment finds its data. */

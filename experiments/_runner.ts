@@ -6,7 +6,14 @@ import type { BackendName } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import type { TrainBinaryResult } from "../lib/train/train_binary.ts";
-import { type Experiment, type GridRun, type ProfileBase, shardOf } from "./_experiment.ts";
+import {
+  type Experiment,
+  type GridRun,
+  type ProfileBase,
+  type RunSelection,
+  selectRuns,
+  shardOf,
+} from "./_experiment.ts";
 
 /** What one invocation of an experiment runs, and where. */
 export interface RunnerOptions<P extends ProfileBase> {
@@ -15,6 +22,8 @@ export interface RunnerOptions<P extends ProfileBase> {
   adapter: string | null;
   /** [i, n]: every n-th run of the grid, starting at the i-th (1-based). */
   shard: [number, number];
+  /** Which cells, how many epochs, how many repeats (the profile's grid when absent). */
+  selection?: RunSelection;
   /** Results root: records go to <out>/<experiment>/runs.jsonl. */
   out: string;
   seed: number;
@@ -128,9 +137,21 @@ export async function runExperiment<P extends ProfileBase, C>(
 ): Promise<RunRecord[]> {
   const { profile, shard, out, seed } = options;
   const path = `${out}/${experiment.name}/runs.jsonl`;
-  const done = new Set((await readRecords(path)).map((r) => r.runId));
-  const runs = shardOf(experiment.grid(profile), ...shard);
-  const todo = runs.filter((r) => !done.has(r.runId));
+  const runs = shardOf(selectRuns(experiment.grid(profile), options.selection), ...shard);
+  const recorded = new Map((await readRecords(path)).map((r) => [r.runId, r]));
+  // A recorded run resumes only as the same run: another profile, cap or
+  // config under the same id would mix two protocols in one file.
+  for (const run of runs) {
+    const seen = recorded.get(run.runId);
+    if (seen && JSON.stringify(seen.config) !== JSON.stringify(run.config)) {
+      throw new RangeError(
+        `${path} holds ${run.runId} with another config (${
+          JSON.stringify(seen.config)
+        }); use another --out, or remove that file to start over`,
+      );
+    }
+  }
+  const todo = runs.filter((r) => !recorded.has(r.runId));
   const base = await provenance();
   let finished = runs.length - todo.length;
   // Appends one at a time, in the order runs finish.

@@ -1,42 +1,51 @@
 // What every experiment's run does once its data and model are built:
 // train with the per-sample (or per-pixel) mean sigmoid focal loss of the
-// run's config, then free the model and the data.
-import * as tf from "@tensorflow/tfjs";
+// run's config and its optimizer, then free the model.
+import type * as tf from "@tensorflow/tfjs";
+import type { BinaryBatches } from "../lib/data/image_batches.ts";
 import {
   type TrainableModel,
   trainBinary,
   type TrainBinaryResult,
 } from "../lib/train/train_binary.ts";
+import type { OptimizerConfig } from "../lib/train/optimizer.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
 
 /** The fields of a run's config that training reads. */
-export interface FocalTrainingConfig {
+export type FocalTrainingConfig = OptimizerConfig & {
   gamma: number;
   alpha: number;
   stabilization: Stabilization;
   /** ε of Eq. (11); ignored unless stabilization is "epsilon". */
   epsilon: number;
+  /** The run's epochs: the protocol's, or a cap below it. */
   epochs: number;
   batchSize: number;
-  learningRate: number;
+};
+
+/** The optimizer fields of a run's config, as lib/train/optimizer.ts takes them. */
+export function optimizerOf(config: OptimizerConfig): OptimizerConfig {
+  return config.optimizer === "sgd"
+    ? { optimizer: "sgd", learningRate: config.learningRate, momentum: config.momentum }
+    : { optimizer: "adam", learningRate: config.learningRate };
 }
 
 /**
- * Trains `model` on `inputs` and `targets` with the focal loss of `config`,
- * shuffling with `seed`, and disposes the model and both tensors afterwards.
+ * Trains `model` on the batches of `data` with the focal loss and optimizer
+ * of `config`, shuffling with `seed`, and disposes the model afterwards.
  */
 export async function trainWithFocalLoss(
   model: TrainableModel & { dispose(): void },
-  data: { inputs: tf.Tensor; targets: tf.Tensor },
+  data: BinaryBatches,
   config: FocalTrainingConfig,
   seed: number,
 ): Promise<TrainBinaryResult> {
-  const { gamma, alpha, stabilization, epsilon, epochs, batchSize, learningRate } = config;
+  const { gamma, alpha, stabilization, epsilon, epochs, batchSize } = config;
   try {
-    return await trainBinary(model, data.inputs, data.targets, {
+    return await trainBinary(model, data, {
       epochs,
       batchSize,
-      learningRate,
+      optimizer: optimizerOf(config),
       seed,
       loss: (logits, y) =>
         sigmoidFocalLoss(logits, y, {
@@ -49,6 +58,5 @@ export async function trainWithFocalLoss(
     });
   } finally {
     model.dispose();
-    tf.dispose([data.inputs, data.targets]);
   }
 }

@@ -1,8 +1,9 @@
 // deno task experiment <name> [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
 //                             [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
+//                             [--cells FILTER] [--epochs N] [--repeats R]
 import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
-import { CLI_OPTIONS, type CliOptions, parseCli, runNamed } from "./_cli.ts";
+import { CLI_OPTIONS, type CliOptions, parseCli, runNamed, SELECTION_HELP } from "./_cli.ts";
 
 const HELP = `deno task experiment <name> [options]
 
@@ -18,6 +19,7 @@ options:
   --out DIR                       results root (default: results)
   --seed N                        seeds data subsets, noise, initialization, order (default: 0)
   --data-dir DIR                  official dataset files, tried first
+${SELECTION_HELP}
   --help                          this text
 
 Runs already in <out>/<name>/runs.jsonl are skipped: rerunning resumes.`;

@@ -1,5 +1,6 @@
 // deno task reproduce [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
 //                     [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
+//                     [--cells FILTER] [--epochs N] [--repeats R]
 //                     [--bench full|quick|skip]
 //
 // Re-runs the paper: the analysis and benchmark (Figures 1, 2, NaN incidence
@@ -8,7 +9,7 @@
 // so an interrupted reproduce continues where it stopped.
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
-import { CLI_OPTIONS, parseCli, runNamed } from "./_cli.ts";
+import { CLI_OPTIONS, parseCli, runNamed, SELECTION_HELP } from "./_cli.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
 
@@ -30,6 +31,7 @@ options:
                                   the benchmark: full (paper's default), quick (default's),
                                   analysis = Figures 1-2, NaN incidence and numerics without
                                   throughput (smoke's), skip = keep what <out>/bench holds
+${SELECTION_HELP}
   --help                          this text`;
 
 const { values } = parseArgs({

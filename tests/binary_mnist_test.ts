@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { name } from "./_backend.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
-import { binarize, classCounts, noisyImages, TABLE1_THRESHOLDS } from "../lib/data/binary_mnist.ts";
+import { binarize, classCounts, TABLE1_THRESHOLDS } from "../lib/data/binary_mnist.ts";
 
 // Table 1 of the paper: samples of class A (digits ≤ threshold) and class B.
 const TABLE_1: [number, number][] = [
@@ -28,18 +28,4 @@ Deno.test(name("binarized real MNIST has exactly Table 1's class counts"), async
     () => binarize(labels, 9),
     /'threshold' must be an integer in \[0, 8\]: received 9/,
   );
-});
-
-Deno.test(name("noise: uniform [0, 1) scaled by 0.5 or 0.75, seeded"), () => {
-  const images = new Uint8Array(10000).fill(255);
-  assert.ok(noisyImages(images, "none", 1).every((v) => v === 1));
-  for (const [level, scale] of [["medium", 0.5], ["high", 0.75]] as const) {
-    const noisy = noisyImages(images, level, 42);
-    const added = Array.from(noisy, (v) => v - 1);
-    assert.ok(added.every((v) => v >= 0 && v < scale), level);
-    const mean = added.reduce((s, v) => s + v, 0) / added.length;
-    assert.ok(Math.abs(mean - scale / 2) < 0.01, `${level}: mean noise ${mean}`);
-    assert.deepEqual(noisyImages(images, level, 42), noisy, "same seed, same noise");
-    assert.notDeepEqual(noisyImages(images, level, 43), noisy, "another seed, other noise");
-  }
 });

@@ -43,7 +43,8 @@ Deno.test(name("every run trains on CIFAR-format data and the figure renders"), 
   };
   const profile = { ...PROFILES.smoke, trainSamples: 32, epochs: 1, batchSize: 16 };
   const context = cifarContext(data, profile, 0);
-  assert.equal(context.count, 32);
+  assert.equal(context.targets.length, 32);
+  assert.equal(context.images.length, 32 * 3072);
   const dir = await Deno.makeTempDir({ prefix: "cifar-exp-" });
   try {
     const records: RunRecord[] = [];

@@ -8,7 +8,7 @@ import {
   runGrid,
 } from "../experiments/mnist_classification/profiles.ts";
 import { mnistClassification } from "../experiments/mnist_classification/experiment.ts";
-import { shardOf } from "../experiments/_experiment.ts";
+import { pairKey, parseCells, seedOf, selectRuns, shardOf } from "../experiments/_experiment.ts";
 import { runExperiment } from "../experiments/_runner.ts";
 import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { BACKEND } from "./_backend.ts";
@@ -31,9 +31,14 @@ const TINY: MnistProfile = {
   trainSamples: 64,
 };
 
-function run(out: string, shard: [number, number] = [1, 1], workers = 1) {
+function run(
+  out: string,
+  shard: [number, number] = [1, 1],
+  workers = 1,
+  profile: MnistProfile = TINY,
+) {
   return runExperiment(mnistClassification, {
-    profile: TINY,
+    profile,
     backend: BACKEND,
     adapter: null,
     shard,
@@ -57,7 +62,15 @@ Deno.test(name("the paper grid has 648 runs, 24 per threshold and noise level"),
   assert.equal(grid.length, 648);
   assert.equal(new Set(grid.map((r) => r.runId)).size, 648);
   assert.deepEqual(grid.map((r) => r.index), grid.map((_, i) => i));
-  assert.equal(runGrid(PROFILES.default).length, 648);
+  for (const r of grid) {
+    // The official code's protocol: SGD with momentum, all 60,000 images, 100 epochs.
+    assert.equal(r.config.optimizer, "sgd");
+    assert.equal(r.config.momentum, 0.9);
+    assert.equal(r.config.learningRate, 1e-3);
+    assert.equal(r.config.trainSamples, null);
+    assert.equal(r.config.epochs, 100);
+    assert.equal(r.config.alpha, 0.5);
+  }
   const shards = [1, 2, 3].map((i) => shardOf(grid, i, 3));
   assert.deepEqual(
     shards.flat().map((r) => r.index).sort((a, b) => a - b),
@@ -65,6 +78,60 @@ Deno.test(name("the paper grid has 648 runs, 24 per threshold and noise level"),
   );
   assert.throws(() => shardOf(grid, 4, 3), /--shard must be i\/n with 1 <= i <= n: received 4\/3/);
 });
+
+Deno.test(name("the default profile is a sample of the paper's cells at full fidelity"), () => {
+  const paper = new Map(runGrid(PROFILES.paper).map((r) => [r.runId, r]));
+  const sample = runGrid(PROFILES.default);
+  assert.equal(sample.length, 48);
+  for (const r of sample) {
+    const cell = paper.get(r.runId);
+    assert.ok(cell, `${r.runId} is not a cell of the paper`);
+    // Everything as in the paper but the epoch cap.
+    assert.deepEqual({ ...r.config, epochs: 100 }, cell.config);
+    assert.equal(r.config.epochs, 20);
+  }
+  // Both outcomes of Figure 4 are tested: stable and unstable γ, both losses,
+  // both ends of the class ratio, no noise and high noise.
+  const values = (key: string) => new Set(sample.map((r) => String(r.config[key])));
+  assert.deepEqual(values("stabilization"), new Set(["none", "epsilon"]));
+  assert.deepEqual(values("noise"), new Set(["none", "high"]));
+  assert.deepEqual(values("threshold"), new Set(["0", "4", "8"]));
+});
+
+Deno.test(
+  name("a selection picks cells, caps epochs and repeats runs with their own seeds"),
+  () => {
+    const grid = runGrid(PROFILES.paper);
+    const picked = selectRuns(grid, {
+      cells: parseCells("noise=none, gamma=0.1|0.5 ,stabilization=none"),
+      epochs: 7,
+      repeats: 2,
+    });
+    assert.equal(picked.length, 9 * 2 * 2);
+    assert.deepEqual(picked.map((r) => r.index), picked.map((_, i) => i));
+    for (const r of picked) {
+      assert.equal(r.config.noise, "none");
+      assert.ok(r.config.gamma === 0.1 || r.config.gamma === 0.5);
+      assert.equal(r.config.epochs, 7);
+    }
+    assert.equal(picked[0].runId, "noise=none/threshold=0/gamma=0.1/none");
+    assert.equal(picked[1].runId, "noise=none/threshold=0/gamma=0.1/none/repeat=1");
+    assert.equal(picked[1].config.repeat, 1);
+    assert.equal(picked[0].config.repeat, undefined, "repeat 0 is the plain run");
+    // A repeat gets its own seed; an original run and its stabilized twin share one.
+    assert.notEqual(seedOf(0, pairKey(picked[0])), seedOf(0, pairKey(picked[1])));
+    const twin = grid.find((r) => r.runId === "noise=none/threshold=0/gamma=0.1/epsilon")!;
+    assert.equal(seedOf(0, pairKey(twin)), seedOf(0, pairKey(picked[0])));
+    assert.notEqual(seedOf(1, pairKey(twin)), seedOf(0, pairKey(twin)));
+    assert.throws(
+      () => parseCells("gamma"),
+      /--cells takes key=value\[\|value\],\.\.\.: received 'gamma'/,
+    );
+    assert.throws(() => selectRuns(grid, { cells: { colour: ["red"] } }), /no run has 'colour'/);
+    assert.throws(() => selectRuns(grid, { epochs: 0 }), /--epochs must be a positive integer/);
+    assert.throws(() => selectRuns(grid, { repeats: 1.5 }), /--repeats must be a positive integer/);
+  },
+);
 
 Deno.test(
   name("runs write schema-valid records, resume after a cut, and shards merge exactly"),
@@ -105,6 +172,12 @@ Deno.test(
         const parallel = await run(`${root}/workers`, [1, 1], 2);
         assert.deepEqual(parallel.map(comparable), whole.map(comparable));
       }
+      // Resuming into a folder that holds the same run with another config
+      // (here another epoch cap) is refused, not mixed.
+      await assert.rejects(
+        () => run(`${root}/whole`, [1, 1], 1, { ...TINY, epochs: 2 }),
+        /holds noise=none\/threshold=0\/gamma=0\/none with another config/,
+      );
     } finally {
       await Deno.remove(root, { recursive: true });
     }

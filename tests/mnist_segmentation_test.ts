@@ -3,10 +3,7 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { BACKEND, name } from "./_backend.ts";
 import { PROFILES, runGrid } from "../experiments/mnist_segmentation/profiles.ts";
-import {
-  mnistSegmentation,
-  segmentationMasks,
-} from "../experiments/mnist_segmentation/experiment.ts";
+import { mnistSegmentation } from "../experiments/mnist_segmentation/experiment.ts";
 import { runExperiment } from "../experiments/_runner.ts";
 
 const schema = JSON.parse(
@@ -25,15 +22,6 @@ Deno.test(name("the segmentation grid: noise × original/stabilized, γ = α_t =
     assert.equal(run.config.alpha, 0.5);
     assert.equal(run.config.model, "unet-a6-width64");
   }
-});
-
-Deno.test(name("masks are the clean image above 0.5"), () => {
-  assert.deepEqual(Array.from(segmentationMasks(Uint8Array.from([0, 127, 128, 255]), 0.5)), [
-    0,
-    0,
-    1,
-    1,
-  ]);
 });
 
 Deno.test(name("segmentation runs write schema-valid records and Figure 6"), async () => {

@@ -4,7 +4,7 @@ import { name } from "./_backend.ts";
 import { assertClose } from "./_assert.ts";
 import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
-import { trainBinary } from "../lib/train/train_binary.ts";
+import { tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
 import { trainStacked } from "../lib/train/train_stacked.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
 import "../lib/kernels/conv2d_backprop_filter_wasm.ts";
@@ -45,7 +45,11 @@ Deno.test(
     assert.equal(tf.memory().numTensors, before, "stacked training leaked tensors");
     for (const [k, run] of RUNS.entries()) {
       const single = createBinaryCnn({ size: 28, channels: 1 }, run.seed);
-      const alone = await trainBinary(single, images, targets, { ...options, loss: lossOf(run) });
+      const alone = await trainBinary(single, tensorBatches(images, targets), {
+        ...options,
+        optimizer: { optimizer: "adam", learningRate: options.learningRate },
+        loss: lossOf(run),
+      });
       single.dispose();
       const what = `γ=${run.gamma} ${run.stabilization}`;
       assert.deepEqual(

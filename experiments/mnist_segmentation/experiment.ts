@@ -1,26 +1,22 @@
 // The MNIST segmentation experiment (Sec. 2.5.3, Figure 6): a U-Net learns
-// the mask of each digit (pixels above 0.5, taken before the noise is added)
-// with the per-pixel focal loss, γ = α_t = 0.5, original vs stabilized.
-import * as tf from "@tensorflow/tfjs";
-import { NOISE_SCALES, type NoiseLevel, noisyImages } from "../../lib/data/binary_mnist.ts";
+// the mask of each digit (pixels above 0.5, taken from the clean image before
+// the noise is added) with the per-pixel focal loss, γ = α = 0.5, original
+// vs stabilized.
+import { NOISE_SCALES, type NoiseLevel } from "../../lib/data/binary_mnist.ts";
+import { imageBatches } from "../../lib/data/image_batches.ts";
 import { randomSample } from "../../lib/data/subsets.ts";
-import { loadMnist, type MnistSplit } from "../../lib/data/mnist.ts";
+import { loadMnist } from "../../lib/data/mnist.ts";
 import { createUNet } from "../../lib/models/unet.ts";
 import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
-import type { Experiment, GridRun } from "../_experiment.ts";
+import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.ts";
 import { PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
 import { renderLossCurves } from "../_loss_curves.ts";
 
-/** Masks of Sec. 2.5.3: 1 where the clean image exceeds `threshold`, else 0. */
-export function segmentationMasks(images: Uint8Array, threshold: number): Float32Array {
-  return Float32Array.from(images, (v) => v / 255 > threshold ? 1 : 0);
-}
-
 /** What the runs share: the chosen images, once. */
 interface Context {
-  mnist: MnistSplit;
   images: Uint8Array;
-  count: number;
+  rows: number;
+  cols: number;
 }
 
 /** Sec. 2.5.3 / Figure 6 as an experiment of the shared runner. */
@@ -32,35 +28,39 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
   unavailable: () => Promise.resolve(null),
   async prepare(profile, { dataDir, seed }) {
     const mnist = await loadMnist("train", { dataDir });
-    const pixels = mnist.rows * mnist.cols;
+    const { rows, cols } = mnist;
+    if (profile.trainSamples === null) return { images: mnist.images, rows, cols };
+    const pixels = rows * cols;
     const indices = randomSample(mnist.count, profile.trainSamples, seed);
     const images = new Uint8Array(indices.length * pixels);
     indices.forEach((src, dst) =>
       images.set(mnist.images.subarray(src * pixels, (src + 1) * pixels), dst * pixels)
     );
-    return { mnist, images, count: indices.length };
+    return { images, rows, cols };
   },
-  train({ mnist, images, count }, run: GridRun, seed) {
+  train({ images, rows, cols }, run: GridRun, seed) {
     const c = run.config as GridRun["config"] & FocalTrainingConfig & {
       noise: NoiseLevel;
       maskThreshold: number;
       width: number;
     };
-    const shape: [number, number, number, number] = [count, mnist.rows, mnist.cols, 1];
-    // The noise is drawn per noise level, not per run: original and
-    // stabilized see the same noisy images.
-    const noiseSeed = seed + Object.keys(NOISE_SCALES).indexOf(c.noise);
-    const inputs = tf.tensor4d(noisyImages(images, c.noise, noiseSeed), shape);
-    const targets = tf.tensor4d(segmentationMasks(images, c.maskThreshold), shape);
-    // One initialization and one batch order per noise level, too.
-    const runSeed = seed + 1000 * Object.keys(NOISE_SCALES).indexOf(c.noise);
+    // Original and stabilized start from the same weights and see the same
+    // batches and the same noise.
+    const runSeed = seedOf(seed, pairKey(run));
+    const data = imageBatches({
+      images,
+      shape: [rows, cols, 1],
+      targets: { maskAbove: c.maskThreshold },
+      noise: NOISE_SCALES[c.noise],
+      seed: runSeed + 1,
+    });
     const model = createUNet({ width: c.width }, runSeed);
-    return trainWithFocalLoss(model, { inputs, targets }, c, runSeed);
+    return trainWithFocalLoss(model, data, c, runSeed + 2);
   },
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;
     await renderLossCurves(records, path, {
-      title: "Figure 6: U-Net on MNIST segmentation, γ = α_t = 0.5; × = NaN",
+      title: "Figure 6: U-Net on MNIST segmentation, γ = α = 0.5; × = NaN",
       series: (r) => `noise: ${r.config.noise}`,
     });
     return [path];

@@ -1,8 +1,7 @@
 // The binary MNIST task of Sec. 2.5.1: digits at or below a threshold form
 // class A (the foreground, target 1), the others class B (target 0); noise
 // is uniform [0, 1) scaled by 0.5 ("medium") or 0.75 ("high"), added to the
-// images (Figure 3).
-import { mulberry32 } from "./_random.ts";
+// images afresh in every batch (Figure 3; lib/data/image_batches.ts).
 
 /** The binarization thresholds of Table 1 and Figure 4. */
 export const TABLE1_THRESHOLDS: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -29,17 +28,4 @@ export function classCounts(
   const targets = binarize(labels, threshold);
   const a = targets.reduce((s, v) => s + v, 0);
   return { a, b: targets.length - a, ratio: a / (targets.length - a) };
-}
-
-/**
- * Images as floats in [0, 1] plus seeded noise: pixel/255 + scale·U[0, 1).
- * With no noise the images are only rescaled.
- */
-export function noisyImages(images: Uint8Array, noise: NoiseLevel, seed: number): Float32Array {
-  const scale = NOISE_SCALES[noise];
-  const out = Float32Array.from(images, (v) => v / 255);
-  if (scale === 0) return out;
-  const random = mulberry32(seed);
-  for (let i = 0; i < out.length; i++) out[i] += scale * random();
-  return out;
 }

@@ -2,12 +2,18 @@
 // of 64, a loss on the model's logits, and a stop at the first non-finite
 // loss or gradient — the event Figure 4 counts epochs up to.
 //
-// The paper does not state its optimizer; we use Adam with learning rate
-// 1e-3 (PyTorch's defaults otherwise), shuffle each epoch with a seeded
-// order, and keep the last partial batch, as PyTorch's DataLoader does.
+// As the paper's official code trains: SGD with momentum (PAPER_OPTIMIZER),
+// the run's own reshuffle every epoch (seeded here; the paper's runs are
+// not), the last partial batch kept, as PyTorch's DataLoader does, and the
+// batches from a source that adds the fresh per-batch noise
+// (lib/data/image_batches.ts). Where the official code looks at the last
+// batch's loss after each epoch, we check every step's loss and gradients:
+// the same epoch, up to a one-step shift (a NaN gradient at step k makes
+// every later loss NaN).
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
-import { createAdam } from "./adam.ts";
+import type { BinaryBatches } from "../data/image_batches.ts";
+import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "./optimizer.ts";
 import { gatherRows } from "../kernels/gather_rows_wasm.ts";
 
 /** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
@@ -21,8 +27,8 @@ export interface TrainBinaryOptions {
   epochs: number;
   /** @default {64} */
   batchSize?: number;
-  /** Adam's learning rate. @default {1e-3} */
-  learningRate?: number;
+  /** @default {PAPER_OPTIMIZER} (SGD, lr 1e-3, momentum 0.9) */
+  optimizer?: OptimizerConfig;
   /** Seeds the order of the samples in each epoch. */
   seed: number;
   /**
@@ -61,6 +67,17 @@ export function batchAt(
   });
 }
 
+/** Batches of inputs and targets already in tensors ([N, …] and [N] or [N, …]). */
+export function tensorBatches(inputs: tf.Tensor, targets: tf.Tensor): BinaryBatches {
+  return {
+    count: inputs.shape[0],
+    batch(indices) {
+      const [x, y] = batchAt(inputs, targets, indices);
+      return { inputs: x, targets: y };
+    },
+  };
+}
+
 /** The sample order of an epoch: a seeded Fisher–Yates shuffle. */
 export function shuffled(count: number, seed: number): Int32Array {
   const order = Int32Array.from({ length: count }, (_, i) => i);
@@ -73,19 +90,19 @@ export function shuffled(count: number, seed: number): Int32Array {
 }
 
 /**
- * Trains `model` on inputs [N, …] (float32, already normalized and noised)
- * and binary targets [N] (one per sample) or [N, …] (one per pixel).
- * Deterministic for a seed on a backend; leaves no tensors behind.
+ * Trains `model` on the batches of `data`: inputs and binary targets of the
+ * logits' shape ([b, 1] per sample or [b, …] per pixel). Deterministic for
+ * a seed (and the source's seed) on a backend; leaves no tensors behind.
  */
 export async function trainBinary(
   model: TrainableModel,
-  images: tf.Tensor,
-  targets: tf.Tensor,
+  data: BinaryBatches,
   options: TrainBinaryOptions,
 ): Promise<TrainBinaryResult> {
-  const { epochs, batchSize = 64, learningRate = 1e-3, seed, loss, onEpoch } = options;
-  const count = images.shape[0];
-  const optimizer = createAdam(learningRate);
+  const { epochs, batchSize = 64, optimizer: config = PAPER_OPTIMIZER, seed, loss, onEpoch } =
+    options;
+  const count = data.count;
+  const optimizer = createOptimizer(config);
   const epochLosses: number[] = [];
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -93,7 +110,7 @@ export async function trainBinary(
       let sum = 0;
       let steps = 0;
       for (let start = 0; start < count; start += batchSize) {
-        const [x, y] = batchAt(images, targets, order.subarray(start, start + batchSize));
+        const { inputs: x, targets: y } = data.batch(order.subarray(start, start + batchSize));
         const { value, grads } = tf.variableGrads(() => loss(model.forward(x), y), model.variables);
         // One read per step: the loss and whether every gradient is finite.
         const check = tf.tidy(() =>
