@@ -6,7 +6,7 @@
 // clean image (the segmentation masks of Sec. 2.5.3: noise never moves them).
 //
 // The images stay bytes in JS memory, shared by every run of a worker; a
-// batch is built in one pass into a reused buffer. At batch 64 of MNIST that
+// batch is built in one pass. At batch 64 of MNIST that
 // is 50,176 uniform draws; a generator called per draw (mulberry32) took
 // 0.65 ms a batch, a sixth of a training step, so the draws come from an
 // xorshift32 stream inlined in the loop (NoiseStream), seeded by mulberry32:
@@ -108,13 +108,13 @@ export function imageBatches(options: ImageBatchesOptions): BinaryBatches {
     throw new RangeError(`one target per image: ${targets.length} targets for ${count} images`);
   }
   const stream = new NoiseStream(seed);
-  let buffer = new Float32Array(0);
   return {
     count,
     batch(indices) {
       const size = indices.length * pixels;
-      if (buffer.length < size) buffer = new Float32Array(size);
-      const x = buffer.subarray(0, size);
+      // A new array each batch: the cpu backend keeps the array it is given
+      // as the tensor's storage, so a reused one would change earlier batches.
+      const x = new Float32Array(size);
       imageBatchInto(x, images, pixels, indices, { noise, stream, normalize });
       const inputs = tf.tensor4d(x, [indices.length, ...shape]);
       let y: Float32Array;
