@@ -32,6 +32,7 @@ export const CLI_OPTIONS = {
   cells: { type: "string" },
   epochs: { type: "string" },
   repeats: { type: "string" },
+  optimizer: { type: "string" },
 } as const;
 
 /** The help lines of the run-selection options, shared by both commands. */
@@ -39,7 +40,9 @@ export const SELECTION_HELP =
   `  --cells FILTER                  only the grid's runs whose config matches, e.g.
                                   noise=none,gamma=0.1|0.5,stabilization=none
   --epochs N                      cap every run at N epochs (default: the profile's)
-  --repeats R                     run each cell R times with different seeds (default: 1)`;
+  --repeats R                     run each cell R times with different seeds (default: 1)
+  --optimizer sgd|adam            adam: Adam at the same learning rate instead of the paper's
+                                  SGD with momentum 0.9 (not the paper's protocol)`;
 
 /** The parsed common options. */
 export interface CliOptions {
@@ -68,6 +71,7 @@ export async function parseCli(values: {
   cells?: string;
   epochs?: string;
   repeats?: string;
+  optimizer?: string;
 }): Promise<CliOptions> {
   if (!(PROFILE_NAMES as readonly string[]).includes(values.profile)) {
     throw new RangeError(
@@ -90,6 +94,7 @@ export async function parseCli(values: {
     cells: values.cells === undefined ? undefined : parseCells(values.cells),
     epochs: values.epochs === undefined ? undefined : Number(values.epochs),
     repeats: values.repeats === undefined ? undefined : Number(values.repeats),
+    optimizer: values.optimizer as RunSelection["optimizer"],
   };
   checkSelection(selection);
   const requested = values.backend === "auto" ? "auto" : parseBackend(values.backend);

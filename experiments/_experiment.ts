@@ -3,6 +3,9 @@
 // load its data once per process, how to train one run, and its figures.
 import type { TrainBinaryResult } from "../lib/train/train_binary.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
+import { PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
+
+const PAPER_OPTIMIZER_MOMENTUM = PAPER_OPTIMIZER.optimizer === "sgd" ? PAPER_OPTIMIZER.momentum : 0;
 
 /** The profiles every experiment has: as published, one small machine, CI. */
 export type ProfileName = "paper" | "default" | "smoke";
@@ -35,6 +38,11 @@ export interface RunSelection {
   epochs?: number;
   /** Runs each cell this many times with different seeds. @default {1} */
   repeats?: number;
+  /**
+   * Trains with this optimizer instead of the profile's (the paper's SGD):
+   * Adam at the same learning rate, for comparison. Never the paper's protocol.
+   */
+  optimizer?: "sgd" | "adam";
 }
 
 /**
@@ -63,7 +71,10 @@ function matches(config: RunRecord["config"], cells: Record<string, string[]>): 
 }
 
 /** Throws a RangeError naming the option when epochs or repeats is not a positive integer. */
-export function checkSelection({ epochs, repeats }: RunSelection): void {
+export function checkSelection({ epochs, repeats, optimizer }: RunSelection): void {
+  if (optimizer !== undefined && optimizer !== "sgd" && optimizer !== "adam") {
+    throw new RangeError(`--optimizer must be sgd or adam: received ${optimizer}`);
+  }
   for (const [option, value] of [["--epochs", epochs], ["--repeats", repeats]] as const) {
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
       throw new RangeError(`${option} must be a positive integer: received ${value}`);
@@ -79,7 +90,7 @@ export function checkSelection({ epochs, repeats }: RunSelection): void {
  */
 export function selectRuns(grid: GridRun[], selection: RunSelection = {}): GridRun[] {
   checkSelection(selection);
-  const { cells = {}, epochs, repeats = 1 } = selection;
+  const { cells = {}, epochs, repeats = 1, optimizer } = selection;
   const keys = new Set(grid.flatMap((r) => Object.keys(r.config)));
   for (const key of Object.keys(cells)) {
     if (!keys.has(key)) {
@@ -94,12 +105,24 @@ export function selectRuns(grid: GridRun[], selection: RunSelection = {}): GridR
       runId: repeat === 0 ? run.runId : `${run.runId}/repeat=${repeat}`,
       index: 0,
       config: {
-        ...run.config,
+        ...withOptimizer(run.config, optimizer),
         ...(epochs !== undefined ? { epochs } : {}),
         ...(repeat > 0 ? { repeat } : {}),
       },
     }))
   ).map((run, index) => ({ ...run, index }));
+}
+
+/** A config with its optimizer fields replaced by `optimizer`'s, at the same learning rate. */
+function withOptimizer(
+  config: RunRecord["config"],
+  optimizer: "sgd" | "adam" | undefined,
+): RunRecord["config"] {
+  if (optimizer === undefined || optimizer === config.optimizer) return config;
+  const { momentum: _, ...rest } = config;
+  return optimizer === "adam"
+    ? { ...rest, optimizer: "adam" }
+    : { ...rest, optimizer: "sgd", momentum: PAPER_OPTIMIZER_MOMENTUM };
 }
 
 /**

@@ -1,5 +1,7 @@
 // Figures 5 and 6: per-epoch training loss of each run, original and
-// stabilized side by side, with a cross at the epoch where a run met a NaN.
+// stabilized side by side, with a cross at the epoch where a run met a NaN,
+// drawn over the paper's published curves (dashed), which are shown up to
+// the later of our last epoch and the paper's first NaN.
 import { writeSvg } from "../lib/figures/render_svg.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 
@@ -8,6 +10,17 @@ export interface LossCurvesOptions {
   title: string;
   /** The line a record belongs to within its panel (e.g. its noise level or model). */
   series: (record: RunRecord) => string;
+  /** The paper's published curves to draw beneath ours. */
+  reference?: ReferenceCurve[];
+}
+
+/** A published loss curve: its panel (by loss), its line's name, its finite epochs. */
+export interface ReferenceCurve {
+  stabilization: "none" | "epsilon";
+  series: string;
+  epochLosses: number[];
+  /** The epoch in which the paper's run met its NaN, or null. */
+  nanEpoch: number | null;
 }
 
 const PANELS = { none: "(a) original focal loss", epsilon: "(b) stabilized, Eq. (11)" };
@@ -16,7 +29,7 @@ const PANELS = { none: "(a) original focal loss", epsilon: "(b) stabilized, Eq. 
 export async function renderLossCurves(
   records: RunRecord[],
   path: string,
-  { title, series }: LossCurvesOptions,
+  { title, series, reference = [] }: LossCurvesOptions,
 ): Promise<void> {
   const panel = (r: RunRecord) => PANELS[r.config.stabilization as keyof typeof PANELS] ?? "exact";
   const lines = records.flatMap((r) =>
@@ -35,6 +48,27 @@ export async function renderLossCurves(
     epoch: r.nanEpoch,
     loss: r.epochLosses.at(-1) ?? null,
   }));
+  const ourLast = Math.max(0, ...records.map((r) => r.epochLosses.length + 1));
+  const paperNans = reference.map((c) => c.nanEpoch).filter((e) => e !== null) as number[];
+  const shown = Math.max(ourLast, paperNans.length > 0 ? Math.min(...paperNans) : 0);
+  const paperLines = reference.flatMap((c) =>
+    c.epochLosses.slice(0, shown).map((loss, i) => ({
+      panel: PANELS[c.stabilization],
+      series: `paper: ${c.series}`,
+      epoch: i + 1,
+      loss,
+      kind: "paper",
+    }))
+  );
+  const paperCrosses = reference.filter((c) => c.nanEpoch !== null && c.nanEpoch <= shown).map((
+    c,
+  ) => ({
+    panel: PANELS[c.stabilization],
+    series: `paper: ${c.series}`,
+    epoch: c.nanEpoch,
+    loss: c.epochLosses.at(-1) ?? null,
+    kind: "nan",
+  }));
   await writeSvg(path, {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title,
@@ -43,6 +77,8 @@ export async function renderLossCurves(
       values: [
         ...lines.map((l) => ({ ...l, kind: "loss" })),
         ...crosses.map((c) => ({ ...c, kind: "nan" })),
+        ...paperLines,
+        ...paperCrosses,
       ],
     },
     spec: {
@@ -54,7 +90,11 @@ export async function renderLossCurves(
         color: { field: "series", type: "nominal", title: null },
       },
       layer: [
-        { transform: [{ filter: "datum.kind === 'loss'" }], mark: { type: "line", point: false } },
+        { transform: [{ filter: "datum.kind === 'loss'" }], mark: { type: "line", point: true } },
+        {
+          transform: [{ filter: "datum.kind === 'paper'" }],
+          mark: { type: "line", strokeDash: [4, 3], opacity: 0.7 },
+        },
         {
           transform: [{ filter: "datum.kind === 'nan' && datum.loss !== null" }],
           mark: { type: "point", shape: "cross", size: 120, filled: true },

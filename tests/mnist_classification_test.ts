@@ -128,6 +128,15 @@ Deno.test(
       /--cells takes key=value\[\|value\],\.\.\.: received 'gamma'/,
     );
     assert.throws(() => selectRuns(grid, { cells: { colour: ["red"] } }), /no run has 'colour'/);
+    // Adam only when named, and then recorded as such.
+    const adam = selectRuns(grid, { optimizer: "adam" })[0].config;
+    assert.equal(adam.optimizer, "adam");
+    assert.equal(adam.learningRate, 1e-3);
+    assert.equal("momentum" in adam, false);
+    assert.throws(
+      () => selectRuns(grid, { optimizer: "rmsprop" as "adam" }),
+      /--optimizer must be sgd or adam: received rmsprop/,
+    );
     assert.throws(() => selectRuns(grid, { epochs: 0 }), /--epochs must be a positive integer/);
     assert.throws(() => selectRuns(grid, { repeats: 1.5 }), /--repeats must be a positive integer/);
   },

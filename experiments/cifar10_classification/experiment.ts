@@ -11,7 +11,8 @@ import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
 import { createVit, type VitOptions } from "../../lib/models/vit.ts";
 import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
 import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.ts";
-import { renderLossCurves } from "../_loss_curves.ts";
+import { type ReferenceCurve, renderLossCurves } from "../_loss_curves.ts";
+import { loadPublished } from "../_published.ts";
 import { type CifarProfile, PROFILES, runGrid } from "./profiles.ts";
 
 /** What the runs share: the chosen images (bytes, NHWC) and their targets. */
@@ -35,6 +36,16 @@ export function cifarContext(
     images.set(data.images.subarray(src * size, (src + 1) * size), dst * size)
   );
   return { images, targets: Float32Array.from(indices, (i) => all[i]) };
+}
+
+/** The paper's published CNN curves of Figure 5 (no ViT series is published). */
+export async function figure5Reference(): Promise<ReferenceCurve[]> {
+  return (await loadPublished()).cifar10Classification.map((p) => ({
+    stabilization: p.loss === "original" ? "none" : "epsilon",
+    series: "CNN",
+    epochLosses: p.epochLosses,
+    nanEpoch: p.completedEpochs < p.maxEpochs ? p.completedEpochs + 1 : null,
+  }));
 }
 
 /** Sec. 2.5.2 / Figure 5 as an experiment of the shared runner. */
@@ -75,8 +86,10 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
   async figures(records, dir) {
     const path = `${dir}/figure5.svg`;
     await renderLossCurves(records, path, {
-      title: "Figure 5: CNN and ViT on CIFAR-10 vehicles vs animals, γ = α = 0.5; × = NaN",
+      title: "Figure 5: CNN and ViT on CIFAR-10 vehicles vs animals, γ = α = 0.5; × = NaN; " +
+        "dashed: the paper's CNN",
       series: (r) => (String(r.config.model).startsWith("vit") ? "ViT" : "CNN"),
+      reference: await figure5Reference(),
     });
     return [path];
   },

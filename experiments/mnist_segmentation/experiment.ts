@@ -11,6 +11,7 @@ import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts
 import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.ts";
 import { PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
 import { renderLossCurves } from "../_loss_curves.ts";
+import { loadPublished } from "../_published.ts";
 
 /** What the runs share: the chosen images, once. */
 interface Context {
@@ -60,8 +61,16 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;
     await renderLossCurves(records, path, {
-      title: "Figure 6: U-Net on MNIST segmentation, γ = α = 0.5; × = NaN",
+      title: "Figure 6: U-Net on MNIST segmentation, γ = α = 0.5; × = NaN; dashed: the paper's",
       series: (r) => `noise: ${r.config.noise}`,
+      reference: (await loadPublished()).mnistSegmentation.filter((p) =>
+        records.some((r) => r.config.noise === p.noise)
+      ).map((p) => ({
+        stabilization: p.loss === "original" ? "none" : "epsilon",
+        series: `noise: ${p.noise}`,
+        epochLosses: p.epochLosses,
+        nanEpoch: p.completedEpochs < p.maxEpochs ? p.completedEpochs + 1 : null,
+      })),
     });
     return [path];
   },

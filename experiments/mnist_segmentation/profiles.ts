@@ -40,8 +40,8 @@ export const PAPER_PROTOCOL = {
   maskThreshold: 0.5,
 };
 
-/** Epochs the default profile's U-Net runs train (a width-4 epoch takes ~2 min on a core). */
-const DEFAULT_EPOCHS = 3;
+/** Epochs of the default profile's U-Net runs: a width-4 epoch is 938 steps of ~150 ms on a core here (bench/unet_bench.ts). */
+const DEFAULT_EPOCHS = 2;
 
 /** The profiles: `paper` as published, `default` for one small machine, `smoke` for CI. */
 export const PROFILES: Record<SegmentationProfile["name"], SegmentationProfile> = {

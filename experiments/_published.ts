@@ -1,0 +1,69 @@
+// The paper's published per-run results (experiments/reference/), typed, and
+// the row that corresponds to one of our runs. Reference data for the
+// report: compared with, never tuned to.
+import type { RunRecord } from "../lib/results/run_records.ts";
+
+/** One published run: its completed epochs of `maxEpochs` and its per-epoch losses. */
+export interface PublishedRun {
+  loss: "original" | "stabilized";
+  noise?: "none" | "medium" | "high";
+  gamma?: number;
+  threshold?: number;
+  completedEpochs: number;
+  maxEpochs: number;
+  epochLosses: number[];
+}
+
+/** experiments/reference/published_results.json. */
+export interface PublishedResults {
+  source: { repository: string; commit: string; files: string; linkedFrom: string };
+  semantics: Record<string, string>;
+  mnistClassification: PublishedRun[];
+  mnistSegmentation: PublishedRun[];
+  cifar10Classification: PublishedRun[];
+}
+
+/** Where the reference data lives. */
+export const PUBLISHED_PATH = new URL("./reference/published_results.json", import.meta.url);
+
+let cached: Promise<PublishedResults> | undefined;
+
+/** The published results, read once. */
+export function loadPublished(): Promise<PublishedResults> {
+  cached ??= Deno.readTextFile(PUBLISHED_PATH).then((t) => JSON.parse(t) as PublishedResults);
+  return cached;
+}
+
+/** The published loss name of a run's stabilization. */
+export function publishedLoss(record: RunRecord): "original" | "stabilized" {
+  return record.config.stabilization === "none" ? "original" : "stabilized";
+}
+
+/** The published Figure 4 cell of an MNIST-classification record, if the paper has it. */
+export function publishedMnistCell(
+  published: PublishedResults,
+  record: RunRecord,
+): PublishedRun | undefined {
+  const { noise, gamma, threshold } = record.config;
+  const loss = publishedLoss(record);
+  return published.mnistClassification.find((p) =>
+    p.loss === loss && p.noise === noise && p.gamma === gamma && p.threshold === threshold
+  );
+}
+
+/** The published segmentation run of a record (by noise level and loss). */
+export function publishedSegmentationRun(
+  published: PublishedResults,
+  record: RunRecord,
+): PublishedRun | undefined {
+  const loss = publishedLoss(record);
+  return published.mnistSegmentation.find((p) =>
+    p.loss === loss && p.noise === record.config.noise
+  );
+}
+
+/** A one-line provenance of the reference data, for reports. */
+export function publishedSource(published: PublishedResults): string {
+  const { repository, commit, files, linkedFrom } = published.source;
+  return `${repository} at ${commit.slice(0, 7)} (${files}), linked from ${linkedFrom}`;
+}

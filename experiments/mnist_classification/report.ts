@@ -1,0 +1,232 @@
+// Figure 4's section of REPORT.md: our runs beside the paper's published
+// cells (experiments/reference/), claim by claim, with the rule of each
+// verdict printed next to it.
+//
+// Every comparison is made at the run's epoch cap: a cell "stops" when its
+// completed epochs are below the cap (a NaN came within it), and the paper's
+// completed epochs are capped the same way, so that a 20-epoch sample is
+// compared with the paper's first 20 epochs, not its 100.
+import type { RunRecord } from "../../lib/results/run_records.ts";
+import { publishedMnistCell, type PublishedResults, publishedSource } from "../_published.ts";
+import { median, spearman } from "../_statistics.ts";
+
+/** Table 1's class A/B ratio of each threshold. */
+export const TABLE1_RATIOS = [0.11, 0.27, 0.45, 0.70, 1.04, 1.50, 2.32, 4.08, 9.09];
+
+/** A verdict of the report. */
+export type Verdict = "agree" | "partly agree" | "not reproduced" | "disagree" | "not run";
+
+/** One of our runs beside the paper's cell, both at the run's cap. */
+export interface CellComparison {
+  runId: string;
+  gamma: number;
+  threshold: number;
+  noise: string;
+  stabilization: string;
+  cap: number;
+  ours: number;
+  /** The paper's completed epochs, capped; null when the paper has no such cell. */
+  paper: number | null;
+  oursStops: boolean;
+  paperStops: boolean | null;
+}
+
+/** Our records beside the published cells. */
+export function compareCells(
+  records: RunRecord[],
+  published: PublishedResults,
+): CellComparison[] {
+  return records.map((r) => {
+    const cap = Number(r.config.epochs);
+    const cell = publishedMnistCell(published, r);
+    return {
+      runId: r.runId,
+      gamma: r.config.gamma,
+      threshold: Number(r.config.threshold),
+      noise: r.config.noise,
+      stabilization: r.config.stabilization,
+      cap,
+      ours: r.completedEpochs,
+      paper: cell ? Math.min(cell.completedEpochs, cap) : null,
+      oursStops: r.completedEpochs < cap,
+      paperStops: cell ? cell.completedEpochs < cap : null,
+    };
+  });
+}
+
+const unstable = (g: number) => g > 0 && g < 1;
+const fmt = (x: number, digits = 2) => (Number.isNaN(x) ? "n/a" : x.toFixed(digits));
+const imbalance = (c: CellComparison) => Math.abs(Math.log(TABLE1_RATIOS[c.threshold]));
+
+/** The summary numbers of the unstable original cells. */
+export interface Figure4Summary {
+  cells: number;
+  /** Share of cells where ours and the paper agree on "stops within the cap" vs "completes it". */
+  agreement: number;
+  /** Spearman's ρ of completed epochs (capped), ours vs the paper's, across cells. */
+  rankCorrelation: number;
+  /** Median of ours/paper NaN epochs where both stop within the cap. */
+  nanEpochRatio: number;
+  bothStop: number;
+  oursStop: number;
+  paperStop: number;
+}
+
+/** Summary numbers of the unstable-γ original cells that the paper has. */
+export function summarize(cells: CellComparison[]): Figure4Summary {
+  const compared = cells.filter((c) =>
+    c.paper !== null && unstable(c.gamma) && c.stabilization === "none"
+  );
+  const both = compared.filter((c) => c.oursStops && c.paperStops);
+  return {
+    cells: compared.length,
+    agreement: compared.filter((c) => c.oursStops === c.paperStops).length / compared.length,
+    rankCorrelation: spearman(compared.map((c) => c.ours), compared.map((c) => c.paper!)),
+    nanEpochRatio: median(both.map((c) => (c.ours + 1) / (c.paper! + 1))),
+    bothStop: both.length,
+    oursStop: compared.filter((c) => c.oursStops).length,
+    paperStop: compared.filter((c) => c.paperStops).length,
+  };
+}
+
+/** One claim of Figure 4: what the paper says, the rule, the numbers, the verdict. */
+export interface Claim {
+  label: string;
+  claim: string;
+  rule: string;
+  measured: string;
+  verdict: Verdict;
+}
+
+/**
+ * The claims (a)–(d) of Figure 4, each judged by its rule from our runs and
+ * the paper's cells at the same cap.
+ */
+export function figure4Claims(cells: CellComparison[]): Claim[] {
+  const stable = cells.filter((c) => !unstable(c.gamma));
+  const original = cells.filter((c) => unstable(c.gamma) && c.stabilization === "none");
+  const stabilized = cells.filter((c) => c.stabilization !== "none");
+  const s = summarize(cells);
+  const never = (rs: CellComparison[], label: string, claim: string): Claim => {
+    const nan = rs.filter((c) => c.oursStops).length;
+    return {
+      label,
+      claim,
+      rule: "agree if none of our runs meets a NaN; otherwise disagree",
+      measured: `${nan} of ${rs.length} of our runs met a NaN (the paper's: ${
+        rs.filter((c) => c.paperStops).length
+      } of ${rs.filter((c) => c.paper !== null).length} stop within the same caps)`,
+      verdict: rs.length === 0 ? "not run" : nan === 0 ? "agree" : "disagree",
+    };
+  };
+  const trend = (key: (c: CellComparison) => number) => ({
+    ours: spearman(original.map(key), original.map((c) => c.ours)),
+    paper: spearman(
+      original.filter((c) => c.paper !== null).map(key),
+      original.filter((c) => c.paper !== null).map((c) => c.paper!),
+    ),
+  });
+  const byGamma = trend((c) => c.gamma);
+  const byImbalance = trend(imbalance);
+  const noiseMedian = (noise: string, side: "ours" | "paper") =>
+    median(
+      original.filter((c) => c.noise === noise && c[side] !== null).map((c) => c[side] as number),
+    );
+  const noises = [...new Set(original.map((c) => c.noise))];
+  const delayed = noises.includes("none") && noises.length > 1;
+  const noisiest = noises.includes("high") ? "high" : noises.includes("medium") ? "medium" : "none";
+  const oursDelay = noiseMedian(noisiest, "ours") - noiseMedian("none", "ours");
+  const paperDelay = noiseMedian(noisiest, "paper") - noiseMedian("none", "paper");
+  return [
+    never(stable, "(a)", "stable γ (0 and 1–5), original loss: no run meets a NaN"),
+    {
+      label: "(b)",
+      claim: "0 < γ < 1, original loss: runs stop at a NaN, sooner for small γ and strong " +
+        "class imbalance",
+      rule: "agree if ours and the paper agree on stop-vs-complete in ≥ 80% of the cells, and " +
+        "completed epochs rise with γ (Spearman ρ > 0) and fall with imbalance |log(A/B)| " +
+        "(ρ < 0) in ours as in the paper; partly agree if the share is ≥ 60% or both trends " +
+        "hold; else disagree",
+      measured: `${s.oursStop} of ${original.length} of ours stop within the cap, the paper's ` +
+        `${s.paperStop} of ${s.cells}; agreement ${fmt(100 * s.agreement, 0)}%; ρ(epochs, γ) ` +
+        `ours ${fmt(byGamma.ours)}, paper ${fmt(byGamma.paper)}; ρ(epochs, imbalance) ours ` +
+        `${fmt(byImbalance.ours)}, paper ${fmt(byImbalance.paper)}`,
+      verdict: original.length === 0 ? "not run" : (() => {
+        const trends = byGamma.ours > 0 && byImbalance.ours < 0;
+        if (s.agreement >= 0.8 && trends) return "agree";
+        if (s.agreement >= 0.6 || trends) return "partly agree";
+        return "disagree";
+      })(),
+    },
+    {
+      label: "(c)",
+      claim: "noise delays the NaN (or prevents it)",
+      rule: `agree if the median completed epochs of the unstable original cells with ` +
+        `${noisiest} noise exceed those without noise, in ours as in the paper; partly agree ` +
+        `if they are equal (both at the cap, or tied); else disagree`,
+      measured: delayed
+        ? `median completed epochs, none → ${noisiest}: ours ${noiseMedian("none", "ours")} → ${
+          noiseMedian(noisiest, "ours")
+        }, paper ${noiseMedian("none", "paper")} → ${noiseMedian(noisiest, "paper")}`
+        : "only one noise level was run",
+      verdict: !delayed
+        ? "not run"
+        : oursDelay > 0 && paperDelay > 0
+        ? "agree"
+        : oursDelay === 0
+        ? "partly agree"
+        : "disagree",
+    },
+    never(stabilized, "(d)", "0 < γ < 1, stabilized loss (ε = 1e-3): no run meets a NaN"),
+  ];
+}
+
+/** The overall verdict: the worst claim's, with "disagree" on (a) or (d) decisive. */
+export function overallVerdict(claims: Claim[]): Verdict {
+  const verdicts = claims.map((c) => c.verdict).filter((v) => v !== "not run");
+  if (verdicts.length === 0) return "not run";
+  if (verdicts.every((v) => v === "agree")) return "agree";
+  if (verdicts.every((v) => v === "disagree")) return "disagree";
+  return "partly agree";
+}
+
+/** Markdown lines: the claims table, the summary numbers and the per-cell table. */
+export function figure4Markdown(
+  records: RunRecord[],
+  published: PublishedResults,
+): { verdict: Verdict; lines: string[]; summary: Figure4Summary } {
+  const cells = compareCells(records, published);
+  const claims = figure4Claims(cells);
+  const summary = summarize(cells);
+  const lines = [
+    `Reference: the paper's published per-run results, ${publishedSource(published)}. ` +
+    "Each of its cells is one unseeded run; ours are seeded. Both sides are compared at each " +
+    "run's epoch cap.",
+    "",
+    "| claim | paper | rule | measured | verdict |",
+    "| --- | --- | --- | --- | --- |",
+    ...claims.map((c) => `| ${c.label} | ${c.claim} | ${c.rule} | ${c.measured} | ${c.verdict} |`),
+    "",
+    `Unstable-γ original cells compared: ${summary.cells}. Agreement on "stops at a NaN within ` +
+    `the cap" vs "completes the cap": **${fmt(100 * summary.agreement, 0)}%**. Spearman's ρ of ` +
+    `completed epochs, ours vs the paper's: **${fmt(summary.rankCorrelation)}**. Median ratio ` +
+    `of NaN epochs (ours / paper's) where both stop: **${fmt(summary.nanEpochRatio)}** ` +
+    `(${summary.bothStop} cells).`,
+    "",
+    "<details><summary>Every cell: completed epochs, ours vs the paper's (capped at the run's " +
+    "epochs; × = stopped at a NaN)</summary>",
+    "",
+    "| noise | threshold (A/B) | γ | loss | cap | ours | paper |",
+    "| --- | --- | ---: | --- | ---: | ---: | ---: |",
+    ...cells.map((c) =>
+      `| ${c.noise} | ${c.threshold} (${TABLE1_RATIOS[c.threshold]}) | ${c.gamma} | ${
+        c.stabilization === "none" ? "original" : "stabilized"
+      } | ${c.cap} | ${c.ours}${c.oursStops ? " ×" : ""} | ${
+        c.paper === null ? "—" : `${c.paper}${c.paperStops ? " ×" : ""}`
+      } |`
+    ),
+    "",
+    "</details>",
+  ];
+  return { verdict: overallVerdict(claims), lines, summary };
+}
