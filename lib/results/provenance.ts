@@ -37,15 +37,24 @@ function cpuModel(): string {
   }
 }
 
-/** Collects the provenance of a run on this machine, now. */
+/**
+ * Collects the provenance of a run on this machine, now. Where git cannot
+ * say (a bundle run on a machine without the repository, see
+ * scripts/device/), FOCAL_GIT_COMMIT and FOCAL_GIT_DIRTY carry what git said
+ * where the bundle was made.
+ */
 export async function provenance(): Promise<Provenance> {
   // Tracked files only: the run's own (untracked) output must not count.
   const status = await git(["status", "--porcelain", "--untracked-files=no"]);
+  const commit = await git(["rev-parse", "HEAD"]);
+  const packed = commit === null ? Deno.env.get("FOCAL_GIT_COMMIT") : undefined;
   return {
     package: denoJson.name,
     packageVersion: denoJson.version,
-    gitCommit: (await git(["rev-parse", "HEAD"])) ?? "unknown",
-    gitDirty: status === null ? false : status.length > 0,
+    gitCommit: commit ?? packed ?? "unknown",
+    gitDirty: status !== null
+      ? status.length > 0
+      : packed !== undefined && Deno.env.get("FOCAL_GIT_DIRTY") !== "false",
     tfjsVersion: tf.version.tfjs,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
