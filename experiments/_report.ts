@@ -214,6 +214,17 @@ async function figure4(out: string, step?: StepRecord): Promise<Section> {
         : `Adam (lr ${first.learningRate})`
     }, batch ${first.batchSize}`,
   ];
+  // Runs of one folder may come from several invocations (resumed, merged shards).
+  const origins = new Map<string, number>();
+  for (const r of records) {
+    const p = r.provenance;
+    const key = `commit ${p.gitCommit.slice(0, 7)}${p.gitDirty ? " (uncommitted changes)" : ""}, ` +
+      `${p.backend}, ${p.cores} cores (${p.cpu})`;
+    origins.set(key, (origins.get(key) ?? 0) + 1);
+  }
+  measured.push(
+    "made by: " + [...origins].map(([key, n]) => `${n} runs at ${key}`).join("; "),
+  );
   const seconds = span(records);
   const images = records.reduce(
     (sum, r) => sum + imagesTrained(r, Number(r.config.trainSamples ?? MNIST_TRAIN_IMAGES)),
@@ -401,15 +412,36 @@ async function bench(out: string, step?: StepRecord): Promise<Section> {
 }
 
 /** Writes <out>/REPORT.md from what <out> holds; returns its path. */
-export async function writeReport(out: string, manifest: Manifest): Promise<string> {
+/** The report's parts, by the name `deno task report --only` takes. */
+export const REPORT_PARTS = [
+  "analysis",
+  "mnist-classification",
+  "cifar10-classification",
+  "mnist-segmentation",
+  "bench",
+] as const;
+
+/**
+ * Writes <out>/REPORT.md from what <out> holds; returns its path. `only`
+ * limits it to some parts (a folder that holds one experiment's runs).
+ */
+export async function writeReport(
+  out: string,
+  manifest: Manifest,
+  only: readonly (typeof REPORT_PARTS)[number][] = REPORT_PARTS,
+): Promise<string> {
   const stepOf = (name: string) => manifest.steps.find((s) => s.name === name);
+  const part = async <T>(name: (typeof REPORT_PARTS)[number], make: () => Promise<T>) =>
+    only.includes(name) ? [await make()].flat() as Section[] : [];
   const sections = [
-    await figure1(out),
-    ...(await figure2AndBackends(out)),
-    await figure4(out, stepOf("mnist-classification")),
-    await figure5(out, stepOf("cifar10-classification")),
-    await figure6(out, stepOf("mnist-segmentation")),
-    await bench(out, stepOf("bench")),
+    ...(await part(
+      "analysis",
+      async () => [await figure1(out), ...(await figure2AndBackends(out))],
+    )),
+    ...(await part("mnist-classification", () => figure4(out, stepOf("mnist-classification")))),
+    ...(await part("cifar10-classification", () => figure5(out, stepOf("cifar10-classification")))),
+    ...(await part("mnist-segmentation", () => figure6(out, stepOf("mnist-segmentation")))),
+    ...(await part("bench", () => bench(out, stepOf("bench")))),
   ];
   const link = async (p: string) =>
     (await exists(`${out}/${p}`)) ? `[${p}](${p})` : `${p} (absent)`;

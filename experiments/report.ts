@@ -1,18 +1,29 @@
-// deno task report [--out results]: rewrites <out>/REPORT.md from the JSON
-// in <out> — after `deno task merge` has combined shards, for instance.
+// deno task report [--out results] [--only PART,...]: rewrites <out>/REPORT.md
+// from the JSON in <out> — after `deno task merge` has combined shards, for
+// instance; --only limits it to some parts (analysis, an experiment, bench).
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
 import { readRecords } from "../lib/results/run_records.ts";
-import { type Manifest, writeReport } from "./_report.ts";
+import { type Manifest, REPORT_PARTS, writeReport } from "./_report.ts";
 import { EXPERIMENTS } from "./registry.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { out: { type: "string", default: "results" }, help: { type: "boolean" } },
+  options: {
+    out: { type: "string", default: "results" },
+    only: { type: "string" },
+    help: { type: "boolean" },
+  },
 });
 if (values.help) {
-  console.log("deno task report [--out results]");
+  console.log(`deno task report [--out results] [--only ${REPORT_PARTS.join(",")}]`);
   Deno.exit(0);
+}
+const only = (values.only?.split(",") ?? REPORT_PARTS) as (typeof REPORT_PARTS)[number][];
+const unknown = only.filter((p) => !(REPORT_PARTS as readonly string[]).includes(p));
+if (unknown.length > 0) {
+  console.error(`--only takes ${REPORT_PARTS.join(", ")}: received ${unknown.join(", ")}`);
+  Deno.exit(2);
 }
 const out = values.out;
 let manifest: Manifest;
@@ -39,4 +50,4 @@ try {
     steps: [],
   };
 }
-console.log(await writeReport(out, manifest));
+console.log(await writeReport(out, manifest, only));
