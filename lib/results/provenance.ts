@@ -44,8 +44,16 @@ function cpuModel(): string {
  * where the bundle was made.
  */
 export async function provenance(): Promise<Provenance> {
-  // Tracked files only: the run's own (untracked) output must not count.
-  const status = await git(["status", "--porcelain", "--untracked-files=no"]);
+  // Tracked files outside results/ only: a run's own output (new files, or
+  // results/ JSON that an earlier step of the same run rewrote) must not count.
+  const status = await git([
+    "status",
+    "--porcelain",
+    "--untracked-files=no",
+    "--",
+    ".",
+    ":!results",
+  ]);
   const commit = await git(["rev-parse", "HEAD"]);
   const packed = commit === null ? Deno.env.get("FOCAL_GIT_COMMIT") : undefined;
   return {

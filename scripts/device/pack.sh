@@ -40,7 +40,7 @@ for f in train-images-idx3-ubyte train-labels-idx1-ubyte; do gzip -9 -c "$mnist/
 cp scripts/device/run.sh "$out/"
 # What git says here, for the provenance of runs made from this bundle.
 commit="$(git rev-parse HEAD)"
-dirty=$([ -z "$(git status --porcelain --untracked-files=no)" ] && echo false || echo true)
+dirty=$([ -z "$(git status --porcelain --untracked-files=no -- . ':!results')" ] && echo false || echo true)
 printf 'FOCAL_GIT_COMMIT=%s\nFOCAL_GIT_DIRTY=%s\n' "$commit" "$dirty" > "$out/bundle/provenance.env"
 [ "$dirty" = false ] || echo "pack: uncommitted changes: runs from this bundle will say gitDirty" >&2
 
