@@ -25,13 +25,15 @@ Deno.test(
     // Half the pixels black, half white: the white ones must stay exactly 1.
     const images = Uint8Array.from({ length: n * pixels }, (_, i) => (i % 2) * 255);
     for (const amplitude of [0.5, 0.75]) {
-      const data = imageBatches({
-        images,
-        shape: [28, 28, 1],
-        targets: new Float32Array(n),
-        noise: amplitude,
-        seed: 7,
-      });
+      const source = () =>
+        imageBatches({
+          images,
+          shape: [28, 28, 1],
+          targets: new Float32Array(n),
+          noise: amplitude,
+          seed: 7,
+        });
+      const data = source();
       const first = data.batch(all(n));
       const second = data.batch(all(n));
       const a = await first.inputs.data();
@@ -43,13 +45,7 @@ Deno.test(
       assert.ok(Array.from(a).every((v, i) => i % 2 === 0 || v === 1), "white pixels clipped to 1");
       assert.notDeepEqual(a, b, "the same images seen again get new noise");
       // Seeded: a second source with the same seed gives the same stream.
-      const again = imageBatches({
-        images,
-        shape: [28, 28, 1],
-        targets: new Float32Array(n),
-        noise: amplitude,
-        seed: 7,
-      }).batch(all(n));
+      const again = source().batch(all(n));
       assert.deepEqual(await again.inputs.data(), a);
       tf.dispose([first.inputs, first.targets, second.inputs, second.targets]);
       tf.dispose([again.inputs, again.targets]);
