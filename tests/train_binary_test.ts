@@ -67,7 +67,8 @@ Deno.test(name("training is deterministic for a seed on a backend"), async () =>
 Deno.test(
   name("the default optimizer is the paper's: tf.train.momentum(1e-3, 0.9), step for step"),
   async () => {
-    const { images, targets } = easyData(100);
+    // 48 samples in batches of 32: a full batch and the kept partial one.
+    const { images, targets } = easyData(48);
     const loss = focal("epsilon", 0.5);
     const model = createBinaryCnn({ size: 28, channels: 1 }, 5);
     const ours = await trainBinary(model, tensorBatches(images, targets), {
@@ -83,9 +84,9 @@ Deno.test(
     const optimizer = tf.train.momentum(1e-3, 0.9);
     const means: number[] = [];
     for (let epoch = 1; epoch <= 2; epoch++) {
-      const order = shuffled(100, 9 * 1000003 + epoch);
+      const order = shuffled(48, 9 * 1000003 + epoch);
       let sum = 0, steps = 0;
-      for (let start = 0; start < 100; start += 32) {
+      for (let start = 0; start < 48; start += 32) {
         const idx = tf.tensor1d(order.subarray(start, start + 32), "int32");
         const x = tf.gather(images, idx);
         const y = tf.reshape(tf.gather(targets, idx), [-1, 1]);
