@@ -453,9 +453,11 @@ export async function writeReport(
     `Profile **${manifest.profile}**, backend **${manifest.backend}** (${manifest.backendReason})${
       manifest.adapter ? `, adapter ${manifest.adapter}` : ""
     }, shard ${manifest.shard}, ${manifest.workers} worker(s), seed ${manifest.seed}; ` +
-    `commit ${manifest.gitCommit.slice(0, 12)}${
-      manifest.gitDirty ? " (uncommitted changes)" : ""
-    }; ` +
+    `commit ${
+      /^[0-9a-f]{40}$/.test(manifest.gitCommit)
+        ? manifest.gitCommit.slice(0, 12)
+        : manifest.gitCommit
+    }${manifest.gitDirty ? " (uncommitted changes)" : ""}; ` +
     `${manifest.cpu}, ${manifest.cores} cores.`,
     "",
     "Wall time: for an experiment, from its first run's start to its last run's end " +

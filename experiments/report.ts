@@ -31,9 +31,11 @@ try {
   manifest = JSON.parse(await Deno.readTextFile(`${out}/reproduce.json`));
 } catch {
   // Merged shards: describe the run from the records themselves.
-  const first = (await Promise.all(
+  const records = (await Promise.all(
     Object.keys(EXPERIMENTS).map((name) => readRecords(`${out}/${name}/runs.jsonl`)),
-  )).flat()[0];
+  )).flat();
+  const first = records[0];
+  const commits = new Set(records.map((r) => r.provenance.gitCommit));
   const base = await provenance();
   manifest = {
     profile: first?.profile ?? "unknown",
@@ -43,8 +45,10 @@ try {
     shard: "merged",
     workers: 0,
     seed: first?.provenance.seed ?? 0,
-    gitCommit: first?.provenance.gitCommit ?? base.gitCommit,
-    gitDirty: first?.provenance.gitDirty ?? base.gitDirty,
+    gitCommit: commits.size > 1
+      ? `of ${commits.size} origins (see each section's "made by")`
+      : first?.provenance.gitCommit ?? base.gitCommit,
+    gitDirty: commits.size > 1 ? false : first?.provenance.gitDirty ?? base.gitDirty,
     cpu: first?.provenance.cpu ?? base.cpu,
     cores: first?.provenance.cores ?? base.cores,
     steps: [],

@@ -38,10 +38,10 @@ function cpuModel(): string {
 }
 
 /**
- * Collects the provenance of a run on this machine, now. Where git cannot
- * say (a bundle run on a machine without the repository, see
- * scripts/device/), FOCAL_GIT_COMMIT and FOCAL_GIT_DIRTY carry what git said
- * where the bundle was made.
+ * Collects the provenance of a run on this machine, now. A bundle (see
+ * scripts/device/) runs the code of the commit it was packed at, whatever
+ * repository lies around it: FOCAL_GIT_COMMIT and FOCAL_GIT_DIRTY carry what
+ * git said where it was packed, and take precedence.
  */
 export async function provenance(): Promise<Provenance> {
   // Tracked files outside results/ only: a run's own output (new files, or
@@ -55,14 +55,14 @@ export async function provenance(): Promise<Provenance> {
     ":!results",
   ]);
   const commit = await git(["rev-parse", "HEAD"]);
-  const packed = commit === null ? Deno.env.get("FOCAL_GIT_COMMIT") : undefined;
+  const packed = Deno.env.get("FOCAL_GIT_COMMIT");
   return {
     package: denoJson.name,
     packageVersion: denoJson.version,
-    gitCommit: commit ?? packed ?? "unknown",
-    gitDirty: status !== null
-      ? status.length > 0
-      : packed !== undefined && Deno.env.get("FOCAL_GIT_DIRTY") !== "false",
+    gitCommit: packed ?? commit ?? "unknown",
+    gitDirty: packed !== undefined
+      ? Deno.env.get("FOCAL_GIT_DIRTY") !== "false"
+      : status !== null && status.length > 0,
     tfjsVersion: tf.version.tfjs,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
