@@ -5,8 +5,6 @@ import type { TrainBinaryResult } from "../lib/train/train_binary.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 import { PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
 
-const PAPER_OPTIMIZER_MOMENTUM = PAPER_OPTIMIZER.optimizer === "sgd" ? PAPER_OPTIMIZER.momentum : 0;
-
 /** The profiles every experiment has: as published, one small machine, CI. */
 export type ProfileName = "paper" | "default" | "smoke";
 
@@ -122,7 +120,7 @@ function withOptimizer(
   const { momentum: _, ...rest } = config;
   return optimizer === "adam"
     ? { ...rest, optimizer: "adam" }
-    : { ...rest, optimizer: "sgd", momentum: PAPER_OPTIMIZER_MOMENTUM };
+    : { ...rest, ...PAPER_OPTIMIZER, learningRate: config.learningRate };
 }
 
 /**

@@ -39,7 +39,7 @@ export function cifarContext(
 }
 
 /** The paper's published CNN curves of Figure 5 (no ViT series is published). */
-export async function figure5Reference(): Promise<ReferenceCurve[]> {
+async function figure5Reference(): Promise<ReferenceCurve[]> {
   return (await loadPublished()).cifar10Classification.map((p) => ({
     stabilization: p.loss === "original" ? "none" : "epsilon",
     series: "CNN",

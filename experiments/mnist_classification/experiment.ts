@@ -12,7 +12,7 @@ import { type MnistProfile, type MnistRun, PROFILES, runGrid } from "./profiles.
 import { renderFigure4 } from "./figure4.ts";
 
 /** The images (bytes, pixel/255 when batched) and binary targets of one run. */
-export function runImages(
+function runImages(
   mnist: MnistSplit,
   threshold: number,
   trainSamples: number | null,
