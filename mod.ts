@@ -32,8 +32,3 @@ export * from "./lib/analysis/figure1_curves.ts";
 export * from "./lib/analysis/figure2_sweep.ts";
 export * from "./lib/analysis/naive_focal_loss.ts";
 export * from "./lib/analysis/probe_backend_numerics.ts";
-export {
-  kernelThreadCount,
-  startKernelThreads,
-  stopKernelThreads,
-} from "./lib/kernels/kernel_threads.ts";

@@ -2,17 +2,14 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { read } from "./_assert.ts";
-import {
-  kernelThreadCount,
-  sigmoidFocalLoss,
-  type SigmoidFocalLossOptions,
-  startKernelThreads,
-  stopKernelThreads,
-} from "../mod.ts";
+import { sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
 import {
   KERNEL_THREADS_MIN_ELEMENTS,
-  kernelThreadSplitCalls,
-} from "../lib/kernels/kernel_threads.ts";
+  kernelThreadCount,
+  startKernelThreads,
+  stopKernelThreads,
+} from "../threads.ts";
+import { kernelThreadSplitCalls } from "../lib/kernels/kernel_threads.ts";
 
 /**
  * Logits N(0, 12²) with saturated ones, and hard targets with every fifth

@@ -8,12 +8,20 @@
 // shared memory, whose outputs are copied back. The calling thread blocks on
 // `Atomics.wait` until the helpers are done: tfjs kernels are synchronous.
 //
-// Off until started; the helpers never keep a process alive (`unref`).
+// Off until started; the helpers never keep a process alive (`unref`). Deno
+// and Node only (a browser's main thread may not block on `Atomics.wait`):
+// exported as `@focal/stability/threads`, never from `mod.ts`, and plugged
+// into the kernels through `_kernel_split.ts`.
 import { Worker } from "node:worker_threads";
 import { SIGMOID_FOCAL_SHARED_WASM_BASE64 } from "./_sigmoid_focal_shared_wasm.ts";
+import {
+  KERNEL_FUNCTIONS,
+  KERNEL_THREADS_MIN_ELEMENTS,
+  setSplitRunner,
+  type SplitCall,
+} from "./_kernel_split.ts";
 
-/** Below this many elements a call runs on the calling thread alone. */
-export const KERNEL_THREADS_MIN_ELEMENTS = 2 ** 17;
+export { KERNEL_THREADS_MIN_ELEMENTS };
 
 /** Parts start at multiples of this (the kernel's 16 × 4-lane summing blocks). */
 const ALIGN = 64;
@@ -35,9 +43,6 @@ const FAILED = 2; // 1 when that request threw
 // returned value at slot RESULT.
 const ARGS_AT = 64;
 const RESULT = 15;
-
-/** The functions a helper runs, by number (slot 0 of its arguments). */
-export const KERNEL_FUNCTIONS = ["sigmoidFocalExact", "sigmoidFocalOriginal"] as const;
 
 // CommonJS, run by `new Worker(code, { eval: true })`: waits for requests on its
 // control block, runs the function and signals completion.
@@ -96,7 +101,7 @@ export function kernelThreadSplitCalls(): number {
  *
  * @example
  * ```ts ignore
- * import { startKernelThreads, stopKernelThreads } from "@focal/stability";
+ * import { startKernelThreads, stopKernelThreads } from "@focal/stability/threads";
  * await startKernelThreads(); // 2 on a 2-core machine
  * // ... sigmoidFocalLoss on the wasm backend now uses both cores from
  * // KERNEL_THREADS_MIN_ELEMENTS (2^17) elements
@@ -127,12 +132,14 @@ export async function startKernelThreads(
   }
   pool = { memory, workers, sequence: 0 };
   await helpersReady(pool);
+  setSplitRunner(runSplit);
   return helpers + 1;
 }
 
 /** Stops the helper threads; kernels run on the calling thread again. */
 export function stopKernelThreads(): void {
   if (pool === null) return;
+  setSplitRunner(null);
   const slots = new Int32Array(pool.memory.buffer);
   pool.workers.forEach((worker, h) => {
     Atomics.store(slots, slot(h, REQUEST), -1);
@@ -181,28 +188,12 @@ async function helpersReady(p: Pool): Promise<void> {
   }
 }
 
-/** An elementwise kernel call to split: pointers are byte offsets. */
-export interface SplitCall {
-  /** The backend's memory, which holds the tensors. */
-  memory: WebAssembly.Memory;
-  /** Inputs of n float32 elements each. */
-  inputs: number[];
-  /** Outputs of n float32 elements each; 0 for an output not wanted. */
-  outputs: number[];
-  n: number;
-  /** Which of KERNEL_FUNCTIONS; its arguments are (…inputs, …outputs, n, …scalars). */
-  kernel: number;
-  scalars: number[];
-  /** The same function on the calling thread, over elements [0, count). */
-  local(inputs: number[], outputs: number[], count: number): number;
-}
-
 /**
  * Runs `call` split across the threads and returns the sum of the parts'
  * results (the kernels return Σ loss), or null when it should run unsplit:
  * no helpers, too few elements, or parts too large for the shared memory.
  */
-export function runSplit(call: SplitCall): number | null {
+function runSplit(call: SplitCall): number | null {
   const p = pool;
   if (p === null || call.n < KERNEL_THREADS_MIN_ELEMENTS) return null;
   const parts = p.workers.length + 1;

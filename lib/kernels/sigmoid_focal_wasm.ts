@@ -8,7 +8,7 @@ import {
   SIGMOID_FOCAL_REDUCED_KERNEL,
 } from "./fused_kernels.ts";
 import { SIGMOID_FOCAL_WASM_BASE64 } from "./_sigmoid_focal_wasm.ts";
-import { KERNEL_FUNCTIONS, runSplit } from "./kernel_threads.ts";
+import { KERNEL_FUNCTIONS, runSplit } from "./_kernel_split.ts";
 import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
 
 /** Both return Σ loss (float64); pointers of 0 skip an output. */
