@@ -31,9 +31,16 @@ export interface WebGPUBackendLike {
   ): tf.TensorInfo;
 }
 
-/** WGSL helpers shared by the focal kernels. */
+/**
+ * WGSL helpers shared by the focal kernels. NaN comes from the `NAN` uniform
+ * tfjs-backend-webgpu gives every program: a constant such as
+ * `bitcast<f32>(0x7fc00000u)` is a const-expression, and Chromium's WGSL
+ * compiler (Tint) rejects a const-expression that evaluates to NaN ("value
+ * nan cannot be represented as 'f32'"), so the shader never compiled there
+ * and every output read 0 (wgpu's compiler, under Deno, accepts it).
+ */
 export const WGSL_HELPERS = `
-  fn nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
+  fn nan() -> f32 { return uniforms.NAN; }
   // log(1 + u) for u in [0, 1]: u·P(u), the fit of scripts/fit_log1p.py.
   fn log1pUnit(u : f32) -> f32 {
     var y = 0.005232710391283035 * u - 0.029505306854844093;
