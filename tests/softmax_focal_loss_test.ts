@@ -207,6 +207,34 @@ Deno.test(name("exact mode: second derivatives are finite"), async () => {
   tf.dispose([z, y, second]);
 });
 
+Deno.test(
+  name("one sample of shape [K]: [K] gradients, first and second, in every mode"),
+  async () => {
+    // On webgpu, oneHot of a rank-0 index comes back as [1, K], not [K]: the
+    // exact mode's loss became [1] and its second derivative threw on the shape.
+    const z = tf.tensor1d([40, 0, -3, 0.5]);
+    for (const y of [tf.tensor1d([1, 0, 0, 0]), tf.scalar(0, "int32")]) {
+      for (const stabilization of ["exact", "epsilon", "none"] as const) {
+        const f = (x: tf.Tensor) => softmaxFocalLoss(x, y, { gamma: 0.5, stabilization });
+        const loss = f(z);
+        const first = tf.grad(f)(z);
+        assert.deepEqual(loss.shape, [], `${stabilization}, ${y.dtype} target`);
+        assert.deepEqual(first.shape, [4]);
+        if (stabilization === "exact") {
+          const second = tf.grad((x: tf.Tensor) => tf.grad(f)(x).square().sum())(z);
+          assert.deepEqual(second.shape, [4]);
+          assertAllFinite(await read(first), "dL/dz");
+          assertAllFinite(await read(second), "d²L/dz²");
+          second.dispose();
+        }
+        tf.dispose([loss, first]);
+      }
+      y.dispose();
+    }
+    z.dispose();
+  },
+);
+
 Deno.test(name("no tensor leaks"), () => {
   const z = tf.tensor2d([[40, 0, -3], [0.1, 0.2, 0.3]]);
   const labels = tf.tensor1d([0, 1], "int32");

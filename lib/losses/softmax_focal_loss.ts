@@ -275,7 +275,8 @@ function originalSoftmaxFocal(
 function logProbabilities(z: tf.Tensor): { logp: tf.Tensor; log1mp: tf.Tensor; d: tf.Tensor } {
   const numClasses = z.shape[z.rank - 1];
   const lse = tf.logSumExp(z, -1, true);
-  const topOneHot = tf.oneHot(tf.argMax(z, -1), numClasses);
+  // Reshaped: on webgpu, oneHot of the rank-0 argMax of a [K] vector is [1, K].
+  const topOneHot = tf.reshape(tf.oneHot(tf.argMax(z, -1), numClasses), z.shape);
   const isTop = topOneHot.cast("bool");
   const others = tf.sub(1, topOneHot).cast("bool");
   // Largest logit among the others: where(others, z, min z) never exceeds it.
