@@ -54,6 +54,25 @@ Deno.test(
   },
 );
 
+Deno.test(
+  name("'none' raises 1 − (1 − p) to γ, as the reference code: singular from p < 2^−25"),
+  async () => {
+    // A background pixel at logit x beside a foreground one. 1 − (1 − p) is
+    // 0 in float32 once p < 2^−25 (x < −17.3): the original's gradient is NaN
+    // at x = −19, though p = 5.6e-9 and p^γ would be finite; at x = −16 not.
+    const mask = tf.tensor2d([[1, 0]]);
+    for (const [x, singular] of [[-16, false], [-19, true]] as const) {
+      const logits = tf.tensor2d([[2, x]]);
+      const none = await run(logits, mask, { gamma: 0.5, stabilization: "none" });
+      assert.equal(Number.isNaN(none.grad[1]), singular, `x = ${x}: ${none.grad[1]}`);
+      const exact = await run(logits, mask, { gamma: 0.5 });
+      assertAllFinite(exact.grad, `exact at x = ${x}`);
+      logits.dispose();
+    }
+    mask.dispose();
+  },
+);
+
 Deno.test(name("'exact' equals float64 values and central differences"), async () => {
   const images = [
     [2.5, -1, 0.3, -4, 6, -0.5, 1.2, -2.2, 0.1],

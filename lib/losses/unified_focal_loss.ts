@@ -46,23 +46,31 @@ export interface UnifiedFocalLossOptions extends StabilizationOptions {
  * segmentation, from per-pixel logits x (p = σ(x)) and masks y ∈ [0, 1]
  * whose first axis is the batch:
  *
- *   L_aF  = mean_pixels[ −δ·y·log p − (1 − δ)·(1 − y)·p^γ·log(1 − p) ]
+ *   L_aF  = mean_pixels[ −δ·y·log p − (1 − δ)·(1 − y)·(1 − p̄)^γ·log(1 − p) ]
  *   TI_c  = (TP_c + s) / (TP_c + δ·FN_c + (1 − δ)·FP_c + s)   per image, class c
  *   L_aFT = mean_images[ ((1 − TI_bg) + (1 − TI_fg)^(1 − γ)) / 2 ]
  *   L_aUF = λ·L_aFT + (1 − λ)·L_aF
  *
- * (s = {@linkcode TVERSKY_SMOOTH}). By design γ ∈ (0, 1] — the range in which
- * the paper shows the focal factor is unstable: the derivative of p^γ is
- * singular where p rounds to 0 (Eq. (9)), and that of (1 − TI)^(1 − γ) where
- * TI rounds to 1. The modes:
+ * (s = {@linkcode TVERSKY_SMOOTH}). p̄ = 1 − p is the background channel's
+ * probability: Yeung et al.'s code takes a two-channel output and raises
+ * 1 − p̄ to γ, so the focal factor is 1 − (1 − p) as the original mode
+ * computes it, not p. The two are equal in exact arithmetic, not in float32:
+ * 1 − (1 − p) is 0 as soon as 1 − p rounds to 1 (p < 2^−25, x < −17.3),
+ * while p itself stays positive down to x ≈ −103. By design γ ∈ (0, 1] — the
+ * range in which the paper shows the focal factor is unstable: the derivative
+ * of (1 − p̄)^γ is singular where that factor rounds to 0 (Eq. (9)), which
+ * this form reaches at x < −17.3, and that of (1 − TI)^(1 − γ) where TI
+ * rounds to 1. The modes:
  *
- * - `"exact"` (default): p^γ = exp(−γ·softplus(−x)) and
- *   log(1 − TI) = log D − log(TP + s + D) with D = δ·FN + (1 − δ)·FP summed
- *   from σ(±x) = exp(−softplus(∓x)); no factor can round to 0, and autograd
- *   through these forms is finite.
- * - `"epsilon"`: the factors of Eq. (11), (p + ε)^γ and (1 − TI + ε)^(1 − γ).
- * - `"none"`: the formula composed naively in float32, with PyTorch's pow
- *   gradient (NaN at a singular factor).
+ * - `"exact"` (default): the factor as p^γ = exp(−γ·softplus(−x)), its exact
+ *   value, and log(1 − TI) = log D − log(TP + s + D) with
+ *   D = δ·FN + (1 − δ)·FP summed from σ(±x) = exp(−softplus(∓x)); no factor
+ *   can round to 0, and autograd through these forms is finite.
+ * - `"epsilon"`: the factors of Eq. (11), (1 − (1 − p) + ε)^γ and
+ *   (1 − TI + ε)^(1 − γ).
+ * - `"none"`: the formula composed naively in float32 as the reference code
+ *   does, 1 − (1 − p) included, with PyTorch's pow gradient (NaN at a
+ *   singular factor).
  *
  * Unlike the reference code, predictions are not clipped to [1e-7, 1 − 1e-7]:
  * clipping zeroes the gradient of every saturated pixel.
