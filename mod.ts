@@ -10,13 +10,16 @@
  *
  * @example Sigmoid focal loss with a focusing parameter in the unstable range
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { sigmoidFocalLoss } from "@focal/stability";
  *
  * const logits = tf.tensor1d([-3, 0.2, 25]);
  * const targets = tf.tensor1d([0, 1, 1]);
- * const loss = sigmoidFocalLoss(logits, targets, { gamma: 0.5, reduction: "mean" });
- * console.log(loss.dataSync()[0]);
+ * const loss = (x: tf.Tensor) => sigmoidFocalLoss(x, targets, { gamma: 0.5, reduction: "mean" });
+ * assert.ok(loss(logits).dataSync()[0] > 0);
+ * // p_t rounds to 1 at x = 25, where the original's gradient is NaN:
+ * assert.ok(tf.grad(loss)(logits).dataSync().every(Number.isFinite));
  * ```
  *
  * @module

@@ -85,11 +85,12 @@ function finite(v: number): number | null {
  *
  * @example Undefined at p = 1 (foreground) for γ = 0.5 only
  * ```ts
+ * import assert from "node:assert/strict";
  * import { figure1Curves } from "@focal/stability";
  *
  * const { series } = figure1Curves({ gammas: [0.5, 2] });
- * console.assert(series[0].undefinedForeground[0] === 1);
- * console.assert(series[1].undefinedForeground.length === 0);
+ * assert.ok(series[0].undefinedForeground[0] === 1);
+ * assert.ok(series[1].undefinedForeground.length === 0);
  * ```
  */
 export function figure1Curves(options: Figure1Options = {}): Figure1Data {

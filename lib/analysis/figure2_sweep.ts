@@ -72,11 +72,12 @@ export interface Figure2Data {
  *
  * @example The original is NaN at saturation, the exact form is not
  * ```ts
+ * import assert from "node:assert/strict";
  * import { figure2Sweep } from "@focal/stability";
  *
  * const data = await figure2Sweep({ gammas: [0.5], modes: ["none", "exact"] });
  * const [none, exact] = data.series.filter((s) => s.target === 1);
- * console.assert(none.nonFinite.length > 0 && exact.nonFinite.length === 0);
+ * assert.ok(none.nonFinite.length > 0 && exact.nonFinite.length === 0);
  * ```
  */
 export async function figure2Sweep(options: Figure2Options = {}): Promise<Figure2Data> {

@@ -29,13 +29,14 @@ export interface NaiveFocalLossOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { naiveSigmoidFocalLoss } from "@focal/stability";
  *
  * const g = tf.grad((x: tf.Tensor) =>
  *   naiveSigmoidFocalLoss(x, tf.ones([1]), { gamma: 0.5 }).sum()
  * )(tf.tensor1d([30]));
- * console.log(g.dataSync()[0]); // NaN on cpu and wasm
+ * assert.ok(Number.isNaN(g.dataSync()[0])); // on cpu and wasm
  * ```
  */
 export function naiveSigmoidFocalLoss(
@@ -79,11 +80,12 @@ export interface NaiveSoftmaxFocalLossOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { naiveSoftmaxFocalLoss } from "@focal/stability";
  *
  * const loss = naiveSoftmaxFocalLoss(tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[0, 0, 1]]));
- * console.assert(loss.shape[0] === 1);
+ * assert.ok(loss.shape[0] === 1);
  * ```
  */
 export function naiveSoftmaxFocalLoss(

@@ -66,10 +66,13 @@ async function firstWhere(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
  * import { probeBackendNumerics } from "@focal/stability";
  *
  * const probe = await probeBackendNumerics();
- * console.log(probe.backend, probe.powZeroNegative); // "cpu" "Infinity"
+ * assert.equal(probe.backend, tf.getBackend());
+ * if (probe.backend === "cpu") assert.equal(probe.powZeroNegative, "Infinity");
  * ```
  */
 export async function probeBackendNumerics(): Promise<BackendNumerics> {

@@ -100,12 +100,15 @@ export function kernelThreadSplitCalls(): number {
  * of threads a large call now uses, the caller's included.
  *
  * @example
- * ```ts ignore
- * import { startKernelThreads, stopKernelThreads } from "@focal/stability/threads";
- * await startKernelThreads(); // 2 on a 2-core machine
- * // ... sigmoidFocalLoss on the wasm backend now uses both cores from
- * // KERNEL_THREADS_MIN_ELEMENTS (2^17) elements
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kernelThreadCount, startKernelThreads, stopKernelThreads } from "@focal/stability/threads";
+ *
+ * assert.equal(await startKernelThreads(2), 2);
+ * // sigmoidFocalLoss on the wasm backend now uses both threads from
+ * // KERNEL_THREADS_MIN_ELEMENTS (2^17) elements.
  * stopKernelThreads();
+ * assert.equal(kernelThreadCount(), 1);
  * ```
  */
 export async function startKernelThreads(

@@ -52,6 +52,7 @@ export interface FocalLossOptions {
  *
  * @example Compile a logistic-regression model
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { focalLoss } from "@focal/stability";
  *
@@ -60,7 +61,7 @@ export interface FocalLossOptions {
  * });
  * model.compile({ optimizer: "adam", loss: focalLoss({ gamma: 0.5 }) });
  * const history = await model.fit(tf.ones([4, 3]), tf.ones([4, 1]), { epochs: 1, verbose: 0 });
- * console.assert(Number.isFinite(history.history.loss[0] as number));
+ * assert.ok(Number.isFinite(history.history.loss[0] as number));
  * ```
  */
 export function focalLoss(options: FocalLossOptions = {}): LayersLossFunction {

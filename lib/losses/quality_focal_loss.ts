@@ -44,13 +44,14 @@ export interface QualityFocalLossOptions extends StabilizationOptions {
  *
  * @example Soft IoU targets
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { qualityFocalLoss } from "@focal/stability";
  *
  * const logits = tf.tensor1d([2.0, -1.0, 0.3]);
  * const iou = tf.tensor1d([0.9, 0, 0.6]);
  * const loss = qualityFocalLoss(logits, iou, { beta: 2, reduction: "sum" });
- * console.assert(loss.dataSync()[0] > 0);
+ * assert.ok(loss.dataSync()[0] > 0);
  * ```
  */
 export function qualityFocalLoss(

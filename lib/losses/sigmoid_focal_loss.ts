@@ -55,6 +55,7 @@ export interface SigmoidFocalLossOptions extends StabilizationOptions {
  *
  * @example Stable gradients where the original is NaN
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { sigmoidFocalLoss } from "@focal/stability";
  *
@@ -64,11 +65,11 @@ export interface SigmoidFocalLossOptions extends StabilizationOptions {
  *   sigmoidFocalLoss(x, targets, { gamma: 0.5, reduction: "sum" })
  * );
  * const exact = grad(logits).dataSync();
- * console.assert(exact.every(Number.isFinite));
+ * assert.ok(exact.every(Number.isFinite));
  * const original = tf.grad((x: tf.Tensor) =>
  *   sigmoidFocalLoss(x, targets, { gamma: 0.5, reduction: "sum", stabilization: "none" })
  * )(logits).dataSync();
- * console.assert(Number.isNaN(original[2])); // p_t rounds to 1 at x = 30
+ * assert.ok(Number.isNaN(original[2])); // p_t rounds to 1 at x = 30
  * ```
  */
 export function sigmoidFocalLoss(

@@ -82,6 +82,7 @@ export interface SoftmaxFocalLossOptions extends StabilizationOptions {
  *
  * @example Class indices, with an ignored label
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { softmaxFocalLoss } from "@focal/stability";
  *
@@ -92,7 +93,7 @@ export interface SoftmaxFocalLossOptions extends StabilizationOptions {
  *   ignoreIndex: -1,
  *   reduction: "mean",
  * });
- * console.assert(Number.isFinite(loss.dataSync()[0]));
+ * assert.ok(Number.isFinite(loss.dataSync()[0]));
  * ```
  */
 export function softmaxFocalLoss(

@@ -87,13 +87,14 @@ export interface UnifiedFocalLossOptions extends StabilizationOptions {
  *
  * @example A batch of two 4×4 masks
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { unifiedFocalLoss } from "@focal/stability";
  *
  * const logits = tf.randomNormal([2, 4, 4, 1], 0, 3, "float32", 7);
  * const masks = tf.randomUniform([2, 4, 4, 1], 0, 1, "float32", 8).round();
  * const loss = unifiedFocalLoss(logits, masks, { weight: 0.5, delta: 0.6, gamma: 0.5 });
- * console.assert(loss.rank === 0 && loss.dataSync()[0] > 0);
+ * assert.ok(loss.rank === 0 && loss.dataSync()[0] > 0);
  * ```
  */
 export function unifiedFocalLoss(

@@ -31,6 +31,7 @@ export interface ValidateFocalInputsOptions {
  *
  * @example Reject a target outside [0, 1]
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { validateFocalInputs } from "@focal/stability";
  *
@@ -40,7 +41,7 @@ export interface ValidateFocalInputsOptions {
  * } catch (e) {
  *   message = (e as Error).message;
  * }
- * console.assert(message.startsWith("'targets' must lie in [0, 1]"));
+ * assert.ok(message.startsWith("'targets' must lie in [0, 1]"));
  * ```
  */
 export async function validateFocalInputs(
