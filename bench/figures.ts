@@ -1,13 +1,22 @@
 // deno task figures [--in results] : renders results/figures/*.svg from the
 // JSON under results/analysis and results/bench.
+import { DEBUG_OPTION } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { writeSvg } from "../lib/figures/render_svg.ts";
 import type { Figure1Data, Figure2Data } from "../mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { in: { type: "string", default: "results" } },
+  options: {
+    in: { type: "string", default: "results" },
+    ...DEBUG_OPTION,
+    help: { type: "boolean", default: false },
+  },
 });
+if (values.help) {
+  console.log("deno task figures [--in results] [--debug]");
+  Deno.exit(0);
+}
 const root = values.in;
 const read = async <T>(path: string): Promise<T | null> => {
   try {

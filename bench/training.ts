@@ -18,6 +18,7 @@
 //   pytorchImagesPerSecond, pytorchThreads, aggregateOverPytorch }
 // where aggregateImagesPerSecond is the better of the two grid strategies
 // (the PyTorch fields are null without python3 and torch).
+import { DEBUG_OPTION, option, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { parseBackend, useBackend } from "../lib/backends/use_backend.ts";
@@ -42,12 +43,24 @@ const { values } = parseArgs({
     workers: { type: "string" },
     optimizer: { type: "string", default: "sgd" },
     "no-peer": { type: "boolean", default: false },
+    ...DEBUG_OPTION,
+    help: { type: "boolean", default: false },
   },
 });
-const backend = parseBackend(values.backend);
+if (values.help) {
+  console.log(
+    "deno task bench:training [--quick] [--backend wasm|cpu|webgpu] [--models K] [--workers N] [--optimizer sgd|adam] [--no-peer] [--debug]",
+  );
+  Deno.exit(0);
+}
+const backend = option(() => parseBackend(values.backend));
+for (const [name, value] of [["models", values.models], ["workers", values.workers]]) {
+  if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= 1)) {
+    throw new UsageError(`--${name} must be a positive integer: received ${value}`);
+  }
+}
 if (values.optimizer !== "sgd" && values.optimizer !== "adam") {
-  console.error(`--optimizer must be sgd or adam: received ${values.optimizer}`);
-  Deno.exit(2);
+  throw new UsageError(`--optimizer must be sgd or adam: received ${values.optimizer}`);
 }
 const optimizer: OptimizerConfig = values.optimizer === "sgd"
   ? PAPER_OPTIMIZER

@@ -19,6 +19,7 @@ import {
   type RunSelection,
 } from "./_experiment.ts";
 import { runExperiment } from "./_runner.ts";
+import { UsageError } from "../lib/cli/usage.ts";
 
 /** The options `experiment` and `reproduce` share, for node:util's parseArgs. */
 export const CLI_OPTIONS = {
@@ -59,8 +60,8 @@ export interface CliOptions {
   selection: RunSelection;
 }
 
-/** Parses and checks the common options; throws a RangeError naming a bad one. */
-export async function parseCli(values: {
+/** The common options as parseArgs gives them. */
+interface CliValues {
   profile: string;
   backend: string;
   shard: string;
@@ -72,7 +73,18 @@ export async function parseCli(values: {
   epochs?: string;
   repeats?: string;
   optimizer?: string;
-}): Promise<CliOptions> {
+}
+
+/** Parses and checks the common options; throws a UsageError naming a bad one. */
+export async function parseCli(values: CliValues): Promise<CliOptions> {
+  try {
+    return await parseChecked(values);
+  } catch (e) {
+    throw e instanceof RangeError ? new UsageError(e.message, { cause: e }) : e;
+  }
+}
+
+async function parseChecked(values: CliValues): Promise<CliOptions> {
   if (!(PROFILE_NAMES as readonly string[]).includes(values.profile)) {
     throw new RangeError(
       `--profile must be one of ${PROFILE_NAMES.join(", ")}: received ${values.profile}`,

@@ -61,7 +61,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: "ready" }
   | ({ type: "done" } & RunOutcome)
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; stack?: string };
 
 /** Trains one run here and times it. */
 export async function trainOne<P extends ProfileBase, C>(
@@ -102,10 +102,15 @@ async function inWorkers<P extends ProfileBase>(
             };
             worker.onerror = (e) => {
               e.preventDefault();
-              reject(new Error(`worker failed: ${e.message}`));
+              reject(
+                new Error(`a worker failed: ${e.message.replace(/^Uncaught (\w*Error: )?/, "")}`),
+              );
             };
             worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
-              if (data.type === "error") return reject(new Error(`worker failed: ${data.message}`));
+              if (data.type === "error") {
+                // The worker's own error, its stack kept for --debug.
+                return reject(Object.assign(new Error(data.message), { stack: data.stack }));
+              }
               if (data.type === "ready") return next();
               onOutcome(data).then(next, reject);
             };

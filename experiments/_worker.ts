@@ -31,6 +31,10 @@ scope.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
       reply({ type: "done", ...(await trainOne(experiment, context, data.run, data.seed)) });
     }
   } catch (e) {
-    reply({ type: "error", message: e instanceof Error ? e.stack ?? e.message : String(e) });
+    reply({
+      type: "error",
+      message: e instanceof Error ? e.message : String(e),
+      stack: e instanceof Error ? e.stack : undefined,
+    });
   }
 };

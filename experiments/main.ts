@@ -1,6 +1,7 @@
 // deno task experiment <name> [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
 //                             [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
 //                             [--cells FILTER] [--epochs N] [--repeats R]
+import { DEBUG_OPTION, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
 import { CLI_OPTIONS, type CliOptions, parseCli, runNamed, SELECTION_HELP } from "./_cli.ts";
@@ -20,6 +21,7 @@ options:
   --seed N                        seeds data subsets, noise, initialization, order (default: 0)
   --data-dir DIR                  official dataset files, tried first
 ${SELECTION_HELP}
+  --debug                         on failure, print the stack too
   --help                          this text
 
 Runs already in <out>/<name>/runs.jsonl are skipped: rerunning resumes.`;
@@ -29,6 +31,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     ...CLI_OPTIONS,
+    ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });
@@ -38,15 +41,10 @@ if (values.help || positionals.length === 0) {
 }
 const [name] = positionals;
 if (!(name in EXPERIMENTS)) {
-  console.error(`unknown experiment ${name}\n\n${HELP}`);
-  Deno.exit(2);
+  throw new UsageError(
+    `unknown experiment "${name}": the experiments are ${Object.keys(EXPERIMENTS).join(", ")}`,
+  );
 }
-let cli: CliOptions;
-try {
-  cli = await parseCli(values);
-} catch (e) {
-  console.error((e as Error).message);
-  Deno.exit(2);
-}
+const cli: CliOptions = await parseCli(values);
 const outcome = await runNamed(EXPERIMENTS[name as keyof typeof EXPERIMENTS], cli);
 if (outcome.skipped !== null) console.log(`${name} skipped: ${outcome.skipped}`);

@@ -1,6 +1,7 @@
 // deno task merge --out results SHARD_DIR... : combines the runs.jsonl of
 // shards (each SHARD_DIR/<experiment>/runs.jsonl) into <out>/<experiment>/,
 // exactly as one machine would have written them, and redraws the figures.
+import { DEBUG_OPTION, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { EXPERIMENTS } from "./registry.ts";
@@ -8,14 +9,21 @@ import { EXPERIMENTS } from "./registry.ts";
 const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { out: { type: "string", default: "results" }, help: { type: "boolean" } },
+  options: {
+    out: { type: "string", default: "results" },
+    ...DEBUG_OPTION,
+    help: { type: "boolean" },
+  },
 });
 if (values.help || positionals.length === 0) {
-  console.log("deno task merge [--out results] SHARD_DIR...");
+  console.log("deno task merge [--out results] [--debug] SHARD_DIR...");
   Deno.exit(values.help ? 0 : 2);
 }
 const experiments = new Set<string>();
 for (const dir of positionals) {
+  if (!(await Deno.stat(dir).then((s) => s.isDirectory, () => false))) {
+    throw new UsageError(`${dir}: no such folder; give the shards' --out folders`);
+  }
   for (const entry of Deno.readDirSync(dir)) {
     if (entry.isDirectory) experiments.add(entry.name);
   }

@@ -1,6 +1,7 @@
 // deno task report [--out results] [--only PART,...]: rewrites <out>/REPORT.md
 // from the JSON in <out> — after `deno task merge` has combined shards, for
 // instance; --only limits it to some parts (analysis, an experiment, bench).
+import { DEBUG_OPTION, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
 import { readRecords } from "../lib/results/run_records.ts";
@@ -12,20 +13,23 @@ const { values } = parseArgs({
   options: {
     out: { type: "string", default: "results" },
     only: { type: "string" },
+    ...DEBUG_OPTION,
     help: { type: "boolean" },
   },
 });
 if (values.help) {
-  console.log(`deno task report [--out results] [--only ${REPORT_PARTS.join(",")}]`);
+  console.log(`deno task report [--out results] [--only ${REPORT_PARTS.join(",")}] [--debug]`);
   Deno.exit(0);
 }
 const only = (values.only?.split(",") ?? REPORT_PARTS) as (typeof REPORT_PARTS)[number][];
 const unknown = only.filter((p) => !(REPORT_PARTS as readonly string[]).includes(p));
 if (unknown.length > 0) {
-  console.error(`--only takes ${REPORT_PARTS.join(", ")}: received ${unknown.join(", ")}`);
-  Deno.exit(2);
+  throw new UsageError(`--only takes ${REPORT_PARTS.join(", ")}: received ${unknown.join(", ")}`);
 }
 const out = values.out;
+if (!(await Deno.stat(out).then((s) => s.isDirectory, () => false))) {
+  throw new UsageError(`--out ${out}: no such folder; give the folder a reproduction wrote`);
+}
 let manifest: Manifest;
 try {
   manifest = JSON.parse(await Deno.readTextFile(`${out}/reproduce.json`));

@@ -7,6 +7,7 @@
 // across backends, throughput), then every experiment (Figures 4, 5, 6),
 // then writes <out>/REPORT.md. Each experiment resumes from its runs.jsonl,
 // so an interrupted reproduce continues where it stopped.
+import { DEBUG_OPTION, describeFailure, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
 import { CLI_OPTIONS, parseCli, runNamed, SELECTION_HELP } from "./_cli.ts";
@@ -32,6 +33,7 @@ options:
                                   analysis = Figures 1-2, NaN incidence and numerics without
                                   throughput (smoke's), skip = keep what <out>/bench holds
 ${SELECTION_HELP}
+  --debug                         on failure, print the stack too
   --help                          this text`;
 
 const { values } = parseArgs({
@@ -39,6 +41,7 @@ const { values } = parseArgs({
   options: {
     ...CLI_OPTIONS,
     bench: { type: "string" },
+    ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });
@@ -46,18 +49,11 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-let cli;
-try {
-  cli = await parseCli(values);
-} catch (e) {
-  console.error(`${(e as Error).message}\n\n${HELP}`);
-  Deno.exit(2);
-}
+const cli = await parseCli(values);
 const benchMode = values.bench ??
   { paper: "full", default: "quick", smoke: "analysis" }[cli.profile];
 if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
-  console.error(`--bench must be full, quick, analysis or skip: received ${values.bench}`);
-  Deno.exit(2);
+  throw new UsageError(`--bench must be full, quick, analysis or skip: received ${values.bench}`);
 }
 
 const base = await provenance();
@@ -134,7 +130,9 @@ for (const experiment of Object.values(EXPERIMENTS)) {
       finishedAt: new Date().toISOString(),
     });
   } catch (e) {
-    console.error(`${experiment.name} failed: ${(e as Error).stack}`);
+    // One line, and the report says which step failed; --debug adds the stack.
+    console.error(`${experiment.name}: ${describeFailure(e)}`);
+    if (values.debug) console.error((e as Error).stack);
     await record({
       name: experiment.name,
       status: "failed",

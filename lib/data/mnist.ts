@@ -99,7 +99,7 @@ async function verify(
   const digest = await sha256(bytes);
   if (digest !== file.raw) {
     throw new RangeError(
-      `${where}: SHA-256 of the content ${digest}, expected ${file.raw} (truncated, corrupt or not MNIST)`,
+      `${where}: SHA-256 of the content ${digest}, expected ${file.raw} (truncated, corrupt or not MNIST): replace it with the official file or remove it`,
     );
   }
   return bytes;
