@@ -1,9 +1,10 @@
 // deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers]
 //                  [--analysis-only]
 //
-// Runs `deno bench` once per backend, the NaN-incidence and numerics probe
+// Runs the loss benches (`deno bench`) once per backend, the NaN-incidence and numerics probe
 // once per backend, and the PyTorch peers (when python3 with torchvision is
 // there), then writes JSON with provenance under --out and prints a summary.
+import { DEBUG_OPTION, option } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { BACKENDS, parseBackend } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
@@ -21,16 +22,17 @@ const { values } = parseArgs({
     // Figures 1 and 2, NaN incidence and the numerics probe, without the
     // throughput benchmarks (minutes) or the peers.
     "analysis-only": { type: "boolean", default: false },
+    ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   console.log(
-    "deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers] [--analysis-only]",
+    "deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers] [--analysis-only] [--debug]",
   );
   Deno.exit(0);
 }
-const backends = values.backends.split(",").map(parseBackend);
+const backends = option(() => values.backends.split(",").map(parseBackend));
 const quick = values.quick;
 const env = (backend: string) => ({ FOCAL_BACKEND: backend, BENCH_QUICK: quick ? "1" : "0" });
 
@@ -56,7 +58,12 @@ interface DenoBenchJson {
 }
 
 const throughput: ThroughputRow[] = [];
-const incidence = [];
+/** What bench/_nan_incidence.ts prints for one backend. */
+type Incidence = Parameters<typeof summarize>[1][number] & {
+  adapter: unknown;
+  numerics: Record<string, unknown>;
+};
+const incidence: Incidence[] = [];
 const analysis = values.out.replace(/\/bench\/?$/, "") + "/analysis";
 await Deno.mkdir(analysis, { recursive: true });
 await Deno.writeTextFile(
@@ -67,17 +74,80 @@ await Deno.writeTextFile(
   }) + "\n",
 );
 let benchCpu = "";
+// The loss benches: their groups are "<loss> n=<elements>". The training-step
+// benches (train_binary_bench.ts, unet_bench.ts) write no rows here; they are
+// run by `deno bench` itself and, with the peer beside them, by
+// `deno task bench:training`. (Run here they cost 4.5 min of a quick bench,
+// the cpu U-Net alone 4 min 22 s, for nothing kept.)
+const BENCH_FILES = ["sigmoid_focal_loss_bench.ts", "softmax_focal_loss_bench.ts"];
+
+/** One step of the run, shown in the progress line before it starts. */
+interface Step {
+  backend: string;
+  what: string;
+  run(): Promise<void>;
+}
+const steps: Step[] = [];
 for (const backend of backends) {
-  const json: DenoBenchJson = values["analysis-only"]
-    ? { cpu: "", benches: [] }
-    : (console.error(`== ${backend}: deno bench${quick ? " (quick)" : ""}`),
-      JSON.parse(
+  if (!values["analysis-only"]) {
+    for (const file of BENCH_FILES) {
+      steps.push({
+        backend,
+        what: `throughput, ${file.replace(/_bench\.ts$/, "").replaceAll("_", " ")}`,
+        async run() {
+          const json: DenoBenchJson = JSON.parse(
+            await run(
+              [
+                "bench",
+                "--json",
+                "--allow-read",
+                "--allow-env",
+                "--allow-write=/tmp",
+                `bench/${file}`,
+              ],
+              env(backend),
+            ),
+          );
+          benchCpu = json.cpu;
+          collect(backend, json);
+        },
+      });
+    }
+  }
+  steps.push({
+    backend,
+    what: "NaN incidence and numerics probe",
+    async run() {
+      incidence.push(
+        JSON.parse(
+          await run(
+            ["run", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/_nan_incidence.ts"],
+            env(backend),
+          ),
+        ),
+      );
+    },
+  });
+  steps.push({
+    backend,
+    what: "Figure 2 sweep",
+    async run() {
+      const figure2 = JSON.parse(
         await run(
-          ["bench", "--json", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/"],
+          ["run", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/_figure2.ts"],
           env(backend),
         ),
-      ));
-  benchCpu = json.cpu;
+      );
+      await Deno.writeTextFile(
+        `${analysis}/figure2_${backend}.json`,
+        JSON.stringify({ provenance: await provenance(), ...figure2 }) + "\n",
+      );
+    },
+  });
+}
+
+/** The throughput rows of one `deno bench --json` output. */
+function collect(backend: string, json: DenoBenchJson): void {
   for (const b of json.benches) {
     const ok = b.results[0]?.ok;
     const [loss, size] = (b.group ?? "").split(" ");
@@ -96,28 +166,25 @@ for (const backend of backends) {
       elementsPerSecond: elements / (ok.avg * 1e-9),
     });
   }
-  console.error(`== ${backend}: NaN incidence and numerics probe`);
-  incidence.push(
-    JSON.parse(
-      await run([
-        "run",
-        "--allow-read",
-        "--allow-env",
-        "--allow-write=/tmp",
-        "bench/_nan_incidence.ts",
-      ], env(backend)),
-    ),
+}
+
+/** "1 min 05 s" */
+function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+}
+
+// Progress on stderr before each step: which backend and which part, the
+// time so far, and the time left at the average pace of the steps done.
+const started = performance.now();
+for (const [i, step] of steps.entries()) {
+  const elapsed = (performance.now() - started) / 1000;
+  const left = i === 0 ? "" : `, about ${duration((elapsed / i) * (steps.length - i))} left`;
+  console.error(
+    `[bench ${i + 1}/${steps.length}] ${step.backend}: ${step.what}${quick ? " (quick)" : ""}` +
+      ` — ${duration(elapsed)} so far${left}`,
   );
-  const figure2 = JSON.parse(
-    await run(
-      ["run", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/_figure2.ts"],
-      env(backend),
-    ),
-  );
-  await Deno.writeTextFile(
-    `${analysis}/figure2_${backend}.json`,
-    JSON.stringify({ provenance: await provenance(), ...figure2 }) + "\n",
-  );
+  await step.run();
 }
 
 /** The PyTorch peers at these sizes, or null without torch. */
@@ -130,9 +197,10 @@ function measurePeers(sizes: string[]): Promise<unknown> {
   ]);
 }
 
-const peers = values["no-peers"] || values["analysis-only"]
-  ? null
-  : await measurePeers([...new Set(throughput.map((r) => r.elements))].map(String));
+const peers = values["no-peers"] || values["analysis-only"] ? null : (console.error(
+  `[bench] PyTorch peers — ${duration((performance.now() - started) / 1000)} so far`,
+),
+  await measurePeers([...new Set(throughput.map((r) => r.elements))].map(String)));
 
 const meta = {
   ...(await provenance()),
