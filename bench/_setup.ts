@@ -2,12 +2,12 @@
 // the tests), BENCH_QUICK=1 shrinks the run to a smoke check for CI.
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
-import { setFusedKernelsEnabled } from "../lib/kernels/fused_kernels.ts";
+import { setFocalKernelsEnabled } from "../lib/kernels/focal/focal_kernels.ts";
 import {
   kernelThreadCount,
   startKernelThreads,
   stopKernelThreads,
-} from "../lib/kernels/kernel_threads.ts";
+} from "../lib/kernels/focal/kernel_threads.ts";
 
 export const BACKEND: BackendName = parseBackend(Deno.env.get("FOCAL_BACKEND") ?? "wasm");
 export const QUICK: boolean = Deno.env.get("BENCH_QUICK") === "1";
@@ -75,13 +75,13 @@ export function benchGradient(
         await settle();
       }
       if (!options.threads) stopKernelThreads();
-      setFusedKernelsEnabled(options.fused ?? true);
+      setFocalKernelsEnabled(options.fused ?? true);
       b.start();
       const g = f(data.x);
       await settle();
       b.end();
       g.dispose();
-      setFusedKernelsEnabled(true);
+      setFocalKernelsEnabled(true);
     },
   });
 }

@@ -2,7 +2,7 @@
 // tf composition, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
-import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/kernel_threads.ts";
+import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
 import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
 
 const LOSS = "sigmoidFocalLoss";

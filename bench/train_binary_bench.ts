@@ -7,7 +7,7 @@ import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
 import { settle } from "../lib/backends/use_backend.ts";
 import { createOptimizer, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
-import "../lib/kernels/conv2d_backprop_filter_wasm.ts";
+import "../lib/kernels/gradients/conv2d_backprop_filter_wasm.ts";
 
 const BATCH = 64;
 

@@ -2,7 +2,7 @@
 // the bytes in TypeScript modules (so the published package needs no file or
 // network access to load them).
 //
-//   deno task build:kernels           rebuild lib/kernels/_*_wasm.ts
+//   deno task build:kernels           rebuild lib/kernels/generated/*_wasm.ts
 //   deno task build:kernels --check   fail if a committed module is stale
 //
 // The compiler comes from npm (assemblyscript, pinned below).
@@ -14,50 +14,50 @@ const ASC = "npm:assemblyscript@0.27.31/asc";
 /**
  * Each kernel: its source, the generated module and the constant it exports.
  * `shared`: built for a shared memory (the helper threads of
- * lib/kernels/kernel_threads.ts) instead of the tfjs backend's.
+ * lib/kernels/focal/kernel_threads.ts) instead of the tfjs backend's.
  */
 const KERNELS: { source: string; target: string; name: string; what: string; shared?: boolean }[] =
   [
     {
       source: "lib/kernels/assembly/sigmoid_focal.ts",
-      target: "lib/kernels/_sigmoid_focal_wasm.ts",
+      target: "lib/kernels/generated/sigmoid_focal_wasm.ts",
       name: "SIGMOID_FOCAL_WASM_BASE64",
       what: "The fused sigmoid focal kernel module, base64.",
     },
     {
       source: "lib/kernels/assembly/sigmoid_focal.ts",
-      target: "lib/kernels/_sigmoid_focal_shared_wasm.ts",
+      target: "lib/kernels/generated/sigmoid_focal_shared_wasm.ts",
       name: "SIGMOID_FOCAL_SHARED_WASM_BASE64",
       what: "The fused sigmoid focal kernel for a shared memory (kernel threads), base64.",
       shared: true,
     },
     {
       source: "lib/kernels/assembly/softmax_focal.ts",
-      target: "lib/kernels/_softmax_focal_wasm.ts",
+      target: "lib/kernels/generated/softmax_focal_wasm.ts",
       name: "SOFTMAX_FOCAL_WASM_BASE64",
       what: "The fused softmax focal kernel module, base64.",
     },
     {
       source: "lib/kernels/assembly/conv_pool_grad.ts",
-      target: "lib/kernels/_conv_pool_grad_wasm.ts",
+      target: "lib/kernels/generated/conv_pool_grad_wasm.ts",
       name: "CONV_POOL_GRAD_WASM_BASE64",
       what: "The max-pool and convolution gradient module, base64.",
     },
     {
       source: "lib/kernels/assembly/binary_cnn.ts",
-      target: "lib/kernels/_binary_cnn_wasm.ts",
+      target: "lib/kernels/generated/binary_cnn_wasm.ts",
       name: "BINARY_CNN_WASM_BASE64",
       what: "The fused forward and backward passes of the MNIST CNN, base64.",
     },
     {
       source: "lib/kernels/assembly/adam.ts",
-      target: "lib/kernels/_adam_wasm.ts",
+      target: "lib/kernels/generated/adam_wasm.ts",
       name: "ADAM_WASM_BASE64",
       what: "The one-pass Adam update, base64.",
     },
     {
       source: "lib/kernels/assembly/momentum.ts",
-      target: "lib/kernels/_momentum_wasm.ts",
+      target: "lib/kernels/generated/momentum_wasm.ts",
       name: "MOMENTUM_WASM_BASE64",
       what: "The one-pass SGD-with-momentum update, base64.",
     },

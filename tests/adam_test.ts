@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { trainWith } from "./_optimizer.ts";
 import { createAdam } from "../lib/train/adam.ts";
-import { ADAM_KERNEL } from "../lib/kernels/adam_wasm.ts";
+import { ADAM_KERNEL } from "../lib/kernels/training/adam_wasm.ts";
 
 Deno.test(name("createAdam computes tf.train.adam's numbers, bit for bit"), async () => {
   const ours = await trainWith(createAdam(1e-3), "ours", 40);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name, RTOL } from "./_backend.ts";
 import { assertClose, read } from "./_assert.ts";
-import "../lib/kernels/batch_mat_mul_wasm.ts";
+import "../lib/kernels/gradients/batch_mat_mul_wasm.ts";
 
 /** a·b in float64 for a [m, k] and b [k, n], row-major. */
 function product(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {

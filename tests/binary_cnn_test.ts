@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { name } from "./_backend.ts";
 import { read } from "./_assert.ts";
 import { createBinaryCnn, parameterCounts } from "../lib/models/binary_cnn.ts";
-import "../lib/kernels/conv2d_backprop_filter_wasm.ts";
+import "../lib/kernels/gradients/conv2d_backprop_filter_wasm.ts";
 
 Deno.test(name("the CNN has Table 2's parameters per layer and its output shape"), () => {
   assert.deepEqual(parameterCounts({ size: 28, channels: 1 }), [156, 2416, 30840, 10164, 85]);

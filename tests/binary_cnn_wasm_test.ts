@@ -6,8 +6,8 @@ import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import {
   BINARY_CNN_FORWARD_KERNEL,
   fusedBinaryCnnAvailable,
-} from "../lib/kernels/binary_cnn_wasm.ts";
-import { setFusedKernelsEnabled } from "../lib/kernels/fused_kernels.ts";
+  setBinaryCnnKernelEnabled,
+} from "../lib/kernels/training/binary_cnn_wasm.ts";
 
 /** Logits and the gradients of Σ logits·dy for every weight, fused or composed. */
 async function logitsAndGrads(
@@ -16,7 +16,7 @@ async function logitsAndGrads(
   x: tf.Tensor4D,
   dy: tf.Tensor2D,
 ): Promise<Float32Array[]> {
-  setFusedKernelsEnabled(fused);
+  setBinaryCnnKernelEnabled(fused);
   try {
     const model = createBinaryCnn({ size: 28, channels: 1 }, seed);
     assert.equal(fusedBinaryCnnAvailable(x), fused && BACKEND === "wasm");
@@ -35,7 +35,7 @@ async function logitsAndGrads(
     model.dispose();
     return out;
   } finally {
-    setFusedKernelsEnabled(true);
+    setBinaryCnnKernelEnabled(true);
   }
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { assertClose, read } from "./_assert.ts";
-import "../lib/kernels/conv2d_backprop_input_wasm.ts";
+import "../lib/kernels/gradients/conv2d_backprop_input_wasm.ts";
 
 /** dx of sum(conv2d(x, w) · dy) in float64, by the definition. */
 function reference(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { assertClose, read } from "./_assert.ts";
-import "../lib/kernels/depthwise_conv2d_backprop_wasm.ts";
+import "../lib/kernels/gradients/depthwise_conv2d_backprop_wasm.ts";
 
 /** Gradients of sum(depthwiseConv2d(x, w) · dy) by the definition, in float64. */
 function reference(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { assertNoLeak, read } from "./_assert.ts";
-import { GATHER_ROWS_KERNEL, gatherRows } from "../lib/kernels/gather_rows_wasm.ts";
+import { GATHER_ROWS_KERNEL, gatherRows } from "../lib/kernels/training/gather_rows_wasm.ts";
 
 Deno.test(name("gatherRows equals tf.gather along axis 0"), async () => {
   const images = tf.randomUniform([50, 28, 28, 1], 0, 1, "float32", 1);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { read } from "./_assert.ts";
-import { useIdentityByReference } from "../lib/kernels/identity_wasm.ts";
+import { useIdentityByReference } from "../lib/kernels/runtime/identity_wasm.ts";
 
 Deno.test(name("clones share data safely: each lives on after the other is disposed"), async () => {
   useIdentityByReference();

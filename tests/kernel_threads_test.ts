@@ -9,7 +9,7 @@ import {
   startKernelThreads,
   stopKernelThreads,
 } from "../threads.ts";
-import { kernelThreadSplitCalls } from "../lib/kernels/kernel_threads.ts";
+import { kernelThreadSplitCalls } from "../lib/kernels/focal/kernel_threads.ts";
 
 /**
  * Logits N(0, 12²) with saturated ones, and hard targets with every fifth

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { assertClose, read } from "./_assert.ts";
-import "../lib/kernels/max_pool_grad_wasm.ts";
+import "../lib/kernels/gradients/max_pool_grad_wasm.ts";
 
 /** dx of sum(maxPool(x) · dy) by the definition: dy to each window's first strict maximum. */
 function reference(

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { trainWith } from "./_optimizer.ts";
 import { createMomentum } from "../lib/train/momentum.ts";
-import { MOMENTUM_KERNEL } from "../lib/kernels/momentum_wasm.ts";
+import { MOMENTUM_KERNEL } from "../lib/kernels/training/momentum_wasm.ts";
 
 Deno.test(name("createMomentum computes tf.train.momentum's numbers, bit for bit"), async () => {
   const ours = await trainWith(createMomentum(1e-3, 0.9), "ours", 40);

@@ -5,7 +5,7 @@ import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { shuffled, tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
 import type { OptimizerConfig } from "../lib/train/optimizer.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
-import "../lib/kernels/conv2d_backprop_filter_wasm.ts";
+import "../lib/kernels/gradients/conv2d_backprop_filter_wasm.ts";
 
 /** An easy, separable task: bright images are class A. */
 function easyData(count: number): { images: tf.Tensor4D; targets: tf.Tensor1D } {

@@ -7,7 +7,7 @@ import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
 import { tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
 import { trainStacked } from "../lib/train/train_stacked.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
-import "../lib/kernels/conv2d_backprop_filter_wasm.ts";
+import "../lib/kernels/gradients/conv2d_backprop_filter_wasm.ts";
 
 const RUNS: { gamma: number; stabilization: Stabilization; seed: number }[] = [
   { gamma: 0.3, stabilization: "none", seed: 11 },

@@ -10,13 +10,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { type FusedChoice, withGradient } from "./_with_gradient.ts";
 import {
-  fusedKernelAvailable,
+  focalKernelAvailable,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-} from "../kernels/fused_kernels.ts";
-import "../kernels/sigmoid_focal_cpu.ts";
-import "../kernels/sigmoid_focal_wasm.ts";
-import "../kernels/sigmoid_focal_webgpu.ts";
+} from "../kernels/focal/focal_kernels.ts";
+import "../kernels/focal/sigmoid_focal_cpu.ts";
+import "../kernels/focal/sigmoid_focal_wasm.ts";
+import "../kernels/focal/sigmoid_focal_webgpu.ts";
 import type { Reduction, Stabilization } from "./types.ts";
 import { reduce } from "./_reduce.ts";
 import {
@@ -220,7 +220,7 @@ function reducedWithGradient(
 ): tf.Tensor {
   if (
     fused !== null && reduction !== "none" && logits.size > 0 &&
-    fusedKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL)
+    focalKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL)
   ) {
     const scale = reduction === "mean" ? 1 / logits.size : 1;
     return withGradient(

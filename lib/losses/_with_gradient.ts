@@ -4,13 +4,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { customGrad1 } from "./_custom_grad.ts";
 import {
+  focalKernelAvailable,
   type FusedKernelAttrs,
-  fusedKernelAvailable,
   recordingGradients,
   runFusedKernel,
   SCALE_ROWS_KERNEL,
-} from "../kernels/fused_kernels.ts";
-import { useIdentityByReference } from "../kernels/identity_wasm.ts";
+} from "../kernels/focal/focal_kernels.ts";
+import { useIdentityByReference } from "../kernels/runtime/identity_wasm.ts";
 
 /** The kernel to try, and its attributes (less `withGrad`, set per call). */
 export interface FusedChoice {
@@ -32,7 +32,7 @@ export function broadcastDy(dy: tf.Tensor, gradientRank: number): tf.Tensor {
  */
 function timesDy(g: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   if (dy.rank === g.rank) return tf.mul(dy, g);
-  if (fusedKernelAvailable(SCALE_ROWS_KERNEL)) {
+  if (focalKernelAvailable(SCALE_ROWS_KERNEL)) {
     return tf.engine().runKernel(SCALE_ROWS_KERNEL, { x: g, dy }, {}) as tf.Tensor;
   }
   return tf.mul(broadcastDy(dy, g.rank), g);
@@ -57,7 +57,7 @@ export function withGradient(
   gradient: (dy: tf.Tensor, a: tf.Tensor, t: tf.Tensor) => tf.Tensor,
   fused: FusedChoice | null,
 ): tf.Tensor {
-  const useKernel = fused !== null && a.size > 0 && fusedKernelAvailable(fused.kernel);
+  const useKernel = fused !== null && a.size > 0 && focalKernelAvailable(fused.kernel);
   useIdentityByReference();
   const composed = (dy: tf.Tensor, [xs, ts]: tf.Tensor[]) => gradient(dy, xs, ts);
   const op = customGrad1((x: tf.Tensor, save: tf.GradSaveFunc) => {

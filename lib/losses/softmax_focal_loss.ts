@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { customGrad1 } from "./_custom_grad.ts";
 import { withGradient } from "./_with_gradient.ts";
-import { SOFTMAX_FOCAL_KERNEL } from "../kernels/fused_kernels.ts";
-import "../kernels/softmax_focal_cpu.ts";
-import "../kernels/softmax_focal_wasm.ts";
-import "../kernels/softmax_focal_webgpu.ts";
+import { SOFTMAX_FOCAL_KERNEL } from "../kernels/focal/focal_kernels.ts";
+import "../kernels/focal/softmax_focal_cpu.ts";
+import "../kernels/focal/softmax_focal_wasm.ts";
+import "../kernels/focal/softmax_focal_webgpu.ts";
 import type { Reduction, StabilizationOptions } from "./types.ts";
 import { reduce } from "./_reduce.ts";
 import { hasPowSingularity, powGradSingularBelow, softplus } from "./_numerics.ts";

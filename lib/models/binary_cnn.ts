@@ -8,11 +8,14 @@ import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
 import { uniformVariable } from "./_init.ts";
 // tfjs-wasm has no Conv2DBackpropFilter; ours makes this model trainable there.
-import "../kernels/conv2d_backprop_filter_wasm.ts";
-import "../kernels/conv2d_backprop_input_wasm.ts";
-import "../kernels/batch_mat_mul_wasm.ts";
-import "../kernels/max_pool_grad_wasm.ts";
-import { fusedBinaryCnnAvailable, fusedBinaryCnnForward } from "../kernels/binary_cnn_wasm.ts";
+import "../kernels/gradients/conv2d_backprop_filter_wasm.ts";
+import "../kernels/gradients/conv2d_backprop_input_wasm.ts";
+import "../kernels/gradients/batch_mat_mul_wasm.ts";
+import "../kernels/gradients/max_pool_grad_wasm.ts";
+import {
+  fusedBinaryCnnAvailable,
+  fusedBinaryCnnForward,
+} from "../kernels/training/binary_cnn_wasm.ts";
 
 /** Input geometry: MNIST is 28×28×1, CIFAR-10 32×32×3. */
 export interface BinaryCnnShape {

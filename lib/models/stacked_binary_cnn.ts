@@ -14,10 +14,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BinaryCnnShape, createBinaryCnn, featureSide } from "./binary_cnn.ts";
 // Gradients tfjs-wasm lacks: the filter gradient of conv1, both of conv2.
-import "../kernels/conv2d_backprop_filter_wasm.ts";
-import "../kernels/depthwise_conv2d_backprop_wasm.ts";
-import "../kernels/batch_mat_mul_wasm.ts";
-import "../kernels/max_pool_grad_wasm.ts";
+import "../kernels/gradients/conv2d_backprop_filter_wasm.ts";
+import "../kernels/gradients/depthwise_conv2d_backprop_wasm.ts";
+import "../kernels/gradients/batch_mat_mul_wasm.ts";
+import "../kernels/gradients/max_pool_grad_wasm.ts";
 
 /** K stacked CNNs. */
 export interface StackedBinaryCnn {

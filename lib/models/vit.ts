@@ -13,7 +13,7 @@
 // Inputs smaller than `imageSize` (CIFAR-10's 32×32 for the paper's 224) are
 // resized bilinearly inside `forward`, as the paper's pipeline resized them.
 import * as tf from "@tensorflow/tfjs";
-import "../kernels/batch_mat_mul_wasm.ts";
+import "../kernels/gradients/batch_mat_mul_wasm.ts";
 import { mulberry32 } from "../data/_random.ts";
 import { constantVariable, truncatedNormalVariable } from "./_init.ts";
 

@@ -3,8 +3,8 @@
 // instead of ~12. Same state, same serialization, same numbers (tested);
 // other backends run tfjs's own update.
 import * as tf from "@tensorflow/tfjs";
-import { ADAM_KERNEL } from "../kernels/adam_wasm.ts";
-import { fusedKernelAvailable } from "../kernels/fused_kernels.ts";
+import { ADAM_KERNEL } from "../kernels/training/adam_wasm.ts";
+import { kernelRegistered } from "../kernels/runtime/registered.ts";
 
 type Moment = { originalName: string; variable: tf.Variable };
 type Gradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
@@ -22,7 +22,7 @@ class AdamOneKernel extends tf.AdamOptimizer {
   }
 
   override applyGradients(variableGradients: Gradients): void {
-    if (!fusedKernelAvailable(ADAM_KERNEL)) return super.applyGradients(variableGradients);
+    if (!kernelRegistered(ADAM_KERNEL)) return super.applyGradients(variableGradients);
     const named = Array.isArray(variableGradients)
       ? variableGradients
       : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));

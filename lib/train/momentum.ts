@@ -4,8 +4,8 @@
 // (lib/kernels/momentum_wasm.ts) instead of ~4. Same state, same
 // serialization, same numbers (tested); other backends run tfjs's own update.
 import * as tf from "@tensorflow/tfjs";
-import { MOMENTUM_KERNEL } from "../kernels/momentum_wasm.ts";
-import { fusedKernelAvailable } from "../kernels/fused_kernels.ts";
+import { MOMENTUM_KERNEL } from "../kernels/training/momentum_wasm.ts";
+import { kernelRegistered } from "../kernels/runtime/registered.ts";
 
 type Accumulation = { originalName: string; variable: tf.Variable };
 type Gradients = Parameters<tf.MomentumOptimizer["applyGradients"]>[0];
@@ -22,7 +22,7 @@ class MomentumOneKernel extends tf.MomentumOptimizer {
   }
 
   override applyGradients(variableGradients: Gradients): void {
-    if (!fusedKernelAvailable(MOMENTUM_KERNEL)) return super.applyGradients(variableGradients);
+    if (!kernelRegistered(MOMENTUM_KERNEL)) return super.applyGradients(variableGradients);
     const named = Array.isArray(variableGradients)
       ? variableGradients
       : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));

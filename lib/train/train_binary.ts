@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
 import type { BinaryBatches } from "../data/image_batches.ts";
 import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "./optimizer.ts";
-import { gatherRows } from "../kernels/gather_rows_wasm.ts";
+import { gatherRows } from "../kernels/training/gather_rows_wasm.ts";
 
 /** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
 export interface TrainableModel {

@@ -6,10 +6,10 @@ import {
   type FusedKernelAttrs,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-} from "./fused_kernels.ts";
-import { SIGMOID_FOCAL_WASM_BASE64 } from "./_sigmoid_focal_wasm.ts";
+} from "./focal_kernels.ts";
+import { SIGMOID_FOCAL_WASM_BASE64 } from "../generated/sigmoid_focal_wasm.ts";
 import { KERNEL_FUNCTIONS, runSplit } from "./_kernel_split.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
 
 /** Both return Σ loss (float64); pointers of 0 skip an output. */
 interface KernelExports {

@@ -11,7 +11,7 @@
 // [ci, H, W, b] (padded), by dy as a filter [oh, ow, b, co], with the
 // original strides as its dilations. XNNPACK's Conv2D then does the work.
 import * as tf from "@tensorflow/tfjs";
-import { runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
+import { runWasmKernel, withTemporaries } from "../runtime/wasm_compose.ts";
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;

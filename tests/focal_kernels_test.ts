@@ -4,13 +4,13 @@ import { BACKEND, name, RTOL } from "./_backend.ts";
 import { assertClose, read } from "./_assert.ts";
 import { sigmoidFocalLoss, softmaxFocalLoss, type SoftmaxFocalLossOptions } from "../mod.ts";
 import {
-  fusedKernelAvailable,
+  focalKernelAvailable,
   SCALE_ROWS_KERNEL,
-  setFusedKernelsEnabled,
+  setFocalKernelsEnabled,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
   SOFTMAX_FOCAL_KERNEL,
-} from "../lib/kernels/fused_kernels.ts";
+} from "../lib/kernels/focal/focal_kernels.ts";
 
 /**
  * Logits of the Figure 2 grid, extremes and a random spread. With soft
@@ -86,10 +86,10 @@ async function lossAndGrad(
 Deno.test(
   name("the fused kernels are registered (the row-scaling one on cpu and wasm)"),
   () => {
-    assert.ok(fusedKernelAvailable(SIGMOID_FOCAL_KERNEL));
-    assert.ok(fusedKernelAvailable(SOFTMAX_FOCAL_KERNEL));
-    assert.ok(fusedKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL));
-    assert.equal(fusedKernelAvailable(SCALE_ROWS_KERNEL), BACKEND !== "webgpu");
+    assert.ok(focalKernelAvailable(SIGMOID_FOCAL_KERNEL));
+    assert.ok(focalKernelAvailable(SOFTMAX_FOCAL_KERNEL));
+    assert.ok(focalKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL));
+    assert.equal(focalKernelAvailable(SCALE_ROWS_KERNEL), BACKEND !== "webgpu");
   },
 );
 
@@ -101,9 +101,9 @@ async function compare(
   what: string,
 ): Promise<void> {
   const fused = await lossAndGrad(xs, ts, loss);
-  setFusedKernelsEnabled(false);
+  setFocalKernelsEnabled(false);
   const composed = await lossAndGrad(xs, ts, loss);
-  setFusedKernelsEnabled(true);
+  setFocalKernelsEnabled(true);
   const kernelRan = fused.kernels.some((k) => k.startsWith("FocalStability"));
   assert.ok(kernelRan, `${what}: the fused kernel did not run (${fused.kernels})`);
   assert.ok(!composed.kernels.some((k) => k.startsWith("FocalStability")), what);
@@ -141,7 +141,7 @@ async function compareModes(xs: tf.Tensor, ts: tf.Tensor, what: string): Promise
       }
     }
   } finally {
-    setFusedKernelsEnabled(true);
+    setFocalKernelsEnabled(true);
     tf.dispose([xs, ts]);
   }
 }
@@ -193,7 +193,7 @@ Deno.test(
         tf.dispose([z, labels, soft]);
       }
     } finally {
-      setFusedKernelsEnabled(true);
+      setFocalKernelsEnabled(true);
     }
   },
 );
@@ -203,9 +203,9 @@ Deno.test(name("second derivatives go through the composed gradient"), async () 
   const ts = tf.tensor1d([0, 1, 0.5, 1, 1]);
   const f = (z: tf.Tensor) => sigmoidFocalLoss(z, ts, { gamma: 0.5, reduction: "mean" });
   const fused = tf.grad((z: tf.Tensor) => tf.grad(f)(z).sum())(xs);
-  setFusedKernelsEnabled(false);
+  setFocalKernelsEnabled(false);
   const composed = tf.grad((z: tf.Tensor) => tf.grad(f)(z).sum())(xs);
-  setFusedKernelsEnabled(true);
+  setFocalKernelsEnabled(true);
   assertClose(await read(fused), await read(composed), { rtol: 10 * RTOL, atol: 1e-7 });
   tf.dispose([xs, ts, fused, composed]);
 });

@@ -4,7 +4,7 @@ import {
   type FusedKernelAttrs,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-} from "./fused_kernels.ts";
+} from "./focal_kernels.ts";
 import { exactElement, originalElement } from "./_sigmoid_focal_math.ts";
 
 interface CpuBackend {

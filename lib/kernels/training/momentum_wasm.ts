@@ -3,8 +3,8 @@
 // of tfjs's MomentumOptimizer in their order, so the same numbers, in one
 // pass instead of ~4 kernels. lib/train/momentum.ts runs it.
 import * as tf from "@tensorflow/tfjs";
-import { MOMENTUM_WASM_BASE64 } from "./_momentum_wasm.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+import { MOMENTUM_WASM_BASE64 } from "../generated/momentum_wasm.ts";
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
 
 /** Inputs theta, v, g (one shape); outputs θ', v'. */
 export const MOMENTUM_KERNEL = "FocalStabilityMomentum";

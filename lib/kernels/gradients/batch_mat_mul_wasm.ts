@@ -7,7 +7,7 @@
 // Batched products (outer dimensions > 1) gain nothing that way and go to
 // the shipped kernel.
 import * as tf from "@tensorflow/tfjs";
-import { replaceWasmKernel, runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
+import { replaceWasmKernel, runWasmKernel, withTemporaries } from "../runtime/wasm_compose.ts";
 
 interface BatchMatMulAttrs {
   transposeA: boolean;

@@ -10,9 +10,9 @@
 // and the U-Net) runs in SIMD wasm (lib/kernels/assembly/conv_pool_grad.ts);
 // the rest in the loops below, which also serve the cpu-side tests.
 import * as tf from "@tensorflow/tfjs";
-import { replaceWasmKernel } from "./_wasm_compose.ts";
+import { replaceWasmKernel } from "../runtime/wasm_compose.ts";
 import { convPoolGradKernel } from "./_conv_pool_grad_kernel.ts";
-import { backendMemory, offsetOf } from "./_wasm_kernel.ts";
+import { backendMemory, offsetOf } from "../runtime/wasm_kernel.ts";
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;

@@ -8,14 +8,21 @@
 // backend for 28×28×1 inputs: the same function as the composed forward pass
 // (tested against it), differentiable with respect to the weights. It does
 // not differentiate with respect to the images (the models here never need
-// it); the composed form does, and runs when fused kernels are turned off
-// (setFusedKernelsEnabled) or under a gradient of a gradient.
+// it); the composed form does, and runs when this kernel is turned off
+// (setBinaryCnnKernelEnabled, for tests) or under a gradient of a gradient.
 import * as tf from "@tensorflow/tfjs";
-import { BINARY_CNN_WASM_BASE64 } from "./_binary_cnn_wasm.ts";
-import { fusedKernelAvailable } from "./fused_kernels.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+import { BINARY_CNN_WASM_BASE64 } from "../generated/binary_cnn_wasm.ts";
+import { kernelRegistered } from "../runtime/registered.ts";
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
 
 /** Inputs x, w1 … b5; outputs the logits [B, 1] and the tape of the forward pass. */
+let enabled = true;
+
+/** Turns the fused CNN off (or on again), so that the composed form runs: tests compare the two. */
+export function setBinaryCnnKernelEnabled(on: boolean): void {
+  enabled = on;
+}
+
 export const BINARY_CNN_FORWARD_KERNEL = "FocalStabilityBinaryCnnForward";
 
 /** Inputs dy (of the logits), tape, w1 … b5; outputs ∂L/∂w1 … ∂L/∂b5. */
@@ -92,7 +99,7 @@ export function fusedBinaryCnnAvailable(images: tf.Tensor4D): boolean {
   const [, h, w, c] = images.shape;
   return h === FUSED_CNN_INPUT.size && w === FUSED_CNN_INPUT.size &&
     c === FUSED_CNN_INPUT.channels && images.dtype === "float32" &&
-    tf.engine().state.gradientDepth <= 1 && fusedKernelAvailable(BINARY_CNN_FORWARD_KERNEL);
+    tf.engine().state.gradientDepth <= 1 && enabled && kernelRegistered(BINARY_CNN_FORWARD_KERNEL);
 }
 
 /**

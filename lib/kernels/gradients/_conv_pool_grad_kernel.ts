@@ -1,8 +1,8 @@
 // The SIMD gradient kernels of lib/kernels/assembly/conv_pool_grad.ts, one
 // instance per wasm backend memory, shared by max_pool_grad_wasm.ts and
 // conv2d_backprop_input_wasm.ts.
-import { CONV_POOL_GRAD_WASM_BASE64 } from "./_conv_pool_grad_wasm.ts";
-import { kernelModule } from "./_wasm_kernel.ts";
+import { CONV_POOL_GRAD_WASM_BASE64 } from "../generated/conv_pool_grad_wasm.ts";
+import { kernelModule } from "../runtime/wasm_kernel.ts";
 
 /** The module's exports; addresses are byte offsets in the backend's memory. */
 interface ConvPoolGradExports {

@@ -12,7 +12,7 @@
 //       BatchMatMul. (As a depthwise conv with the batch in the channels it
 //       was 18× slower than the forward pass on XNNPACK.)
 import * as tf from "@tensorflow/tfjs";
-import { runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
+import { runWasmKernel, withTemporaries } from "../runtime/wasm_compose.ts";
 
 interface DepthwiseBackpropAttrs {
   strides: [number, number] | number;

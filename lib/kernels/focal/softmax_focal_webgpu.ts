@@ -3,7 +3,7 @@
 // sigmoid_focal_webgpu.ts for how a program is run.
 import * as tf from "@tensorflow/tfjs";
 import { type ProgramUniform, type WebGPUBackendLike, WGSL_HELPERS } from "./_webgpu_program.ts";
-import { type FusedKernelAttrs, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
+import { type FusedKernelAttrs, SOFTMAX_FOCAL_KERNEL } from "./focal_kernels.ts";
 
 const WORKGROUP = 64;
 

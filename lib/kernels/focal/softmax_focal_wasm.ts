@@ -2,9 +2,9 @@
 // own (lib/kernels/assembly/softmax_focal.ts), four rows at a time, working
 // in place in the backend's memory.
 import * as tf from "@tensorflow/tfjs";
-import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
-import { SOFTMAX_FOCAL_WASM_BASE64 } from "./_softmax_focal_wasm.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./focal_kernels.ts";
+import { SOFTMAX_FOCAL_WASM_BASE64 } from "../generated/softmax_focal_wasm.ts";
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
 
 interface KernelExports {
   softmaxFocalExact(

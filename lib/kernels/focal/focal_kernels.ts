@@ -1,8 +1,10 @@
-// The fused kernels' contract: one pass over the inputs that writes the loss
-// and, when asked, its gradient — instead of the ~20 forward and ~30 backward
-// elementwise ops of the composed forms. Registered for cpu, wasm and webgpu
-// by the files beside this one; a loss runs one when the backend has it.
+// The focal-loss kernels' contract: one pass over the inputs that writes the
+// loss and, when asked, its gradient — instead of the ~20 forward and ~30
+// backward elementwise ops of the composed forms. Registered for cpu, wasm and
+// webgpu by the files beside this one; a loss runs one when the backend has it
+// and the losses' own switch (for tests and benches) is on.
 import * as tf from "@tensorflow/tfjs";
+import { kernelRegistered } from "../runtime/registered.ts";
 
 /** The per-element kernel's name in the tfjs registry: outputs loss[, grad]. */
 export const SIGMOID_FOCAL_KERNEL = "FocalStabilitySigmoidFocal";
@@ -46,16 +48,18 @@ export interface FusedKernelAttrs {
 let enabled = true;
 
 /**
- * Turns the fused kernels off (or on again) everywhere, so that the composed
- * form runs: benchmarks and tests compare the two. On by default.
+ * Turns the focal-loss kernels off (or on again), so that the losses run
+ * their composed form: benchmarks and tests compare the two. On by default.
+ * Only the losses read it: the model, optimizer and batcher kernels decide
+ * for themselves.
  */
-export function setFusedKernelsEnabled(on: boolean): void {
+export function setFocalKernelsEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** Whether the current backend will run the named fused kernel. */
-export function fusedKernelAvailable(kernelName: string = SIGMOID_FOCAL_KERNEL): boolean {
-  return enabled && tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+/** Whether a loss on the current backend will run the named focal kernel. */
+export function focalKernelAvailable(kernelName: string = SIGMOID_FOCAL_KERNEL): boolean {
+  return enabled && kernelRegistered(kernelName);
 }
 
 /**

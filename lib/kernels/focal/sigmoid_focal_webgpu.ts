@@ -9,7 +9,7 @@ import {
   type FusedKernelAttrs,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
-} from "./fused_kernels.ts";
+} from "./focal_kernels.ts";
 
 const WORKGROUP = 128;
 

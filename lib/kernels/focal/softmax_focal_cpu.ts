@@ -1,6 +1,6 @@
 // The fused softmax focal kernel on the cpu backend: a loop over rows.
 import * as tf from "@tensorflow/tfjs";
-import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./fused_kernels.ts";
+import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./focal_kernels.ts";
 import { exactRow, originalRow } from "./_softmax_focal_math.ts";
 
 interface CpuBackend {

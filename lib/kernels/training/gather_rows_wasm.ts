@@ -4,8 +4,8 @@
 // a batch of 64 MNIST images here, a quarter of a fused CNN training step;
 // copying the 64 rows takes a few microseconds.
 import * as tf from "@tensorflow/tfjs";
-import { backendMemory, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
-import { fusedKernelAvailable } from "./fused_kernels.ts";
+import { backendMemory, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
+import { kernelRegistered } from "../runtime/registered.ts";
 
 /** Inputs x [N, ...] (float32 or int32) and indices [B] (int32); output x[indices] [B, ...]. */
 export const GATHER_ROWS_KERNEL = "FocalStabilityGatherRows";
@@ -46,7 +46,7 @@ export function gatherRows(x: tf.Tensor, indices: Int32Array): tf.Tensor {
   return tf.tidy(() => {
     const index = tf.tensor1d(indices, "int32");
     if (
-      (x.dtype === "float32" || x.dtype === "int32") && fusedKernelAvailable(GATHER_ROWS_KERNEL)
+      (x.dtype === "float32" || x.dtype === "int32") && kernelRegistered(GATHER_ROWS_KERNEL)
     ) {
       return tf.engine().runKernel(GATHER_ROWS_KERNEL, { x, indices: index }) as tf.Tensor;
     }

@@ -23,9 +23,9 @@
 // contributions to its kh × kw window, summed into dx by a SIMD col2im
 // (lib/kernels/assembly/conv_pool_grad.ts).
 import * as tf from "@tensorflow/tfjs";
-import { replaceWasmKernel, runWasmKernel, withTemporaries } from "./_wasm_compose.ts";
+import { replaceWasmKernel, runWasmKernel, withTemporaries } from "../runtime/wasm_compose.ts";
 import { convPoolGradKernel } from "./_conv_pool_grad_kernel.ts";
-import { backendMemory, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+import { backendMemory, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
 
 /** Below this many input channels, stride 1 goes through the product and col2im. */
 const COL2IM_BELOW_CHANNELS = 16;

@@ -3,8 +3,8 @@
 // tfjs's AdamOptimizer in their order, so the same numbers, in one pass
 // instead of ~12 kernels. lib/train/adam.ts runs it.
 import * as tf from "@tensorflow/tfjs";
-import { ADAM_WASM_BASE64 } from "./_adam_wasm.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "./_wasm_kernel.ts";
+import { ADAM_WASM_BASE64 } from "../generated/adam_wasm.ts";
+import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
 
 /**
  * Inputs theta, m, v, g (one shape) and the scalars acc1 = β1ᵗ, acc2 = β2ᵗ;

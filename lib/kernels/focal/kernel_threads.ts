@@ -13,7 +13,7 @@
 // exported as `@focal/stability/threads`, never from `mod.ts`, and plugged
 // into the kernels through `_kernel_split.ts`.
 import { Worker } from "node:worker_threads";
-import { SIGMOID_FOCAL_SHARED_WASM_BASE64 } from "./_sigmoid_focal_shared_wasm.ts";
+import { SIGMOID_FOCAL_SHARED_WASM_BASE64 } from "../generated/sigmoid_focal_shared_wasm.ts";
 import {
   KERNEL_FUNCTIONS,
   KERNEL_THREADS_MIN_ELEMENTS,

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { importSpecifiers } from "./_imports.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Every .ts file under `dir` (relative to the repository), recursively. */
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(new URL(dir, ROOT))) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) out.push(...await tsFiles(path));
+    else if (entry.name.endsWith(".ts")) out.push(path);
+  }
+  return out;
+}
+
+/** The repository-relative files `file` imports, and its other specifiers. */
+async function importsOf(file: string): Promise<{ local: string[]; external: string[] }> {
+  const specifiers = importSpecifiers(await Deno.readTextFile(new URL(file, ROOT)));
+  const base = new URL(file, ROOT);
+  return {
+    local: specifiers.filter((s) => s.startsWith("."))
+      .map((s) => new URL(s, base).href.slice(ROOT.href.length)),
+    external: specifiers.filter((s) => !s.startsWith(".")),
+  };
+}
+
+/** The kernel folder a file lives in ("focal", "runtime", …), or null. */
+function kernelFolder(file: string): string | null {
+  return file.match(/^lib\/kernels\/([^/]+)\//)?.[1] ?? null;
+}
+
+/**
+ * Who may import each kernel folder (lib/kernels/README.md): the folder
+ * itself and these prefixes. Tests and benches may import anything.
+ */
+const IMPORTERS: Record<string, string[]> = {
+  focal: ["lib/losses/", "threads.ts"],
+  gradients: ["lib/models/"],
+  training: ["lib/models/binary_cnn.ts", "lib/train/"],
+  runtime: ["lib/kernels/", "lib/losses/_with_gradient.ts", "lib/train/"],
+  generated: ["lib/kernels/"],
+};
+
+/** What each kernel folder may import besides itself. */
+const IMPORTS: Record<string, string[]> = {
+  focal: ["runtime", "generated"],
+  gradients: ["runtime", "generated"],
+  training: ["runtime", "generated"],
+  runtime: [],
+  generated: [],
+};
+
+Deno.test("lib/ imports nothing from experiments/, bench/, scripts/ or tests/", async () => {
+  for (const file of await tsFiles("lib")) {
+    for (const target of (await importsOf(file)).local) {
+      assert.ok(!/^(experiments|bench|scripts|tests)\//.test(target), `${file} imports ${target}`);
+    }
+  }
+});
+
+Deno.test("each kernel folder is imported only by those its README names", async () => {
+  const files = [...await tsFiles("lib"), "mod.ts", "threads.ts"];
+  let checked = 0;
+  for (const file of files) {
+    const from = kernelFolder(file);
+    for (const target of (await importsOf(file)).local) {
+      const to = kernelFolder(target);
+      if (to === null || to === from) continue;
+      checked++;
+      assert.ok(
+        IMPORTERS[to]?.some((prefix) => file.startsWith(prefix)),
+        `${file} imports ${target}: lib/kernels/${to}/ is for ${IMPORTERS[to]?.join(", ")}`,
+      );
+      if (from !== null) {
+        assert.ok(IMPORTS[from].includes(to), `lib/kernels/${from}/ may not import ${target}`);
+      }
+    }
+  }
+  assert.ok(checked > 20, `only ${checked} imports checked: the walk is broken`);
+});
+
+Deno.test("generated modules import nothing; the runtime only tfjs", async () => {
+  for (const file of await tsFiles("lib/kernels/generated")) {
+    const { local, external } = await importsOf(file);
+    assert.deepEqual([...local, ...external], [], file);
+  }
+  for (const file of await tsFiles("lib/kernels/runtime")) {
+    const { local, external } = await importsOf(file);
+    assert.deepEqual(local, [], file);
+    assert.ok(external.every((s) => s === "@tensorflow/tfjs"), `${file}: ${external}`);
+  }
+});
