@@ -10,7 +10,7 @@ import {
   runFusedKernel,
   SCALE_ROWS_KERNEL,
 } from "../kernels/focal/focal_kernels.ts";
-import { useIdentityByReference } from "../kernels/runtime/identity_wasm.ts";
+import { SHARE_FROM_ELEMENTS, withIdentityByReference } from "../kernels/runtime/identity_wasm.ts";
 
 /** The kernel to try, and its attributes (less `withGrad`, set per call). */
 export interface FusedChoice {
@@ -58,7 +58,6 @@ export function withGradient(
   fused: FusedChoice | null,
 ): tf.Tensor {
   const useKernel = fused !== null && a.size > 0 && focalKernelAvailable(fused.kernel);
-  useIdentityByReference();
   const composed = (dy: tf.Tensor, [xs, ts]: tf.Tensor[]) => gradient(dy, xs, ts);
   const op = customGrad1((x: tf.Tensor, save: tf.GradSaveFunc) => {
     if (!useKernel) {
@@ -71,7 +70,7 @@ export function withGradient(
       save([x, t]);
       return { value: loss, gradFunc: composed };
     }
-    // tfjs clones what is saved (by reference with lib/kernels/identity_wasm.ts):
+    // tfjs clones what is saved (by reference on wasm, withIdentityByReference):
     // save the inputs too only where a second derivative may need the
     // composed gradient (this op recorded inside a gradient that is itself
     // recorded).
@@ -83,5 +82,6 @@ export function withGradient(
         recordingGradients() && xs !== undefined ? gradient(dy, xs, ts) : timesDy(gs, dy),
     };
   });
-  return op(a);
+  // The op's saved tensors are cloned by reference on wasm, and only here.
+  return a.size >= SHARE_FROM_ELEMENTS ? withIdentityByReference(() => op(a)) : op(a);
 }
