@@ -28,4 +28,4 @@ export {
   kernelThreadCount,
   startKernelThreads,
   stopKernelThreads,
-} from "./lib/kernels/kernel_threads.ts";
+} from "./lib/kernels/focal/kernel_threads.ts";

@@ -19,8 +19,7 @@ export const SIZES: readonly number[] = QUICK ? [2 ** 12] : [2 ** 12, 2 ** 16, 2
 /** The ε values of the ε × mode comparison. */
 export const EPSILONS: readonly number[] = [0, 1e-6, 1e-4, 1e-3, 1e-2];
 
-/** The loss settings every benchmark uses: the paper's γ = α_t = 0.5. */
-export const GAMMA = 0.5;
+export { ALPHA, GAMMA } from "./_settings.ts";
 
 /**
  * Iterations for a size: about 2^22 elements' worth, at most 200, and at

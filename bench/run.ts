@@ -10,6 +10,7 @@ import { BACKENDS, parseBackend } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { summarize, type ThroughputRow } from "./_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
+import { ALPHA, GAMMA } from "./_settings.ts";
 import { figure1Curves } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -207,8 +208,8 @@ const meta = {
   quick,
   analysisOnly: values["analysis-only"],
   benchCpu,
-  gamma: 0.5,
-  alpha: 0.25,
+  gamma: GAMMA,
+  alpha: ALPHA,
   reduction: "mean",
 };
 await Deno.mkdir(values.out, { recursive: true });

@@ -1,7 +1,7 @@
 // deno bench: sigmoidFocalLoss forward+backward, ε × mode, against the naive
 // tf composition, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
 import * as tf from "@tensorflow/tfjs";
-import { BACKEND, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
+import { ALPHA, BACKEND, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
 import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
 import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
 
@@ -16,11 +16,11 @@ for (const size of SIZES) {
     t: tf.cast(tf.less(tf.randomUniform([size], 0, 1, "float32", 2), 0.3), "float32"),
   });
   const ours = (options: SigmoidFocalLossOptions) => (x: tf.Tensor, t: tf.Tensor) =>
-    sigmoidFocalLoss(x, t, { alpha: 0.25, gamma: GAMMA, reduction: "mean", ...options });
+    sigmoidFocalLoss(x, t, { alpha: ALPHA, gamma: GAMMA, reduction: "mean", ...options });
   benchGradient(
     { loss: LOSS, size, name: "naive tf composition", baseline: true },
     inputs,
-    (x, t) => naiveSigmoidFocalLoss(x, t, { alpha: 0.25, gamma: GAMMA }).mean(),
+    (x, t) => naiveSigmoidFocalLoss(x, t, { alpha: ALPHA, gamma: GAMMA }).mean(),
   );
   benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
   if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS && THREADS > 1) {

@@ -7,8 +7,8 @@
 // noise's cost is measured too) in the three ways a grid can be trained:
 // one model at a time and N Web Workers each training one model at once
 // (what the experiment runner does), both in the runner's own training loop;
-// and K models of a grid cell in one program (lib/train/train_stacked.ts's
-// model). Then, unless --no-peer, PyTorch's CPU step of the same CNN with the
+// and K models of a grid cell in one program (lib/models/stacked_binary_cnn.ts).
+// Then, unless --no-peer, PyTorch's CPU step of the same CNN with the
 // same optimizer on the same machine right after
 // (bench/peers/torch_cnn_train.py, all cores).
 // Prints a line per measurement and, last, one JSON object:

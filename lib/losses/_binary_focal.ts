@@ -29,6 +29,7 @@ import {
 } from "./_validate.ts";
 import {
   bceWithLogitsTorch,
+  FLT_MIN,
   hasPowSingularity,
   logOneMinusPt,
   powGradSingularBelow,
@@ -37,9 +38,6 @@ import {
 } from "./_numerics.ts";
 
 export type ModulatingBase = "pt" | "quality";
-
-/** The smallest normal float32. */
-const FLT_MIN = 1.1754943508222875e-38;
 
 /** Hyperparameters of a binary focal kernel; `alpha < 0` disables α_t. */
 export interface BinaryFocalParams {

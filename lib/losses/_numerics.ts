@@ -11,6 +11,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { customGrad1 } from "./_custom_grad.ts";
 
+/** The smallest normal float32: a floor for values that are 0 only by underflow. */
+export const FLT_MIN = 1.1754943508222875e-38;
+
 /**
  * σ(x) composed as PyTorch's CPU kernel computes it in float32:
  * `1 / (1 + exp(−x))`, each step rounded. `tf.sigmoid` differs per backend

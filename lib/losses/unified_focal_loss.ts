@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { StabilizationOptions } from "./types.ts";
-import { bceWithLogitsTorch, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
+import { bceWithLogitsTorch, FLT_MIN, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
 import {
   checkContentsSync,
   checkFinite,
@@ -15,9 +15,6 @@ import {
  * reference code. It belongs to the Tversky index, not to the stabilization.
  */
 export const TVERSKY_SMOOTH = 1e-7;
-
-/** The smallest normal float32: a floor for sums that are 0 only by underflow. */
-const FLT_MIN = 1.1754943508222875e-38;
 
 /** Options of {@linkcode unifiedFocalLoss}. */
 export interface UnifiedFocalLossOptions extends StabilizationOptions {
