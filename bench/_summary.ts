@@ -20,7 +20,8 @@ interface IncidenceRow {
   softmaxSaturatedBatch: number;
 }
 
-interface Peers {
+/** bench/peers.json without its provenance. */
+export interface Peers {
   threads: number;
   torch: string;
   torchvision: string;
@@ -29,6 +30,51 @@ interface Peers {
 
 const mps = (v: number) => (v / 1e6).toFixed(v >= 1e7 ? 0 : 1);
 const pct = (v: number) => (100 * v).toFixed(1) + "%";
+
+/**
+ * The sentence comparing our best exact mode with the PyTorch peer at one
+ * loss and size, or null when the peer was not measured there.
+ */
+function peerLine(
+  rows: ThroughputRow[],
+  peers: Peers | null,
+  loss: string,
+  elements: number,
+): string | null {
+  const peer = peers?.results.find((p) => p.elements === elements);
+  if (!peer) return null;
+  const here = rows.filter((r) => r.loss === loss && r.elements === elements);
+  const key = loss === "softmaxFocalLoss"
+    ? "kornia-style softmax focal"
+    : "torchvision sigmoid_focal_loss";
+  // The exact mode, on one thread or with the kernel threads.
+  const exact = here.filter((r) => /^exact(, \d+ threads)?$/.test(r.variant));
+  if (!exact.some((r) => r.variant === "exact")) return null;
+  const fastest = (rows: ThroughputRow[]) =>
+    rows.reduce((a, b) => (b.elementsPerSecond > a.elementsPerSecond ? b : a));
+  const best = fastest(exact);
+  const single = fastest(exact.filter((r) => r.variant === "exact"));
+  const ratio = (r: ThroughputRow) => (r.elementsPerSecond / peer[key]).toFixed(2);
+  return `PyTorch ${peers!.torch} (${peers!.threads} threads), ${key}: ${mps(peer[key])} M/s; ` +
+    `best exact here: ${mps(best.elementsPerSecond)} M/s (${best.backend}, ` +
+    `${best.variant}) = **${ratio(best)}×** the peer` +
+    (best === single
+      ? "."
+      : `; on one thread: ${mps(single.elementsPerSecond)} M/s (${single.backend}) = ` +
+        `${ratio(single)}×.`);
+}
+
+/** Every peer comparison, one line per loss and size: "<loss>, <n> elements: <sentence>". */
+export function peerLines(rows: ThroughputRow[], peers: Peers | null): string[] {
+  const lines: string[] = [];
+  for (const loss of [...new Set(rows.map((r) => r.loss))]) {
+    for (const elements of [...new Set(rows.map((r) => r.elements))]) {
+      const line = peerLine(rows, peers, loss, elements);
+      if (line !== null) lines.push(`${loss}, ${elements} elements: ${line}`);
+    }
+  }
+  return lines;
+}
 
 /** Markdown tables: throughput per loss × size, peers, NaN incidence. */
 export function summarize(
@@ -58,29 +104,8 @@ export function summarize(
         });
         lines.push(`| ${variant} | ${cells.join(" | ")} |`);
       }
-      const peer = peers?.results.find((p) => p.elements === elements);
-      if (peer) {
-        const key = loss === "softmaxFocalLoss"
-          ? "kornia-style softmax focal"
-          : "torchvision sigmoid_focal_loss";
-        // The exact mode, on one thread or with the kernel threads.
-        const exact = here.filter((r) => /^exact(, \d+ threads)?$/.test(r.variant));
-        const fastest = (rows: ThroughputRow[]) =>
-          rows.reduce((a, b) => (b.elementsPerSecond > a.elementsPerSecond ? b : a));
-        const best = fastest(exact);
-        const single = fastest(exact.filter((r) => r.variant === "exact"));
-        const ratio = (r: ThroughputRow) => (r.elementsPerSecond / peer[key]).toFixed(2);
-        lines.push(
-          "",
-          `PyTorch ${peers!.torch} (${peers!.threads} threads), ${key}: ${mps(peer[key])} M/s; ` +
-            `best exact here: ${mps(best.elementsPerSecond)} M/s (${best.backend}, ` +
-            `${best.variant}) = **${ratio(best)}×** the peer` +
-            (best === single
-              ? "."
-              : `; on one thread: ${mps(single.elementsPerSecond)} M/s (${single.backend}) = ` +
-                `${ratio(single)}×.`),
-        );
-      }
+      const peer = peerLine(rows, peers, loss, elements);
+      if (peer !== null) lines.push("", peer);
       lines.push("");
     }
   }

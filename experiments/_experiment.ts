@@ -1,9 +1,11 @@
 // What every experiment of the paper provides to the shared runner
 // (experiments/_runner.ts): its profiles as data, its grid of runs, how to
-// load its data once per process, how to train one run, and its figures.
+// load its data once per process, how to train one run, its figures, and its
+// section of the report (experiments/_report.ts).
 import type { TrainBinaryResult } from "../lib/train/train_binary.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 import { PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
+import type { Section, StepRecord } from "./_sections.ts";
 
 /** The profiles every experiment has: as published, one small machine, CI. */
 export type ProfileName = "paper" | "default" | "smoke";
@@ -168,6 +170,8 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
   train(context: C, run: GridRun, seed: number): Promise<TrainBinaryResult>;
   /** Draws the experiment's figures from its records into `dir`; returns their paths. */
   figures(records: RunRecord[], dir: string): Promise<string[]>;
+  /** Its section of REPORT.md (claim, rule, verdict) from what `out` holds. */
+  report(out: string, step?: StepRecord): Promise<Section>;
 }
 
 /** The runs of shard i of n (1-based), round-robin so shards take similar time. */

@@ -14,6 +14,7 @@ import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.t
 import { type ReferenceCurve, renderLossCurves } from "../_loss_curves.ts";
 import { loadPublished } from "../_published.ts";
 import { type CifarProfile, PROFILES, runGrid } from "./profiles.ts";
+import { figure5Section } from "./report.ts";
 
 /** What the runs share: the chosen images (bytes, NHWC) and their targets. */
 export interface CifarContext {
@@ -93,4 +94,5 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
     });
     return [path];
   },
+  report: figure5Section,
 };

@@ -10,6 +10,7 @@ import { trainWithFocalLoss } from "../_train_focal.ts";
 import { type Experiment, pairKey, seedOf } from "../_experiment.ts";
 import { type MnistProfile, type MnistRun, PROFILES, runGrid } from "./profiles.ts";
 import { renderFigure4 } from "./figure4.ts";
+import { figure4Section } from "./report.ts";
 
 /** The images (bytes, pixel/255 when batched) and binary targets of one run. */
 function runImages(
@@ -58,4 +59,5 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
     await renderFigure4(records, path);
     return [path];
   },
+  report: figure4Section,
 };

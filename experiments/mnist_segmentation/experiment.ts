@@ -12,6 +12,7 @@ import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.t
 import { PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
 import { renderLossCurves } from "../_loss_curves.ts";
 import { loadPublished } from "../_published.ts";
+import { figure6Section } from "./report.ts";
 
 /** What the runs share: the chosen images, once. */
 interface Context {
@@ -74,4 +75,5 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
     });
     return [path];
   },
+  report: figure6Section,
 };
