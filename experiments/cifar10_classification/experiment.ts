@@ -11,7 +11,8 @@ import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
 import { createVit, type VitOptions } from "../../lib/models/vit.ts";
 import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
 import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.ts";
-import { type ReferenceCurve, renderLossCurves } from "../_loss_curves.ts";
+import { lossCurvesSpec, type ReferenceCurve } from "../../lib/figures/loss_curves.ts";
+import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
 import { type CifarProfile, PROFILES, runGrid } from "./profiles.ts";
 import { figure5Section } from "./report.ts";
@@ -86,12 +87,15 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
   },
   async figures(records, dir) {
     const path = `${dir}/figure5.svg`;
-    await renderLossCurves(records, path, {
-      title: "Figure 5: CNN and ViT on CIFAR-10 vehicles vs animals, γ = α = 0.5; × = NaN; " +
-        "dashed: the paper's CNN",
-      series: (r) => (String(r.config.model).startsWith("vit") ? "ViT" : "CNN"),
-      reference: await figure5Reference(),
-    });
+    await writeSvg(
+      path,
+      lossCurvesSpec(records, {
+        title: "Figure 5: CNN and ViT on CIFAR-10 vehicles vs animals, γ = α = 0.5; × = NaN; " +
+          "dashed: the paper's CNN",
+        series: (r) => (String(r.config.model).startsWith("vit") ? "ViT" : "CNN"),
+        reference: await figure5Reference(),
+      }),
+    );
     return [path];
   },
   report: figure5Section,

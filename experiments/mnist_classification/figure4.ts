@@ -5,6 +5,7 @@
 // capped at the runs' epoch cap and share one color scale; cells we did not
 // run are blank on our side; a cross marks a run that stopped at a NaN.
 import { writeSvg } from "../../lib/figures/render_svg.ts";
+import { epochsHeatmapSpec } from "../../lib/figures/epochs_heatmap.ts";
 import type { RunRecord } from "../../lib/results/run_records.ts";
 import { loadPublished } from "../_published.ts";
 import { TABLE1_RATIOS } from "./report.ts";
@@ -56,52 +57,15 @@ export async function renderFigure4(records: RunRecord[], path: string): Promise
       `${panelOf(k === 1 ? 0 : 0.5, k === 3 ? "stabilized" : "original")} · ${side}`
     )
   );
-  await writeSvg(path, {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: `Figure 4: completed epochs, capped at ${cap} (the paper's runs: of 100), MNIST ` +
-      "binary CNN; the paper's published cells beside ours; × = stopped at a NaN within the cap",
-    data: { values: [...blanks, ...published, ...ours] },
-    facet: {
-      row: {
-        field: "noise",
-        type: "nominal",
-        title: null,
-        sort: ["noise: none", "noise: medium", "noise: high"],
-      },
-      column: { field: "column", type: "nominal", title: null, sort: columns },
-    },
-    resolve: { scale: { y: "independent" } },
-    spec: {
-      width: 160,
-      height: 130,
-      encoding: {
-        x: {
-          field: "ratio",
-          type: "ordinal",
-          title: "class A/B ratio",
-          sort: TABLE1_RATIOS.map(String),
-          scale: { domain: TABLE1_RATIOS.map(String) },
-        },
-        y: { field: "gamma", type: "ordinal", title: "γ", sort: "descending" },
-      },
-      layer: [
-        {
-          mark: "rect",
-          encoding: {
-            color: {
-              field: "epochs",
-              type: "quantitative",
-              scale: { scheme: "viridis", domain: [0, cap], clamp: true },
-              title: "epochs",
-            },
-            opacity: { condition: { test: "datum.epochs < 0", value: 0 }, value: 1 },
-          },
-        },
-        {
-          mark: { type: "text", fontSize: 10, color: "white" },
-          encoding: { text: { field: "nan", type: "nominal" } },
-        },
-      ],
-    },
-  });
+  await writeSvg(
+    path,
+    epochsHeatmapSpec([...blanks, ...published, ...ours], {
+      title: `Figure 4: completed epochs, capped at ${cap} (the paper's runs: of 100), MNIST ` +
+        "binary CNN; the paper's published cells beside ours; × = stopped at a NaN within the cap",
+      cap,
+      columns,
+      rows: ["noise: none", "noise: medium", "noise: high"],
+      ratios: TABLE1_RATIOS.map(String),
+    }),
+  );
 }

@@ -10,7 +10,8 @@ import { createUNet } from "../../lib/models/unet.ts";
 import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
 import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.ts";
 import { PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
-import { renderLossCurves } from "../_loss_curves.ts";
+import { lossCurvesSpec } from "../../lib/figures/loss_curves.ts";
+import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
 import { figure6Section } from "./report.ts";
 
@@ -61,18 +62,21 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
   },
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;
-    await renderLossCurves(records, path, {
-      title: "Figure 6: U-Net on MNIST segmentation, γ = α = 0.5; × = NaN; dashed: the paper's",
-      series: (r) => `noise: ${r.config.noise}`,
-      reference: (await loadPublished()).mnistSegmentation.filter((p) =>
-        records.some((r) => r.config.noise === p.noise)
-      ).map((p) => ({
-        stabilization: p.loss === "original" ? "none" : "epsilon",
-        series: `noise: ${p.noise}`,
-        epochLosses: p.epochLosses,
-        nanEpoch: p.completedEpochs < p.maxEpochs ? p.completedEpochs + 1 : null,
-      })),
-    });
+    await writeSvg(
+      path,
+      lossCurvesSpec(records, {
+        title: "Figure 6: U-Net on MNIST segmentation, γ = α = 0.5; × = NaN; dashed: the paper's",
+        series: (r) => `noise: ${r.config.noise}`,
+        reference: (await loadPublished()).mnistSegmentation.filter((p) =>
+          records.some((r) => r.config.noise === p.noise)
+        ).map((p) => ({
+          stabilization: p.loss === "original" ? "none" : "epsilon",
+          series: `noise: ${p.noise}`,
+          epochLosses: p.epochLosses,
+          nanEpoch: p.completedEpochs < p.maxEpochs ? p.completedEpochs + 1 : null,
+        })),
+      }),
+    );
     return [path];
   },
   report: figure6Section,

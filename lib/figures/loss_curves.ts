@@ -1,11 +1,11 @@
-// Figures 5 and 6: per-epoch training loss of each run, original and
+// The Vega-Lite spec of Figures 5 and 6: per-epoch training loss of each run, original and
 // stabilized side by side, with a cross at the epoch where a run met a NaN,
 // drawn over the paper's published curves (dashed), which are shown up to
 // the later of our last epoch and the paper's first NaN.
-import { writeSvg } from "../lib/figures/render_svg.ts";
-import type { RunRecord } from "../lib/results/run_records.ts";
+import type { RunRecord } from "../results/run_records.ts";
+import type { VegaLiteSpec } from "./render_svg.ts";
 
-/** Options of {@linkcode renderLossCurves}. */
+/** Options of {@linkcode lossCurvesSpec}. */
 export interface LossCurvesOptions {
   title: string;
   /** The line a record belongs to within its panel (e.g. its noise level or model). */
@@ -25,12 +25,11 @@ export interface ReferenceCurve {
 
 const PANELS = { none: "(a) original focal loss", epsilon: "(b) stabilized, Eq. (11)" };
 
-/** Renders the loss curves of `records` as SVG at `path`. */
-export async function renderLossCurves(
+/** The loss curves of `records` (Figures 5, 6) as a Vega-Lite spec. */
+export function lossCurvesSpec(
   records: RunRecord[],
-  path: string,
   { title, series, reference = [] }: LossCurvesOptions,
-): Promise<void> {
+): VegaLiteSpec {
   const panel = (r: RunRecord) => PANELS[r.config.stabilization as keyof typeof PANELS] ?? "exact";
   const lines = records.flatMap((r) =>
     r.epochLosses.map((loss, i) => ({
@@ -69,7 +68,7 @@ export async function renderLossCurves(
     loss: c.epochLosses.at(-1) ?? null,
     kind: "nan",
   }));
-  await writeSvg(path, {
+  return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title,
     facet: { column: { field: "panel", type: "nominal", title: null } },
@@ -101,5 +100,5 @@ export async function renderLossCurves(
         },
       ],
     },
-  });
+  };
 }
