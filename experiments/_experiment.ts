@@ -2,9 +2,8 @@
 // (experiments/_runner.ts): its profiles as data, its grid of runs, how to
 // load its data once per process, how to train one run, its figures, and its
 // section of the report (experiments/_report.ts).
-import type { TrainBinaryResult } from "../lib/train/train_binary.ts";
-import type { RunRecord } from "../lib/results/run_records.ts";
-import { PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
+import type { RunOutcome, RunRecord } from "../lib/results/run_records.ts";
+import { type OptimizerConfig, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
 import type { Section, StepRecord } from "./_sections.ts";
 
 /** The profiles every experiment has: as published, one small machine, CI. */
@@ -17,6 +16,41 @@ export const PROFILE_NAMES: readonly ProfileName[] = ["paper", "default", "smoke
 export interface ProfileBase {
   name: ProfileName;
   description: string;
+}
+
+/** What every experiment's protocol fixes for all of a profile's runs. */
+export interface TrainingProtocol {
+  /** Epochs of each run: the paper's, or a cap below it. */
+  epochs: number;
+  /** Training images (a seeded subset), or null for the whole set (the paper's). */
+  trainSamples: number | null;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  /** α of the focal loss. */
+  alpha: number;
+  /** ε of the stabilized loss, Eq. (11). */
+  epsilon: number;
+}
+
+/**
+ * The config fields every run records from its protocol and its loss, in
+ * the records' order (an experiment's own fields go before and after).
+ */
+export function protocolConfig(
+  protocol: TrainingProtocol,
+  gamma: number,
+  stabilization: "none" | "epsilon",
+) {
+  return {
+    gamma,
+    alpha: protocol.alpha,
+    stabilization,
+    epsilon: stabilization === "epsilon" ? protocol.epsilon : 0,
+    epochs: protocol.epochs,
+    trainSamples: protocol.trainSamples,
+    batchSize: protocol.batchSize,
+    ...protocol.optimizer,
+  };
 }
 
 /** One run of a grid: an id, its position, and the configuration it records. */
@@ -167,7 +201,7 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
    * classification) or per pair of original and stabilized runs, which then
    * start alike (segmentation, CIFAR-10).
    */
-  train(context: C, run: GridRun, seed: number): Promise<TrainBinaryResult>;
+  train(context: C, run: GridRun, seed: number): Promise<RunOutcome>;
   /** Draws the experiment's figures from its records into `dir`; returns their paths. */
   figures(records: RunRecord[], dir: string): Promise<string[]>;
   /** Its section of REPORT.md (claim, rule, verdict) from what `out` holds. */

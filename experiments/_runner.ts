@@ -2,10 +2,10 @@
 // <out>/<experiment>/runs.jsonl already holds (so a rerun resumes), minus
 // other shards' runs, trained in this process or spread over Web Workers
 // (each with its own tfjs and its own core), one record appended per run.
+import type { RunOutcome } from "../lib/results/run_records.ts";
 import type { BackendName } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
-import type { TrainBinaryResult } from "../lib/train/train_binary.ts";
 import {
   type Experiment,
   type GridRun,
@@ -37,10 +37,10 @@ export interface RunnerOptions<P extends ProfileBase> {
   progress?: (done: number, total: number, record: RunRecord) => void;
 }
 
-/** A run's outcome, as a worker or this process reports it. */
-export interface RunOutcome {
+/** A finished run: what a worker or this process reports, with when it ran. */
+export interface FinishedRun {
   run: GridRun;
-  result: TrainBinaryResult;
+  result: RunOutcome;
   startedAt: string;
   finishedAt: string;
 }
@@ -60,7 +60,7 @@ export type ToWorker =
 /** Messages from a worker. */
 export type FromWorker =
   | { type: "ready" }
-  | ({ type: "done" } & RunOutcome)
+  | ({ type: "done" } & FinishedRun)
   | { type: "error"; message: string; stack?: string };
 
 /** Trains one run here and times it. */
@@ -69,7 +69,7 @@ export async function trainOne<P extends ProfileBase, C>(
   context: C,
   run: GridRun,
   seed: number,
-): Promise<RunOutcome> {
+): Promise<FinishedRun> {
   const startedAt = new Date().toISOString();
   const result = await experiment.train(context, run, seed);
   return { run, result, startedAt, finishedAt: new Date().toISOString() };
@@ -81,7 +81,7 @@ async function inWorkers<P extends ProfileBase>(
   options: RunnerOptions<P>,
   todo: GridRun[],
   count: number,
-  onOutcome: (outcome: RunOutcome) => Promise<void>,
+  onOutcome: (outcome: FinishedRun) => Promise<void>,
 ): Promise<void> {
   const queue = [...todo];
   const workers: Worker[] = [];
@@ -161,7 +161,7 @@ export async function runExperiment<P extends ProfileBase, C>(
   let finished = runs.length - todo.length;
   // Appends one at a time, in the order runs finish.
   let writes = Promise.resolve();
-  const record = ({ run, result, startedAt, finishedAt }: RunOutcome): Promise<void> => {
+  const record = ({ run, result, startedAt, finishedAt }: FinishedRun): Promise<void> => {
     const entry: RunRecord = {
       experiment: experiment.name,
       runId: run.runId,

@@ -1,13 +1,10 @@
 // What every experiment's run does once its data and model are built:
 // train with the per-sample (or per-pixel) mean sigmoid focal loss of the
 // run's config and its optimizer, then free the model.
+import type { RunOutcome } from "../lib/results/run_records.ts";
 import type * as tf from "@tensorflow/tfjs";
 import type { BinaryBatches } from "../lib/data/image_batches.ts";
-import {
-  type TrainableModel,
-  trainBinary,
-  type TrainBinaryResult,
-} from "../lib/train/train_binary.ts";
+import { type TrainableModel, trainBinary } from "../lib/train/train_binary.ts";
 import type { OptimizerConfig } from "../lib/train/optimizer.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
 
@@ -39,7 +36,7 @@ export async function trainWithFocalLoss(
   data: BinaryBatches,
   config: FocalTrainingConfig,
   seed: number,
-): Promise<TrainBinaryResult> {
+): Promise<RunOutcome> {
   const { gamma, alpha, stabilization, epsilon, epochs, batchSize } = config;
   try {
     return await trainBinary(model, data, {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { validateRecord as validate } from "./_schema.ts";
 import { name } from "./_backend.ts";
 import {
   type MnistProfile,
@@ -12,13 +11,6 @@ import { pairKey, parseCells, seedOf, selectRuns, shardOf } from "../experiments
 import { runExperiment } from "../experiments/_runner.ts";
 import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { BACKEND } from "./_backend.ts";
-
-const schema = JSON.parse(
-  await Deno.readTextFile(new URL("../results/schema/run_record.schema.json", import.meta.url)),
-);
-const ajv = new Ajv.default({ allErrors: true });
-addFormats.default(ajv);
-const validate = ajv.compile(schema);
 
 /** Four short runs: every code path of the runner, quick on every backend. */
 const TINY: MnistProfile = {

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { validateRecord as validate } from "./_schema.ts";
 import { BACKEND, name } from "./_backend.ts";
 import { PROFILES, runGrid } from "../experiments/mnist_segmentation/profiles.ts";
 import { mnistSegmentation } from "../experiments/mnist_segmentation/experiment.ts";
 import { runExperiment } from "../experiments/_runner.ts";
-
-const schema = JSON.parse(
-  await Deno.readTextFile(new URL("../results/schema/run_record.schema.json", import.meta.url)),
-);
-const ajv = new Ajv.default({ allErrors: true });
-addFormats.default(ajv);
-const validate = ajv.compile(schema);
 
 Deno.test(name("the segmentation grid: noise × original/stabilized, γ = α_t = 0.5"), () => {
   const grid = runGrid(PROFILES.paper);

@@ -3,24 +3,20 @@
 // protocol is the official code's: vehicles are target 1, inputs
 // (x − 0.5)/0.5, SGD with momentum, all 50,000 images, batch 128.
 import type { VitOptions } from "../../lib/models/vit.ts";
-import { type OptimizerConfig, PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
-import type { GridRun, ProfileBase } from "../_experiment.ts";
+import { PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
+import {
+  type GridRun,
+  type ProfileBase,
+  protocolConfig,
+  type TrainingProtocol,
+} from "../_experiment.ts";
 
 /** One profile of the experiment. */
-export interface CifarProfile extends ProfileBase {
+export interface CifarProfile extends ProfileBase, TrainingProtocol {
   /** The ViT's architecture (the paper's: vit-base-patch16-224). */
   vit: VitOptions;
-  /** Epochs of each run: the paper's 1000, or a cap below it. */
-  epochs: number;
-  /** Training images (seeded subset of the 50,000, class ratio kept), or null for all. */
-  trainSamples: number | null;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  /** γ and α_t (Sec. 2.5.2: both 0.5). */
+  /** γ of every run (Sec. 2.5.2: γ = α_t = 0.5; the paper's epochs: 1000; trainSamples keep the class ratio). */
   gamma: number;
-  alpha: number;
-  /** ε of the stabilized loss, Eq. (11). */
-  epsilon: number;
   normalize: { mean: number; std: number };
 }
 
@@ -73,14 +69,7 @@ export function runGrid(profile: CifarProfile): GridRun[] {
     index,
     config: {
       noise: "none",
-      gamma: profile.gamma,
-      alpha: profile.alpha,
-      stabilization,
-      epsilon: stabilization === "epsilon" ? profile.epsilon : 0,
-      epochs: profile.epochs,
-      trainSamples: profile.trainSamples,
-      batchSize: profile.batchSize,
-      ...profile.optimizer,
+      ...protocolConfig(profile, profile.gamma, stabilization),
       normalize: profile.normalize,
       model: model === "cnn" ? "binary-cnn-a4-32x32x3" : "vit-a5",
       ...(model === "vit" ? { vit: profile.vit } : {}),

@@ -5,29 +5,24 @@
 import { TABLE1_THRESHOLDS } from "../../lib/data/binary_mnist.ts";
 import type { NoiseLevel } from "../../lib/data/binary_mnist.ts";
 import { type OptimizerConfig, PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
-import type { GridRun, ProfileBase } from "../_experiment.ts";
+import {
+  type GridRun,
+  type ProfileBase,
+  protocolConfig,
+  type TrainingProtocol,
+} from "../_experiment.ts";
 
 /** One profile of the experiment. */
-export interface MnistProfile extends ProfileBase {
+export interface MnistProfile extends ProfileBase, TrainingProtocol {
   thresholds: readonly number[];
   /** γ values with the original loss only (stable ones: 0 and ≥ 1). */
   stableGammas: readonly number[];
   /** γ values in (0, 1), each with the original and the stabilized loss. */
   unstableGammas: readonly number[];
   noise: readonly NoiseLevel[];
-  /** Epochs of each run: the paper's 100, or a cap below it. */
-  epochs: number;
-  /**
-   * Training images per run, drawn per class so that the class A/B ratio
-   * of the full set is kept; null for the full 60,000 (the paper's).
-   */
-  trainSamples: number | null;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  /** α of the focal loss (the official code's 0.5). */
-  alpha: number;
-  /** ε of the stabilized loss, Eq. (11) (Appendix A.3's default). */
-  epsilon: number;
+  // trainSamples: drawn per class so that the class A/B ratio of the full
+  // set is kept. The paper's epochs: 100; α: the official code's 0.5; ε:
+  // Appendix A.3's default.
 }
 
 /** The paper's protocol for Figure 4, as its official code runs it. */
@@ -118,14 +113,7 @@ export function runGrid(profile: MnistProfile): MnistRun[] {
           config: {
             threshold,
             noise,
-            gamma,
-            alpha: profile.alpha,
-            stabilization,
-            epsilon: stabilization === "epsilon" ? profile.epsilon : 0,
-            epochs: profile.epochs,
-            trainSamples: profile.trainSamples,
-            batchSize: profile.batchSize,
-            ...profile.optimizer,
+            ...protocolConfig(profile, gamma, stabilization),
             model: "binary-cnn-a4",
           },
         });

@@ -3,25 +3,21 @@
 // official code's: SGD with momentum, all 60,000 images, masks from the clean
 // image, then fresh clipped noise per batch.
 import type { NoiseLevel } from "../../lib/data/binary_mnist.ts";
-import { type OptimizerConfig, PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
-import type { GridRun, ProfileBase } from "../_experiment.ts";
+import { PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
+import {
+  type GridRun,
+  type ProfileBase,
+  protocolConfig,
+  type TrainingProtocol,
+} from "../_experiment.ts";
 
 /** One profile of the experiment. */
-export interface SegmentationProfile extends ProfileBase {
+export interface SegmentationProfile extends ProfileBase, TrainingProtocol {
   noise: readonly NoiseLevel[];
   /** Width of the U-Net's first level (64 in Appendix A.6). */
   width: number;
-  /** Epochs of each run: the paper's 1000, or a cap below it. */
-  epochs: number;
-  /** Training images (seeded subset of the 60,000), or null for all (the paper's). */
-  trainSamples: number | null;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  /** γ and α_t (Sec. 2.5.3: both 0.5). */
+  /** γ of every run (Sec. 2.5.3: γ = α_t = 0.5; the paper's epochs: 1000). */
   gamma: number;
-  alpha: number;
-  /** ε of the stabilized loss, Eq. (11). */
-  epsilon: number;
   /** Pixels above this intensity (in [0, 1]) are foreground (Sec. 2.5.3). */
   maskThreshold: number;
 }
@@ -81,14 +77,7 @@ export function runGrid(profile: SegmentationProfile): GridRun[] {
     index,
     config: {
       noise,
-      gamma: profile.gamma,
-      alpha: profile.alpha,
-      stabilization,
-      epsilon: stabilization === "epsilon" ? profile.epsilon : 0,
-      epochs: profile.epochs,
-      trainSamples: profile.trainSamples,
-      batchSize: profile.batchSize,
-      ...profile.optimizer,
+      ...protocolConfig(profile, profile.gamma, stabilization),
       maskThreshold: profile.maskThreshold,
       width: profile.width,
       model: `unet-a6-width${profile.width}`,

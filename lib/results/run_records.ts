@@ -4,26 +4,54 @@
 // again), and a rerun skips the runs already recorded.
 import type { Provenance } from "./provenance.ts";
 
-/** The record of one training run (schema: results/schema/run_record.schema.json). */
-export interface RunRecord {
+/**
+ * How a training run ended: what `trainBinary` returns and what every record
+ * carries. The one definition of a run's outcome.
+ */
+export interface RunOutcome {
+  status: "completed" | "nan";
+  /** Epochs completed before the NaN epoch (the paper's meaning), or all of them. */
+  completedEpochs: number;
+  /** 1-based epoch of the first non-finite loss or gradient, or null. */
+  nanEpoch: number | null;
+  /** 1-based step within that epoch, or null. */
+  nanStep: number | null;
+  /** Mean training loss of each completed epoch. */
+  epochLosses: number[];
+}
+
+/** What every experiment records of a run's configuration: noise, model and the protocol. */
+export interface RunConfig {
+  gamma: number;
+  alpha: number;
+  stabilization: "none" | "epsilon" | "exact";
+  epsilon: number;
+  noise: "none" | "medium" | "high";
+  model: string;
+  optimizer: "sgd" | "adam";
+  learningRate: number;
+  momentum?: number;
+  /** The epoch cap. */
+  epochs: number;
+  batchSize: number;
+  /** Training images, or null for the whole set. */
+  trainSamples: number | null;
+}
+
+/**
+ * The record of one training run: its id and configuration, its outcome,
+ * and where it came from. Its JSON Schema (lib/results/run_record_schema.ts,
+ * written to results/schema/run_record.schema.json) is checked against this
+ * type when the project type-checks.
+ */
+export interface RunRecord extends RunOutcome {
   experiment: string;
   runId: string;
   /** Position in the profile's grid; merged shards are sorted by it. */
   index: number;
   profile: string;
-  config: Record<string, unknown> & {
-    gamma: number;
-    alpha: number;
-    stabilization: "none" | "epsilon" | "exact";
-    epsilon: number;
-    noise: "none" | "medium" | "high";
-    model: string;
-  };
-  status: "completed" | "nan";
-  completedEpochs: number;
-  nanEpoch: number | null;
-  nanStep: number | null;
-  epochLosses: number[];
+  /** What every experiment records of a run's configuration, and its own fields. */
+  config: Record<string, unknown> & RunConfig;
   provenance: Provenance & {
     backend: string;
     adapter: string | null;

@@ -10,6 +10,7 @@
 // batch's loss after each epoch, we check every step's loss and gradients:
 // the same epoch, up to a one-step shift (a NaN gradient at step k makes
 // every later loss NaN).
+import type { RunOutcome } from "../results/run_records.ts";
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
 import type { BinaryBatches } from "../data/image_batches.ts";
@@ -38,18 +39,6 @@ export interface TrainBinaryOptions {
   loss: (logits: tf.Tensor, targets: tf.Tensor) => tf.Scalar;
   /** Called after each completed epoch with its mean loss. */
   onEpoch?: (epoch: number, meanLoss: number) => void | Promise<void>;
-}
-
-/** How a training run ended. */
-export interface TrainBinaryResult {
-  status: "completed" | "nan";
-  completedEpochs: number;
-  /** 1-based epoch of the first non-finite loss or gradient, or null. */
-  nanEpoch: number | null;
-  /** 1-based step within that epoch, or null. */
-  nanStep: number | null;
-  /** Mean training loss of each completed epoch. */
-  epochLosses: number[];
 }
 
 /**
@@ -98,7 +87,7 @@ export async function trainBinary(
   model: TrainableModel,
   data: BinaryBatches,
   options: TrainBinaryOptions,
-): Promise<TrainBinaryResult> {
+): Promise<RunOutcome> {
   const { epochs, batchSize = 64, optimizer: config = PAPER_OPTIMIZER, seed, loss, onEpoch } =
     options;
   const count = data.count;
