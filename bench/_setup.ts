@@ -3,6 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
 import { setFocalKernelsEnabled } from "../lib/kernels/focal/focal_kernels.ts";
+import { createOptimizer, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
+import { sigmoidFocalLoss } from "../mod.ts";
 import {
   kernelThreadCount,
   startKernelThreads,
@@ -81,6 +83,54 @@ export function benchGradient(
       b.end();
       g.dispose();
       setFocalKernelsEnabled(true);
+    },
+  });
+}
+
+/** One training-step benchmark: a model, its batch, and the loss options. */
+export interface TrainingStepBench {
+  name: string;
+  group: string;
+  n: number;
+  warmup: number;
+  /** Built once, on the first iteration. */
+  setup(): {
+    model: { forward(x: tf.Tensor4D): tf.Tensor; variables: tf.Variable[] };
+    x: tf.Tensor4D;
+    y: tf.Tensor;
+  };
+  stabilization?: "exact" | "none";
+}
+
+/**
+ * Registers `deno bench` of one training step: forward, the paper's focal
+ * loss (γ = α_t = 0.5, mean) and the paper's SGD with momentum, waiting for
+ * the backend.
+ */
+export function benchTrainingStep(options: TrainingStepBench): void {
+  let step: (() => void) | null = null;
+  Deno.bench({
+    name: options.name,
+    group: options.group,
+    n: options.n,
+    warmup: options.warmup,
+    async fn(b) {
+      step ??= (() => {
+        const { model, x, y } = options.setup();
+        const optimizer = createOptimizer(PAPER_OPTIMIZER);
+        const loss = () =>
+          sigmoidFocalLoss(model.forward(x), y, {
+            gamma: 0.5,
+            alpha: 0.5,
+            reduction: "mean",
+            ...(options.stabilization ? { stabilization: options.stabilization } : {}),
+          }) as tf.Scalar;
+        return () => optimizer.minimize(loss, false, model.variables);
+      })();
+      b.start();
+      step();
+      await settle();
+      b.end();
     },
   });
 }

@@ -1,46 +1,22 @@
 // deno bench: one training step of the U-Net of Appendix A.6 (batch 64 of
-// 28×28 images, SGD with momentum (the paper's), per-pixel sigmoid focal loss γ = α_t = 0.5) on
-// FOCAL_BACKEND, at the widths the segmentation profiles use (64 in `paper`).
+// 28×28 images, SGD with momentum (the paper's), per-pixel sigmoid focal loss
+// γ = α_t = 0.5) on FOCAL_BACKEND, at the widths the segmentation profiles use
+// (64 in `paper`).
 import * as tf from "@tensorflow/tfjs";
-import { BACKEND, QUICK } from "./_setup.ts";
+import { BACKEND, benchTrainingStep, QUICK } from "./_setup.ts";
 import { createUNet } from "../lib/models/unet.ts";
-import { sigmoidFocalLoss } from "../mod.ts";
-import { settle } from "../lib/backends/use_backend.ts";
-import { createOptimizer, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
 
 const BATCH = 64;
 
 for (const width of [4, 8]) {
-  let state: { step: () => void } | null = null;
-  Deno.bench({
+  benchTrainingStep({
     name: `train step, batch ${BATCH}, width ${width}`,
     group: `U-Net 28x28 ${BACKEND}`,
     n: QUICK ? 1 : BACKEND === "cpu" ? 2 : 10,
     warmup: 1,
-    async fn(b) {
-      state ??= (() => {
-        const model = createUNet({ width }, 1);
-        const optimizer = createOptimizer(PAPER_OPTIMIZER);
-        const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
-        const y = tf.cast(tf.greater(x, 0.5), "float32");
-        return {
-          step: () =>
-            optimizer.minimize(
-              () =>
-                sigmoidFocalLoss(model.forward(x), y, {
-                  gamma: 0.5,
-                  alpha: 0.5,
-                  reduction: "mean",
-                }) as tf.Scalar,
-              false,
-              model.variables,
-            ),
-        };
-      })();
-      b.start();
-      state.step();
-      await settle();
-      b.end();
+    setup: () => {
+      const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+      return { model: createUNet({ width }, 1), x, y: tf.cast(tf.greater(x, 0.5), "float32") };
     },
   });
 }
