@@ -1,5 +1,5 @@
 // The optimizer of the training loops: tf.train.adam, whose update runs as
-// one kernel per variable on the wasm backend (lib/kernels/adam_wasm.ts)
+// one kernel per variable on the wasm backend (lib/kernels/training/adam_wasm.ts)
 // instead of ~12. Same state, same serialization, same numbers (tested);
 // other backends run tfjs's own update.
 import * as tf from "@tensorflow/tfjs";

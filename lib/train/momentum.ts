@@ -1,7 +1,7 @@
 // The paper's optimizer (its official code: torch.optim.SGD, lr 1e-3,
 // momentum 0.9, no dampening, no Nesterov): tf.train.momentum, whose update
 // runs as one kernel per variable on the wasm backend
-// (lib/kernels/momentum_wasm.ts) instead of ~4. Same state, same
+// (lib/kernels/training/momentum_wasm.ts) instead of ~4. Same state, same
 // serialization, same numbers (tested); other backends run tfjs's own update.
 import * as tf from "@tensorflow/tfjs";
 import { MOMENTUM_KERNEL } from "../kernels/training/momentum_wasm.ts";
