@@ -1,6 +1,6 @@
 // What `deno task experiment` and `deno task reproduce` share: parsing the
-// common options, choosing the backend, and running one experiment with
-// progress, ETA and its figures.
+// common options, choosing the backend, the plan (what a run will cost), and
+// running one experiment with progress, ETA and its figures.
 import {
   type BackendName,
   chooseBackend,
@@ -8,7 +8,7 @@ import {
   parseBackend,
   useBackend,
 } from "../lib/backends/use_backend.ts";
-import type { RunRecord } from "../lib/results/run_records.ts";
+import { readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import {
   checkSelection,
   type Experiment,
@@ -17,8 +17,13 @@ import {
   type ProfileBase,
   type ProfileName,
   type RunSelection,
+  selectRuns,
+  shardOf,
 } from "./_experiment.ts";
 import { runExperiment } from "./_runner.ts";
+import { type ExperimentPlan, formatDuration, planTable, runCosts } from "./_plan.ts";
+import { planExperiment } from "./_calibration.ts";
+import { loadPublished } from "./_published.ts";
 import { UsageError } from "../lib/cli/usage.ts";
 
 /** The options `experiment` and `reproduce` share, for node:util's parseArgs. */
@@ -34,6 +39,7 @@ export const CLI_OPTIONS = {
   epochs: { type: "string" },
   repeats: { type: "string" },
   optimizer: { type: "string" },
+  plan: { type: "boolean", default: false },
 } as const;
 
 /** The help lines of the run-selection options, shared by both commands. */
@@ -43,7 +49,9 @@ export const SELECTION_HELP =
   --epochs N                      cap every run at N epochs (default: the profile's)
   --repeats R                     run each cell R times with different seeds (default: 1)
   --optimizer sgd|adam            adam: Adam at the same learning rate instead of the paper's
-                                  SGD with momentum 0.9 (not the paper's protocol)`;
+                                  SGD with momentum 0.9 (not the paper's protocol)
+  --plan                          print what the runs would cost (runs, epochs, steps, and the
+                                  wall time from a few timed steps of each model here), then stop`;
 
 /** The parsed common options. */
 export interface CliOptions {
@@ -143,6 +151,50 @@ export interface ExperimentOutcome {
   wallSeconds: number;
 }
 
+/**
+ * The plans of `experiments` under the parsed options, each model timed once
+ * on the chosen backend (progress on stderr).
+ */
+export async function planAll(
+  experiments: Experiment<ProfileBase>[],
+  cli: CliOptions,
+): Promise<ExperimentPlan[]> {
+  const calibrated = new Map<string, number>();
+  const plans: ExperimentPlan[] = [];
+  for (const experiment of experiments) {
+    console.error(`plan: timing ${experiment.name}'s models on ${cli.backend}…`);
+    plans.push(
+      await planExperiment(experiment, {
+        profile: cli.profile,
+        selection: cli.selection,
+        shard: cli.shard,
+        workers: cli.workers,
+        calibrate: true,
+        calibrated,
+        unavailable: await experiment.unavailable({ dataDir: cli.dataDir, seed: cli.seed }),
+      }),
+    );
+  }
+  return plans;
+}
+
+/** Prints the plans: a table, the total, and (with `json`) one JSON object last. */
+export function printPlan(plans: ExperimentPlan[], json: boolean): void {
+  console.log(planTable(plans));
+  const total = (k: "upper" | "expected") =>
+    plans.some((p) => p.wallSeconds[k] === null)
+      ? null
+      : plans.reduce((s, p) => s + (p.unavailable === null ? p.wallSeconds[k]! : 0), 0);
+  console.log(
+    `\nestimated wall time here, experiments run one after another: ${
+      formatDuration(total("upper"))
+    } at the epoch caps, ${formatDuration(total("expected"))} if the original runs stop where ` +
+      "the paper's did (seconds per step: a few optimizer steps on random inputs; the runner's " +
+      "batching and noise add 6–10%)",
+  );
+  if (json) console.log(JSON.stringify({ plans }));
+}
+
 /** Runs one experiment with the parsed options, printing progress and ETA. */
 export async function runNamed(
   experiment: Experiment<ProfileBase>,
@@ -158,7 +210,26 @@ export async function runNamed(
       cli.shard.join("/")
     }; seed ${cli.seed}; out ${cli.out}`,
   );
-  let first: number | null = null;
+  // The ETA: the steps the runs left are expected to take, at the pace of
+  // the steps done so far (the plan's model, measured as the run goes).
+  const selected = shardOf(selectRuns(experiment.grid(profile), cli.selection), ...cli.shard);
+  const published = await loadPublished();
+  const costs = new Map(
+    runCosts(
+      selected,
+      experiment.datasetSize,
+      (c) => experiment.publishedRun(published, c),
+      (c) => experiment.stepModel(c).key,
+    ).map((c) => [c.runId, c]),
+  );
+  const expectedSteps = (id: string) =>
+    (costs.get(id)?.expectedEpochs ?? 0) * (costs.get(id)?.stepsPerEpoch ?? 0);
+  // Runs already recorded (a resumed folder) are skipped by the runner.
+  const recorded = await readRecords(`${cli.out}/${experiment.name}/runs.jsonl`);
+  const skippedIds = new Set(recorded.map((r) => r.runId));
+  let remaining = [...costs.keys()].filter((id) => !skippedIds.has(id))
+    .reduce((s, id) => s + expectedSteps(id), 0);
+  let stepsDone = 0;
   const records = await runExperiment(experiment, {
     profile,
     backend: cli.backend,
@@ -170,16 +241,18 @@ export async function runNamed(
     selection: cli.selection,
     workers: cli.workers,
     progress: (done, total, record) => {
-      first ??= done - 1;
       const elapsed = (performance.now() - start) / 1000;
-      const eta = (elapsed / (done - first)) * (total - done);
+      const perEpoch = costs.get(record.runId)?.stepsPerEpoch ?? 0;
+      stepsDone += record.completedEpochs * perEpoch + (record.nanStep ?? 0);
+      remaining -= expectedSteps(record.runId);
+      const eta = stepsDone > 0 ? (elapsed / stepsDone) * Math.max(0, remaining) : 0;
       const outcome = record.status === "nan"
         ? `NaN at epoch ${record.nanEpoch}, step ${record.nanStep}`
         : `${record.completedEpochs} epochs`;
       console.log(
         `[${done}/${total}] ${record.runId}: ${outcome} (${
           record.provenance.wallSeconds.toFixed(1)
-        } s; elapsed ${Math.round(elapsed)} s; ETA ${Math.round(eta)} s)`,
+        } s; elapsed ${formatDuration(elapsed)}; ETA ${formatDuration(eta)})`,
       );
     },
   });

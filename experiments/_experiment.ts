@@ -5,6 +5,8 @@
 import type { RunOutcome, RunRecord } from "../lib/results/run_records.ts";
 import { type OptimizerConfig, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
 import type { Section, StepRecord } from "./_sections.ts";
+import type { PublishedResults, PublishedRun } from "./_published.ts";
+import type { StepModel } from "./_plan.ts";
 
 /** The profiles every experiment has: as published, one small machine, CI. */
 export type ProfileName = "paper" | "default" | "smoke";
@@ -206,6 +208,12 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
   figures(records: RunRecord[], dir: string): Promise<string[]>;
   /** Its section of REPORT.md (claim, rule, verdict) from what `out` holds. */
   report(out: string, step?: StepRecord): Promise<Section>;
+  /** Images in the whole training set: a run with trainSamples null trains on all. */
+  datasetSize: number;
+  /** The paper's published run of a config, if it has one (the plan's expectation). */
+  publishedRun(published: PublishedResults, config: RunRecord["config"]): PublishedRun | undefined;
+  /** A config's model and batch, for the plan's calibration. */
+  stepModel(config: RunRecord["config"]): StepModel;
 }
 
 /** The runs of shard i of n (1-based), round-robin so shards take similar time. */

@@ -35,31 +35,39 @@ export function loadPublished(): Promise<PublishedResults> {
 }
 
 /** The published loss name of a run's stabilization. */
-export function publishedLoss(record: RunRecord): "original" | "stabilized" {
-  return record.config.stabilization === "none" ? "original" : "stabilized";
+function publishedLoss(config: RunRecord["config"]): "original" | "stabilized" {
+  return config.stabilization === "none" ? "original" : "stabilized";
 }
 
-/** The published Figure 4 cell of an MNIST-classification record, if the paper has it. */
+/** The published Figure 4 cell of an MNIST-classification run's config, if the paper has it. */
 export function publishedMnistCell(
   published: PublishedResults,
-  record: RunRecord,
+  config: RunRecord["config"],
 ): PublishedRun | undefined {
-  const { noise, gamma, threshold } = record.config;
-  const loss = publishedLoss(record);
+  const { noise, gamma, threshold } = config;
+  const loss = publishedLoss(config);
   return published.mnistClassification.find((p) =>
     p.loss === loss && p.noise === noise && p.gamma === gamma && p.threshold === threshold
   );
 }
 
-/** The published segmentation run of a record (by noise level and loss). */
+/** The published segmentation run of a config (by noise level and loss). */
 export function publishedSegmentationRun(
   published: PublishedResults,
-  record: RunRecord,
+  config: RunRecord["config"],
 ): PublishedRun | undefined {
-  const loss = publishedLoss(record);
-  return published.mnistSegmentation.find((p) =>
-    p.loss === loss && p.noise === record.config.noise
-  );
+  const loss = publishedLoss(config);
+  return published.mnistSegmentation.find((p) => p.loss === loss && p.noise === config.noise);
+}
+
+/** The published CIFAR-10 run of a config: the CNN's, by loss (the paper publishes no ViT curve). */
+export function publishedCifarRun(
+  published: PublishedResults,
+  config: RunRecord["config"],
+): PublishedRun | undefined {
+  if (String(config.model).startsWith("vit")) return undefined;
+  const loss = publishedLoss(config);
+  return published.cifar10Classification.find((p) => p.loss === loss);
 }
 
 /** A one-line provenance of the reference data, for reports. */

@@ -4,7 +4,15 @@
 import { DEBUG_OPTION, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
-import { CLI_OPTIONS, type CliOptions, parseCli, runNamed, SELECTION_HELP } from "./_cli.ts";
+import {
+  CLI_OPTIONS,
+  type CliOptions,
+  parseCli,
+  planAll,
+  printPlan,
+  runNamed,
+  SELECTION_HELP,
+} from "./_cli.ts";
 
 const HELP = `deno task experiment <name> [options]
 
@@ -46,5 +54,10 @@ if (!(name in EXPERIMENTS)) {
   );
 }
 const cli: CliOptions = await parseCli(values);
-const outcome = await runNamed(EXPERIMENTS[name as keyof typeof EXPERIMENTS], cli);
+const experiment = EXPERIMENTS[name as keyof typeof EXPERIMENTS];
+if (values.plan) {
+  printPlan(await planAll([experiment], cli), true);
+  Deno.exit(0);
+}
+const outcome = await runNamed(experiment, cli);
 if (outcome.skipped !== null) console.log(`${name} skipped: ${outcome.skipped}`);

@@ -10,7 +10,7 @@
 import { DEBUG_OPTION, describeFailure, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
-import { CLI_OPTIONS, parseCli, runNamed, SELECTION_HELP } from "./_cli.ts";
+import { CLI_OPTIONS, parseCli, planAll, printPlan, runNamed, SELECTION_HELP } from "./_cli.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
 
@@ -55,6 +55,10 @@ const benchMode = values.bench ??
 if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
   throw new UsageError(`--bench must be full, quick, analysis or skip: received ${values.bench}`);
 }
+
+// What the experiments will cost, first (the bench is not planned: see the README).
+printPlan(await planAll(Object.values(EXPERIMENTS), cli), values.plan);
+if (values.plan) Deno.exit(0);
 
 const base = await provenance();
 const manifestPath = `${cli.out}/reproduce.json`;

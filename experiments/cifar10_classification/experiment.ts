@@ -4,7 +4,12 @@
 // noise, inputs (x − 0.5)/0.5. One deviation: the official ViT pipeline
 // takes a RandomResizedCrop(224) of each image; our ViT resizes the whole
 // image (lib/models/vit.ts), with no random crop.
-import { type Cifar10Split, loadCifar10, vehicleTargets } from "../../lib/data/cifar10.ts";
+import {
+  CIFAR10_TRAIN_IMAGES,
+  type Cifar10Split,
+  loadCifar10,
+  vehicleTargets,
+} from "../../lib/data/cifar10.ts";
 import { imageBatches } from "../../lib/data/image_batches.ts";
 import { stratifiedSample } from "../../lib/data/subsets.ts";
 import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
@@ -16,6 +21,8 @@ import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
 import { type CifarProfile, PROFILES, runGrid } from "./profiles.ts";
 import { figure5Section } from "./report.ts";
+import { publishedCifarRun } from "../_published.ts";
+import { randomBinaryBatch } from "../_calibration.ts";
 
 /** What the runs share: the chosen images (bytes, NHWC) and their targets. */
 export interface CifarContext {
@@ -99,4 +106,26 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
     return [path];
   },
   report: figure5Section,
+  datasetSize: CIFAR10_TRAIN_IMAGES,
+  publishedRun: publishedCifarRun,
+  stepModel: (config) => {
+    const vit = config.vit as VitOptions | undefined;
+    const large = vit !== undefined && (vit.imageSize ?? 224) > 32;
+    return {
+      key: vit === undefined
+        ? `binary-cnn-a4-32x32x3, batch ${config.batchSize}`
+        : `vit-a5 ${vit.imageSize ?? 224}px, patch ${vit.patchSize ?? 16}, width ${
+          vit.width ?? 768
+        }, depth ${vit.depth ?? 12}, batch ${config.batchSize}`,
+      batch: config.batchSize,
+      // ViT-Base at 224x224 is timed on one image and scaled to the batch.
+      calibrationBatch: large ? 1 : config.batchSize,
+      build: (batch) => ({
+        model: vit === undefined
+          ? createBinaryCnn({ size: 32, channels: 3 }, 1)
+          : createVit(vit, 1),
+        ...randomBinaryBatch(batch, [32, 32, 3]),
+      }),
+    };
+  },
 };

@@ -1,7 +1,7 @@
 // Figure 5's section of REPORT.md: each CIFAR-10 run's outcome beside the
 // paper's published CNN curves (the ViT has none to compare with).
 import { readRecords } from "../../lib/results/run_records.ts";
-import { loadPublished } from "../_published.ts";
+import { loadPublished, publishedCifarRun } from "../_published.ts";
 import {
   againstPublished,
   notRun,
@@ -29,12 +29,7 @@ export async function figure5Section(out: string, step?: StepRecord): Promise<Se
   // The published series is the CNN's; the ViT has none to compare with.
   const { verdict, measured } = againstPublished(
     records,
-    (r) =>
-      String(r.config.model).startsWith("vit")
-        ? undefined
-        : published.cifar10Classification.find((p) =>
-          p.loss === (r.config.stabilization === "none" ? "original" : "stabilized")
-        ),
+    (r) => publishedCifarRun(published, r.config),
   );
   return {
     title,

@@ -10,6 +10,9 @@ import { trainWithFocalLoss } from "../_train_focal.ts";
 import { type Experiment, pairKey, seedOf } from "../_experiment.ts";
 import { type MnistProfile, type MnistRun, PROFILES, runGrid } from "./profiles.ts";
 import { renderFigure4 } from "./figure4.ts";
+import { MNIST_FILES } from "../../lib/data/mnist.ts";
+import { publishedMnistCell } from "../_published.ts";
+import { randomBinaryBatch } from "../_calibration.ts";
 import { figure4Section } from "./report.ts";
 
 /** The images (bytes, pixel/255 when batched) and binary targets of one run. */
@@ -60,4 +63,15 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
     return [path];
   },
   report: figure4Section,
+  datasetSize: MNIST_FILES.trainImages.count,
+  publishedRun: publishedMnistCell,
+  stepModel: (config) => ({
+    key: `binary-cnn-a4, batch ${config.batchSize}`,
+    batch: config.batchSize,
+    calibrationBatch: config.batchSize,
+    build: (batch) => ({
+      model: createBinaryCnn({ size: 28, channels: 1 }, 1),
+      ...randomBinaryBatch(batch, [28, 28, 1]),
+    }),
+  }),
 };

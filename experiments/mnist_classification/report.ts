@@ -48,7 +48,7 @@ export function compareCells(
 ): CellComparison[] {
   return records.map((r) => {
     const cap = Number(r.config.epochs);
-    const cell = publishedMnistCell(published, r);
+    const cell = publishedMnistCell(published, r.config);
     return {
       runId: r.runId,
       gamma: r.config.gamma,

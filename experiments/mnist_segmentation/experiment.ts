@@ -14,6 +14,9 @@ import { lossCurvesSpec } from "../../lib/figures/loss_curves.ts";
 import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
 import { figure6Section } from "./report.ts";
+import { MNIST_FILES } from "../../lib/data/mnist.ts";
+import { publishedSegmentationRun } from "../_published.ts";
+import * as tf from "@tensorflow/tfjs";
 
 /** What the runs share: the chosen images, once. */
 interface Context {
@@ -80,4 +83,19 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
     return [path];
   },
   report: figure6Section,
+  datasetSize: MNIST_FILES.trainImages.count,
+  publishedRun: publishedSegmentationRun,
+  stepModel: (config) => {
+    const width = Number(config.width);
+    return {
+      key: `unet-a6-width${width}, batch ${config.batchSize}`,
+      batch: config.batchSize,
+      // Wide U-Nets are timed on a few images and scaled to the batch.
+      calibrationBatch: Math.min(config.batchSize, width >= 32 ? 4 : config.batchSize),
+      build: (batch) => {
+        const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+        return { model: createUNet({ width }, 1), x, y: tf.cast(tf.greater(x, 0.5), "float32") };
+      },
+    };
+  },
 };

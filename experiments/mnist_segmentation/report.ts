@@ -22,7 +22,7 @@ export async function figure6Section(out: string, step?: StepRecord): Promise<Se
   const published = await loadPublished();
   const { verdict, measured } = againstPublished(
     records,
-    (r) => publishedSegmentationRun(published, r),
+    (r) => publishedSegmentationRun(published, r.config),
   );
   measured.unshift(
     `${records.length} runs, U-Net width ${records[0].config.width} (the paper's: 64), ${

@@ -30,6 +30,12 @@ export const CIFAR10_FILES = {
   test: ["test_batch.bin"],
 } as const;
 
+/** Images per file of the official archive. */
+export const CIFAR10_RECORDS_PER_FILE = 10000;
+
+/** Images in the training split: 50,000. */
+export const CIFAR10_TRAIN_IMAGES = CIFAR10_FILES.train.length * CIFAR10_RECORDS_PER_FILE;
+
 /** The class names, by label. */
 export const CIFAR10_CLASSES: readonly string[] = [
   "airplane",
@@ -208,7 +214,7 @@ export async function loadCifar10(
   split: "train" | "test",
   options: LoadCifar10Options = {},
 ): Promise<Cifar10Split> {
-  const { recordsPerFile = 10000 } = options;
+  const { recordsPerFile = CIFAR10_RECORDS_PER_FILE } = options;
   const names = CIFAR10_FILES[split];
   const [files, source] = await locate(names, options);
   const count = names.length * recordsPerFile;

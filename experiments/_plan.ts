@@ -1,0 +1,138 @@
+// What a run of an experiment will cost, before it runs: per experiment and
+// shard, the runs, their epochs and steps (an upper bound at the epoch cap,
+// and an expectation that stops each original run where the paper's
+// published run met its NaN), and the wall time on this machine from a
+// calibration (experiments/_calibration.ts) that times a few training steps
+// of each model here. This file is pure arithmetic, safe to import anywhere.
+import type * as tf from "@tensorflow/tfjs";
+import type { RunRecord } from "../lib/results/run_records.ts";
+import type { GridRun } from "./_experiment.ts";
+import type { PublishedRun } from "./_published.ts";
+
+/** One model's training step, as the calibration times it. */
+export interface StepModel {
+  /** Runs with the same key share one calibration (e.g. "unet-a6-width64, batch 64"). */
+  key: string;
+  /** The model, a batch of inputs and targets at `batch` images. */
+  build(batch: number): {
+    model: { forward(x: tf.Tensor4D): tf.Tensor; variables: tf.Variable[] };
+    x: tf.Tensor4D;
+    y: tf.Tensor;
+  };
+  /** The runs' batch size. */
+  batch: number;
+  /**
+   * Images per timed step, at most `batch`: large models are timed on fewer
+   * images and scaled linearly to the batch (an estimate, said so).
+   */
+  calibrationBatch: number;
+}
+
+/** The planned cost of one run. */
+export interface RunCost {
+  runId: string;
+  stepsPerEpoch: number;
+  /** The epoch cap. */
+  epochs: number;
+  /** Epochs expected: the cap, or the paper's NaN epoch for an original run that met one. */
+  expectedEpochs: number;
+  model: string;
+}
+
+/** Steps of one epoch: the whole (or sampled) set in batches, the last one partial. */
+export function stepsPerEpoch(images: number, batch: number): number {
+  return Math.ceil(images / batch);
+}
+
+/**
+ * The cost of each run of a selection: `published` gives the paper's run of
+ * a config (undefined when the paper has none), whose NaN epoch bounds the
+ * expected epochs of an original run.
+ */
+export function runCosts(
+  runs: GridRun[],
+  datasetSize: number,
+  published: (config: RunRecord["config"]) => PublishedRun | undefined,
+  modelKey: (config: RunRecord["config"]) => string,
+): RunCost[] {
+  return runs.map((run) => {
+    const c = run.config;
+    const epochs = c.epochs;
+    const paper = c.stabilization === "none" ? published(c) : undefined;
+    // The paper's run met its NaN in epoch completedEpochs + 1.
+    const paperNan = paper && paper.completedEpochs < paper.maxEpochs
+      ? paper.completedEpochs + 1
+      : Infinity;
+    return {
+      runId: run.runId,
+      stepsPerEpoch: stepsPerEpoch(c.trainSamples ?? datasetSize, c.batchSize),
+      epochs,
+      expectedEpochs: Math.min(epochs, paperNan),
+      model: modelKey(c),
+    };
+  });
+}
+
+/** The plan of one experiment's shard. */
+export interface ExperimentPlan {
+  experiment: string;
+  profile: string;
+  shard: string;
+  runs: number;
+  /** Σ epochs over the runs: at the cap, and as expected. */
+  runEpochs: { upper: number; expected: number };
+  steps: { upper: number; expected: number };
+  /** Seconds per step of each model, as calibrated here (null: not calibrated). */
+  secondsPerStep: Record<string, number | null>;
+  workers: number;
+  /** Estimated wall seconds with `workers` runs at once (null: not calibrated). */
+  wallSeconds: { upper: number | null; expected: number | null };
+  /** Why it would not run here (missing data), or null. */
+  unavailable: string | null;
+}
+
+/** "3 h 12 min", "4 min 05 s", "12 s"; "n/a" for null. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null) return "n/a";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  const hours = Math.floor(s / 3600);
+  return hours < 48
+    ? `${hours} h ${String(Math.round((s % 3600) / 60)).padStart(2, "0")} min`
+    : `${(s / 86400).toFixed(1)} days`;
+}
+
+/** The plans as a markdown table, one row per experiment and shard. */
+export function planTable(plans: ExperimentPlan[]): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const rows = plans.map((p) =>
+    `| ${p.experiment}${
+      p.unavailable === null ? "" : " (no data here)"
+    } | ${p.shard} | ${p.runs} | ${n(p.runEpochs.upper)} / ${n(p.runEpochs.expected)} | ${
+      n(p.steps.upper)
+    } / ${n(p.steps.expected)} | ${
+      Object.entries(p.secondsPerStep).map(([k, v]) =>
+        `${k}: ${v === null ? "n/a" : `${(v * 1000).toFixed(1)} ms`}`
+      ).join("; ")
+    } | ${p.workers} | ${formatDuration(p.wallSeconds.upper)} / ${
+      formatDuration(p.wallSeconds.expected)
+    } |`
+  );
+  return [
+    "| experiment | shard | runs | run-epochs (cap / expected) | steps (cap / expected) | " +
+    "seconds per step, by model | workers | wall time (cap / expected) |",
+    "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |",
+    ...rows,
+  ].join("\n");
+}
+
+/**
+ * Shards needed so that each finishes within `limitSeconds` (a CI job's
+ * limit, with a margin already taken off): the plan's wall time at the epoch
+ * caps, split evenly by the round-robin sharding. At least 1.
+ */
+export function shardsNeeded(plan: ExperimentPlan, limitSeconds: number): number {
+  if (plan.wallSeconds.upper === null) throw new RangeError(`${plan.experiment}: not calibrated`);
+  return Math.max(1, Math.ceil(plan.wallSeconds.upper / limitSeconds));
+}

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import {
+  type ExperimentPlan,
+  formatDuration,
+  runCosts,
+  shardsNeeded,
+  stepsPerEpoch,
+} from "../experiments/_plan.ts";
+import { mnistClassification } from "../experiments/mnist_classification/experiment.ts";
+import { mnistSegmentation } from "../experiments/mnist_segmentation/experiment.ts";
+import { selectRuns } from "../experiments/_experiment.ts";
+import { loadPublished } from "../experiments/_published.ts";
+
+Deno.test("steps per epoch keep the last partial batch", () => {
+  assert.equal(stepsPerEpoch(60000, 64), 938);
+  assert.equal(stepsPerEpoch(256, 64), 4);
+  assert.equal(stepsPerEpoch(50000, 128), 391);
+});
+
+Deno.test("the paper's MNIST grid: 60.8 M steps at the cap, fewer where the paper's runs met a NaN", async () => {
+  const published = await loadPublished();
+  const runs = selectRuns(mnistClassification.grid(mnistClassification.profiles.paper));
+  const costs = runCosts(
+    runs,
+    mnistClassification.datasetSize,
+    (c) => mnistClassification.publishedRun(published, c),
+    (c) => mnistClassification.stepModel(c).key,
+  );
+  assert.equal(costs.length, 648);
+  const upper = costs.reduce((s, c) => s + c.epochs * c.stepsPerEpoch, 0);
+  assert.equal(upper, 648 * 100 * 938);
+  // Stable γ and stabilized runs run to the cap; an original unstable run
+  // stops in the epoch after the paper's completed ones.
+  for (const [i, run] of runs.entries()) {
+    const c = run.config;
+    const paper = mnistClassification.publishedRun(published, c)!;
+    const expected = c.stabilization === "none" && paper.completedEpochs < paper.maxEpochs
+      ? paper.completedEpochs + 1
+      : 100;
+    assert.equal(costs[i].expectedEpochs, expected, run.runId);
+  }
+  const stopped = costs.filter((c) => c.expectedEpochs < 100).length;
+  assert.ok(stopped > 0 && stopped < 648, `${stopped} runs expected to stop`);
+});
+
+Deno.test("a capped selection's expectation never exceeds its cap", async () => {
+  const published = await loadPublished();
+  const runs = selectRuns(mnistSegmentation.grid(mnistSegmentation.profiles.paper), { epochs: 10 });
+  const costs = runCosts(
+    runs,
+    mnistSegmentation.datasetSize,
+    (c) => mnistSegmentation.publishedRun(published, c),
+    (c) => mnistSegmentation.stepModel(c).key,
+  );
+  assert.ok(costs.every((c) => c.epochs === 10 && c.expectedEpochs <= 10));
+  assert.deepEqual(new Set(costs.map((c) => c.model)), new Set(["unet-a6-width64, batch 64"]));
+});
+
+Deno.test("shards needed for a limit, and durations as people read them", () => {
+  const plan = { experiment: "x", wallSeconds: { upper: 10 * 3600, expected: 5 * 3600 } };
+  assert.equal(shardsNeeded(plan as ExperimentPlan, 4.5 * 3600), 3);
+  assert.equal(
+    shardsNeeded({ ...plan, wallSeconds: { upper: 1, expected: 1 } } as ExperimentPlan, 60),
+    1,
+  );
+  assert.throws(
+    () =>
+      shardsNeeded({ ...plan, wallSeconds: { upper: null, expected: null } } as ExperimentPlan, 1),
+    RangeError,
+  );
+  assert.equal(formatDuration(12.4), "12 s");
+  assert.equal(formatDuration(245), "4 min 05 s");
+  assert.equal(formatDuration(3 * 3600 + 12 * 60), "3 h 12 min");
+  assert.equal(formatDuration(5 * 86400), "5.0 days");
+  assert.equal(formatDuration(null), "n/a");
+});
