@@ -35,3 +35,20 @@ Deno.test(name("createMomentum is PyTorch's SGD update: v = μv + g, θ = θ −
   tf.dispose([theta, g]);
   optimizer.dispose();
 });
+
+Deno.test(
+  name("dispose frees every tensor the optimizer made (tfjs's leaves its -lr scalar)"),
+  () => {
+    const before = tf.memory().numTensors;
+    const theta = tf.tidy(() => tf.variable(tf.tensor1d([1, 2]), true, "momentum-dispose"));
+    const optimizer = createMomentum(0.1, 0.9);
+    tf.tidy(() => optimizer.applyGradients([{ name: theta.name, tensor: tf.tensor1d([1, 1]) }]));
+    optimizer.dispose();
+    theta.dispose();
+    assert.equal(tf.memory().numTensors, before);
+    // tfjs's own optimizer leaks one tensor per instance, the one ours frees.
+    const theirs = tf.train.momentum(0.1, 0.9);
+    theirs.dispose();
+    assert.equal(tf.memory().numTensors, before + 1);
+  },
+);

@@ -21,6 +21,16 @@ class MomentumOneKernel extends tf.MomentumOptimizer {
     return this as unknown as MomentumOneKernel["state"];
   }
 
+  /**
+   * Frees everything: tfjs's MomentumOptimizer.dispose frees the momentum
+   * scalar and the accumulations but not the −lr scalar its parent
+   * (SGDOptimizer) keeps, one tensor leaked per optimizer.
+   */
+  override dispose(): void {
+    super.dispose();
+    (this as unknown as { c?: tf.Tensor }).c?.dispose();
+  }
+
   override applyGradients(variableGradients: Gradients): void {
     if (!kernelRegistered(MOMENTUM_KERNEL)) return super.applyGradients(variableGradients);
     const named = Array.isArray(variableGradients)
