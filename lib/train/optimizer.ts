@@ -5,16 +5,17 @@ import type * as tf from "@tensorflow/tfjs";
 import { createAdam } from "./adam.ts";
 import { createMomentum } from "./momentum.ts";
 
+/** SGD with momentum and its hyperparameters. */
+export type SgdConfig = { optimizer: "sgd"; learningRate: number; momentum: number };
+
 /** An optimizer and its hyperparameters, as a run's config records them. */
-export type OptimizerConfig =
-  | { optimizer: "sgd"; learningRate: number; momentum: number }
-  | { optimizer: "adam"; learningRate: number };
+export type OptimizerConfig = SgdConfig | { optimizer: "adam"; learningRate: number };
 
 /**
  * The optimizer of the paper's official code: torch.optim.SGD with
  * lr = 1e-3 and momentum = 0.9 (no dampening, Nesterov or weight decay).
  */
-export const PAPER_OPTIMIZER: OptimizerConfig = {
+export const PAPER_OPTIMIZER: SgdConfig = {
   optimizer: "sgd",
   learningRate: 1e-3,
   momentum: 0.9,

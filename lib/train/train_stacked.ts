@@ -1,0 +1,162 @@
+// K runs of a grid trained as one program (lib/models/stacked_binary_cnn.ts),
+// for a GPU, where one launch of a kernel over K models costs about what one
+// over one model does, and where every read back to the CPU waits for the
+// device (under Deno, ~11 ms a read on webgpu: at one read per step, the
+// 93,750 steps of one paper run would wait 17 minutes).
+//
+// So nothing is read per step. Each run's loss, with its own γ, α and
+// stabilization, and whether its loss and its gradients are finite, stay on
+// the device; a run whose step is not finite keeps its weights and momentum
+// from then on (its updates are masked), and the step is recorded there. The
+// epoch's mean losses, which runs are still alive and their NaN steps are
+// read once per epoch.
+//
+// The runs share their images, their order (one seeded shuffle per epoch, as
+// `trainBinary` draws it for `seed`) and their noise: a grid trains each
+// noise level as one stack. Their targets, weights and losses are their own.
+// The optimizer is the paper's SGD with momentum, written out as tfjs's
+// MomentumOptimizer computes it (v ← μ·v + g, θ ← θ + (−lr)·v) so that run k
+// follows the same arithmetic as `trainBinary` with that optimizer.
+import * as tf from "@tensorflow/tfjs";
+import type { StackedBinaryCnn } from "../models/stacked_binary_cnn.ts";
+import type { RunOutcome } from "../results/run_records.ts";
+import { shuffled } from "./train_binary.ts";
+import { PAPER_OPTIMIZER } from "./optimizer.ts";
+
+/** Batches for K runs: shared inputs [b, …], targets per run [K, b, 1]. */
+export interface StackedBatches {
+  count: number;
+  batch(indices: Int32Array): { inputs: tf.Tensor4D; targets: tf.Tensor3D };
+}
+
+/** Options of {@linkcode trainStacked}. */
+export interface TrainStackedOptions {
+  epochs: number;
+  batchSize?: number;
+  /** Seeds the shared sample order, as `trainBinary`'s `seed` does. */
+  seed: number;
+  /** Run k's scalar loss from its logits [b, 1] and targets [b, 1]. */
+  losses: ((logits: tf.Tensor, targets: tf.Tensor) => tf.Tensor)[];
+  /** SGD with momentum. @default the paper's, lr 1e-3, momentum 0.9 */
+  learningRate?: number;
+  momentum?: number;
+}
+
+/** What `trainStacked` did, per run, and how often it read from the device. */
+export interface StackedOutcome {
+  runs: RunOutcome[];
+  /** Device reads: one per epoch. */
+  reads: number;
+}
+
+/** Trains the K models of `model`, run k with `losses[k]`; one device read per epoch. */
+export async function trainStacked(
+  model: StackedBinaryCnn,
+  data: StackedBatches,
+  options: TrainStackedOptions,
+): Promise<StackedOutcome> {
+  const {
+    epochs,
+    batchSize = 64,
+    seed,
+    losses,
+    learningRate = PAPER_OPTIMIZER.learningRate,
+    momentum = PAPER_OPTIMIZER.momentum,
+  } = options;
+  const K = model.models;
+  if (losses.length !== K) throw new RangeError(`${losses.length} losses for ${K} models`);
+  const count = data.count;
+  const stepsPerEpoch = Math.ceil(count / batchSize);
+  const mu = tf.scalar(momentum);
+  const minusLr = tf.scalar(-learningRate);
+  // Per run, on the device: alive (1/0), the global step of the first
+  // non-finite step (0: none), this epoch's summed loss; and the momentum.
+  const [alive, nanAt, epochSum, ...velocity] = tf.tidy(() => [
+    tf.variable(tf.ones([K]), false),
+    tf.variable(tf.zeros([K]), false),
+    tf.variable(tf.zeros([K]), false),
+    ...model.variables.map((v) => tf.variable(tf.zerosLike(v), false)),
+  ]);
+  const outcomes: RunOutcome[] = Array.from({ length: K }, () => ({
+    status: "completed",
+    completedEpochs: 0,
+    nanEpoch: null,
+    nanStep: null,
+    epochLosses: [],
+  }));
+  let reads = 0;
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const order = shuffled(count, seed * 1000003 + epoch);
+      tf.tidy(() => epochSum.assign(tf.zeros([K])));
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const step = (epoch - 1) * stepsPerEpoch + s + 1;
+        const { inputs, targets } = data.batch(
+          order.subarray(s * batchSize, (s + 1) * batchSize),
+        );
+        let perRun: tf.Tensor1D | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.forward(inputs); // [K, b, 1]
+          perRun = tf.keep(
+            tf.stack(
+              losses.map((loss, k) =>
+                tf.reshape(
+                  loss(
+                    tf.squeeze(tf.slice(logits, k, 1), [0]),
+                    tf.squeeze(tf.slice(targets, k, 1), [0]),
+                  ),
+                  [],
+                )
+              ),
+            ),
+          ) as tf.Tensor1D;
+          // The runs' parameters are disjoint: the sum's gradient is each run's own.
+          return tf.sum(perRun) as tf.Scalar;
+        }, model.variables);
+        tf.tidy(() => {
+          const g = model.variables.map((v) => grads[v.name]);
+          // finite[k]: run k's loss and every gradient element of run k are finite.
+          let finite = tf.where(tf.isFinite(perRun!), tf.onesLike(perRun!), tf.zerosLike(perRun!));
+          g.forEach((grad, i) => (finite = tf.minimum(finite, model.finitePerModel(grad, i))));
+          const live = tf.mul(alive, finite);
+          const dying = tf.sub(alive, live);
+          nanAt.assign(tf.add(nanAt, tf.mul(dying, step)));
+          alive.assign(live);
+          epochSum.assign(
+            tf.add(epochSum, tf.where(tf.greater(live, 0), perRun!, tf.zerosLike(live))),
+          );
+          const mask = live.cast("bool") as tf.Tensor1D;
+          model.variables.forEach((value, i) => {
+            const keep = model.expandMask(mask, i);
+            const v1 = tf.add(tf.mul(velocity[i], mu), g[i]);
+            velocity[i].assign(tf.where(keep, v1, velocity[i]));
+            value.assign(tf.where(keep, tf.add(tf.mul(minusLr, v1), value), value));
+          });
+        });
+        tf.dispose([inputs, targets, value, perRun!, ...Object.values(grads)]);
+      }
+      // The one read of the epoch.
+      const read = tf.tidy(() => tf.stack([alive, nanAt, epochSum]));
+      const values = await read.data(); // alive [K], NaN steps [K], loss sums [K]
+      read.dispose();
+      reads++;
+      for (let k = 0; k < K; k++) {
+        const o = outcomes[k];
+        if (o.status === "nan") continue;
+        if (values[k] === 1) {
+          o.completedEpochs = epoch;
+          o.epochLosses.push(values[2 * K + k] / stepsPerEpoch);
+        } else {
+          const global = values[K + k];
+          o.status = "nan";
+          o.nanEpoch = Math.ceil(global / stepsPerEpoch);
+          o.nanStep = global - (o.nanEpoch - 1) * stepsPerEpoch;
+        }
+      }
+      if (outcomes.every((o) => o.status === "nan")) break;
+    }
+    return { runs: outcomes, reads };
+  } finally {
+    tf.dispose([mu, minusLr, alive, nanAt, epochSum, ...velocity]);
+  }
+}
