@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { easyData } from "./_easy_task.ts";
 import { name } from "./_backend.ts";
 import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { shuffled, tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
 import type { OptimizerConfig } from "../lib/train/optimizer.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
 import "../lib/kernels/gradients/conv2d_backprop_filter_wasm.ts";
-
-/** An easy, separable task: bright images are class A. */
-function easyData(count: number): { images: tf.Tensor4D; targets: tf.Tensor1D } {
-  return tf.tidy(() => {
-    const targets = tf.cast(tf.less(tf.randomUniform([count], 0, 1, "float32", 5), 0.2), "float32");
-    const base = tf.randomUniform([count, 28, 28, 1], 0, 0.1, "float32", 6);
-    const images = tf.add(base, tf.mul(targets.reshape([count, 1, 1, 1]), 0.9)) as tf.Tensor4D;
-    return { images, targets: targets as tf.Tensor1D };
-  });
-}
 
 const focal = (stabilization: Stabilization, gamma: number) => (logits: tf.Tensor, y: tf.Tensor) =>
   sigmoidFocalLoss(logits, y, { gamma, alpha: 0.5, stabilization, reduction: "mean" }) as tf.Scalar;

@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { easyData } from "./_easy_task.ts";
 import { BACKEND, name, RTOL } from "./_backend.ts";
 import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
 import { tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
 import { type StackedBatches, trainStacked } from "../lib/train/train_stacked.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
-
-/** An easy task: bright images are class A; run k's targets may be the opposite class. */
-function easyData(count: number): { images: tf.Tensor4D; targets: tf.Tensor1D } {
-  return tf.tidy(() => {
-    const targets = tf.cast(tf.less(tf.randomUniform([count], 0, 1, "float32", 5), 0.2), "float32");
-    const base = tf.randomUniform([count, 28, 28, 1], 0, 0.1, "float32", 6);
-    const images = tf.add(base, tf.mul(targets.reshape([count, 1, 1, 1]), 0.9)) as tf.Tensor4D;
-    return { images, targets: targets as tf.Tensor1D };
-  });
-}
 
 /** The runs of the stack: their loss, and whether their targets are the inverse class. */
 const RUNS: { stabilization: Stabilization; gamma: number; invert: boolean; seed: number }[] = [
