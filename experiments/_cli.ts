@@ -40,6 +40,7 @@ export const CLI_OPTIONS = {
   repeats: { type: "string" },
   optimizer: { type: "string" },
   plan: { type: "boolean", default: false },
+  stacked: { type: "boolean", default: false },
 } as const;
 
 /** The help lines of the run-selection options, shared by both commands. */
@@ -50,6 +51,9 @@ export const SELECTION_HELP =
   --repeats R                     run each cell R times with different seeds (default: 1)
   --optimizer sgd|adam            adam: Adam at the same learning rate instead of the paper's
                                   SGD with momentum 0.9 (not the paper's protocol)
+  --stacked                       train the runs that can share a program as one (for a GPU;
+                                  --backend auto on real GPU hardware does); they share order
+                                  and noise per noise level, and their records say stacked
   --plan                          print what the runs would cost (runs, epochs, steps, and the
                                   wall time from a few timed steps of each model here), then stop`;
 
@@ -66,6 +70,8 @@ export interface CliOptions {
   seed: number;
   dataDir?: string;
   selection: RunSelection;
+  /** Train stackable runs as one program each (Experiment.stack). */
+  stacked: boolean;
 }
 
 /** The common options as parseArgs gives them. */
@@ -81,6 +87,7 @@ interface CliValues {
   epochs?: string;
   repeats?: string;
   optimizer?: string;
+  stacked?: boolean;
 }
 
 /** Parses and checks the common options; throws a UsageError naming a bad one. */
@@ -139,6 +146,9 @@ async function parseChecked(values: CliValues): Promise<CliOptions> {
     seed,
     dataDir: values["data-dir"],
     selection,
+    // On real GPU hardware (auto's choice) a grid trains as stacks: one
+    // device read per epoch instead of one per step.
+    stacked: values.stacked === true || (requested === "auto" && backend === "webgpu"),
   };
 }
 
@@ -206,9 +216,9 @@ export async function runNamed(
   const skipped = await experiment.unavailable({ dataDir: cli.dataDir, seed: cli.seed });
   if (skipped !== null) return { records: [], figures: [], skipped, wallSeconds: 0 };
   console.log(
-    `backend ${cli.backend} (${cli.reason}); ${cli.workers} worker(s); shard ${
-      cli.shard.join("/")
-    }; seed ${cli.seed}; out ${cli.out}`,
+    `backend ${cli.backend} (${cli.reason}); ${
+      cli.stacked && experiment.stack ? "stacked runs" : `${cli.workers} worker(s)`
+    }; shard ${cli.shard.join("/")}; seed ${cli.seed}; out ${cli.out}`,
   );
   // The ETA: the steps the runs left are expected to take, at the pace of
   // the steps done so far (the plan's model, measured as the run goes).
@@ -240,6 +250,7 @@ export async function runNamed(
     dataDir: cli.dataDir,
     selection: cli.selection,
     workers: cli.workers,
+    stacked: cli.stacked,
     progress: (done, total, record) => {
       const elapsed = (performance.now() - start) / 1000;
       const perEpoch = costs.get(record.runId)?.stepsPerEpoch ?? 0;

@@ -214,6 +214,14 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
   publishedRun(published: PublishedResults, config: RunRecord["config"]): PublishedRun | undefined;
   /** A config's model and batch, for the plan's calibration. */
   stepModel(config: RunRecord["config"]): StepModel;
+  /**
+   * Trains `runs` as one program (lib/train/train_stacked.ts), for a GPU:
+   * they share images, order and noise. Absent where the experiment cannot
+   * stack its runs; `stackKey` says which runs may share a program.
+   */
+  stack?(context: C, runs: GridRun[], seed: number): Promise<RunOutcome[]>;
+  /** Runs with the same key may be stacked; null: this run trains alone. */
+  stackKey?(config: RunRecord["config"]): string | null;
 }
 
 /** The runs of shard i of n (1-based), round-robin so shards take similar time. */

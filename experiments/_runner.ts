@@ -33,6 +33,12 @@ export interface RunnerOptions<P extends ProfileBase> {
    * many Web Workers. @default {1}
    */
   workers?: number;
+  /**
+   * Train the runs an experiment can stack as one program each
+   * (Experiment.stack, for a GPU), in this process; their configs record
+   * `stacked: true` (their order and noise are their stack's).
+   */
+  stacked?: boolean;
   /** Called after each run with (done, total, record). */
   progress?: (done: number, total: number, record: RunRecord) => void;
 }
@@ -133,6 +139,39 @@ async function inWorkers<P extends ProfileBase>(
 }
 
 /**
+ * Trains `todo` in this process: the runs of one stack key as one program
+ * each (their records share its start and end), the others one by one.
+ */
+async function inStacks<P extends ProfileBase, C>(
+  experiment: Experiment<P, C>,
+  options: RunnerOptions<P>,
+  todo: GridRun[],
+  onOutcome: (outcome: FinishedRun) => Promise<void>,
+): Promise<void> {
+  const context = await experiment.prepare(options.profile, {
+    dataDir: options.dataDir,
+    seed: options.seed,
+  });
+  const groups = new Map<string, GridRun[]>();
+  for (const run of todo) {
+    const key = experiment.stackKey!(run.config);
+    if (key === null) {
+      await onOutcome(await trainOne(experiment, context, run, options.seed));
+      continue;
+    }
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  for (const group of groups.values()) {
+    const startedAt = new Date().toISOString();
+    const results = await experiment.stack!(context, group, options.seed);
+    const finishedAt = new Date().toISOString();
+    for (const [k, run] of group.entries()) {
+      await onOutcome({ run, result: results[k], startedAt, finishedAt });
+    }
+  }
+}
+
+/**
  * Runs the shard's runs that runs.jsonl does not hold yet and returns all of
  * the shard's records, in grid order.
  */
@@ -142,7 +181,13 @@ export async function runExperiment<P extends ProfileBase, C>(
 ): Promise<RunRecord[]> {
   const { profile, shard, out, seed } = options;
   const path = `${out}/${experiment.name}/runs.jsonl`;
-  const runs = shardOf(selectRuns(experiment.grid(profile), options.selection), ...shard);
+  const stackable = options.stacked === true && experiment.stack !== undefined;
+  const runs = shardOf(selectRuns(experiment.grid(profile), options.selection), ...shard).map(
+    (run) =>
+      stackable && experiment.stackKey?.(run.config) != null
+        ? { ...run, config: { ...run.config, stacked: true } }
+        : run,
+  );
   const recorded = new Map((await readRecords(path)).map((r) => [r.runId, r]));
   // A recorded run resumes only as the same run: another profile, cap or
   // config under the same id would mix two protocols in one file.
@@ -186,7 +231,9 @@ export async function runExperiment<P extends ProfileBase, C>(
     return writes;
   };
   const workers = options.workers ?? 1;
-  if (todo.length > 0 && workers > 1) {
+  if (todo.length > 0 && stackable) {
+    await inStacks(experiment, options, todo, record);
+  } else if (todo.length > 0 && workers > 1) {
     await inWorkers(experiment, options, todo, workers, record);
   } else if (todo.length > 0) {
     const context = await experiment.prepare(profile, { dataDir: options.dataDir, seed });

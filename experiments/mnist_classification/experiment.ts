@@ -6,6 +6,10 @@ import { imageBatches } from "../../lib/data/image_batches.ts";
 import { stratifiedSample } from "../../lib/data/subsets.ts";
 import { loadMnist, type MnistSplit } from "../../lib/data/mnist.ts";
 import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
+import { createStackedBinaryCnn } from "../../lib/models/stacked_binary_cnn.ts";
+import { type StackedBatches, trainStacked } from "../../lib/train/train_stacked.ts";
+import { sigmoidFocalLoss } from "../../mod.ts";
+import * as tf from "@tensorflow/tfjs";
 import { trainWithFocalLoss } from "../_train_focal.ts";
 import { type Experiment, pairKey, seedOf } from "../_experiment.ts";
 import { type MnistProfile, type MnistRun, PROFILES, runGrid } from "./profiles.ts";
@@ -56,6 +60,75 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
     });
     const model = createBinaryCnn({ size: mnist.rows, channels: 1 }, runSeed);
     return trainWithFocalLoss(model, data, run.config, runSeed + 2);
+  },
+  // On a GPU a noise level's runs train as one program: their thresholds,
+  // γ, losses and weights are their own (each starts from the weights its
+  // single run would), their images, order and noise shared (seeded by the
+  // noise level). Runs on a sampled subset (trainSamples) train alone: their
+  // images differ by threshold.
+  stackKey: (c) =>
+    c.trainSamples !== null ? null : JSON.stringify([
+      c.noise,
+      c.epochs,
+      c.batchSize,
+      c.optimizer,
+      c.learningRate,
+      c.momentum,
+      c.repeat ?? 0,
+    ]),
+  async stack(mnist, gridRuns, seed) {
+    const runs = gridRuns as MnistRun[];
+    const { noise, epochs, batchSize } = runs[0].config;
+    const sgd = runs[0].config;
+    if (sgd.optimizer !== "sgd") throw new RangeError("stacked runs train with SGD with momentum");
+    const shared = seedOf(seed, `stack/noise=${noise}/repeat=${runs[0].config.repeat ?? 0}`);
+    const K = runs.length;
+    const targets = runs.map((r) => binarize(mnist.labels, r.config.threshold));
+    const images = imageBatches({
+      images: mnist.images,
+      shape: [mnist.rows, mnist.cols, 1],
+      targets: targets[0],
+      noise: NOISE_SCALES[noise],
+      seed: shared + 1,
+    });
+    const data: StackedBatches = {
+      count: mnist.count,
+      batch(indices) {
+        const { inputs, targets: first } = images.batch(indices);
+        first.dispose();
+        const y = new Float32Array(K * indices.length);
+        targets.forEach((t, k) => indices.forEach((i, b) => (y[k * indices.length + b] = t[i])));
+        return {
+          inputs: inputs as tf.Tensor4D,
+          targets: tf.tensor3d(y, [K, indices.length, 1]),
+        };
+      },
+    };
+    const model = createStackedBinaryCnn(
+      { size: mnist.rows, channels: 1 },
+      runs.map((r) => seedOf(seed, pairKey(r))),
+    );
+    try {
+      const { runs: outcomes } = await trainStacked(model, data, {
+        epochs,
+        batchSize,
+        seed: shared + 2,
+        learningRate: sgd.learningRate,
+        momentum: sgd.momentum!,
+        losses: runs.map(({ config: c }) => (logits, y) =>
+          sigmoidFocalLoss(logits, y, {
+            gamma: c.gamma,
+            alpha: c.alpha,
+            stabilization: c.stabilization,
+            epsilon: c.epsilon,
+            reduction: "mean",
+          })
+        ),
+      });
+      return outcomes;
+    } finally {
+      model.dispose();
+    }
   },
   async figures(records, dir) {
     const path = `${dir}/figure4.svg`;
