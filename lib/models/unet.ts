@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
 import { constantVariable, uniformVariable } from "./_init.ts";
+import { batchNormTraining } from "./_batch_norm.ts";
 // tfjs-wasm has no Conv2DBackpropFilter; ours makes this model trainable there.
 import "../kernels/gradients/conv2d_backprop_filter_wasm.ts";
 import "../kernels/gradients/conv2d_backprop_input_wasm.ts";
@@ -65,10 +66,7 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
   const batchNorm = (o: number): Layer => {
     const scale = add(constantVariable([o], 1));
     const shift = add(constantVariable([o], 0));
-    return (x) => {
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), scale), shift);
-    };
+    return (x) => batchNormTraining(x, scale as tf.Tensor1D, shift as tf.Tensor1D, 1e-5);
   };
   const doubleConv = (i: number, o: number): Layer => {
     const layers = [conv3(i, o), batchNorm(o), tf.relu, conv3(o, o), batchNorm(o), tf.relu];
