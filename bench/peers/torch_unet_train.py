@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer timing for bench/segmentation.ts: PyTorch's CPU training step of the
+"""Peer timing for bench/models.ts: PyTorch's CPU training step of the
 U-Net of Appendix A.6 (clemkoa/u-net as the paper modified it: DoubleConv of
 (conv 3x3 pad 1, BatchNorm, ReLU) twice, four max-pool downs doubling the
 width, four ConvTranspose2d(k2, s2) ups padded to the skip and concatenated,

@@ -1,0 +1,213 @@
+// deno task bench:models [--backend wasm] [--widths 4,8,16] [--steps N] [--no-peer]
+//
+// The training steps of the segmentation and CIFAR-10 experiments' models
+// side by side with PyTorch's: the U-Net of Appendix A.6 at each width
+// (batch 64 of 28x28 images and their masks, per-pixel loss) and the default
+// profile's ViT (32x32, patch 4, width 64, depth 4, 4 heads; batch 128), with
+// the sigmoid focal loss (γ = α = 0.5, mean) and the paper's SGD with
+// momentum; then PyTorch's CPU step of the same networks
+// (bench/peers/torch_unet_train.py, torch_vit_train.py, all cores) in the
+// same run, and, off webgpu, where our step's time goes (kernel time by
+// kernel, from tf.profile). Prints a line per model and one JSON object last.
+import "../lib/cli/exit_cleanly.ts";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
+import { option, UsageError } from "../lib/cli/usage.ts";
+import { createUNet } from "../lib/models/unet.ts";
+import { createVit, type VitOptions } from "../lib/models/vit.ts";
+import { createOptimizer, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
+import { sigmoidFocalLoss } from "../mod.ts";
+import { runPythonPeer } from "./_python_peer.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    backend: { type: "string", default: "wasm" },
+    widths: { type: "string", default: "4,8,16" },
+    steps: { type: "string", default: "10" },
+    "no-peer": { type: "boolean", default: false },
+    debug: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    "deno task bench:models [--backend wasm|cpu|webgpu] [--widths 4,8,16] [--steps N] [--no-peer]",
+  );
+  Deno.exit(0);
+}
+const backend = option(() => parseBackend(values.backend));
+const widths = values.widths.split(",").map(Number);
+const steps = Number(values.steps);
+if (
+  !widths.every((w) => Number.isInteger(w) && w >= 1) || !(Number.isInteger(steps) && steps >= 1)
+) {
+  throw new UsageError("--widths takes positive integers and --steps a positive integer");
+}
+await useBackend(backend);
+const BATCH = 64;
+
+/** A model to time: its variables, forward pass, and a batch of inputs and targets. */
+interface Timed {
+  model: { forward(x: tf.Tensor4D): tf.Tensor; variables: tf.Variable[]; dispose(): void };
+  x: tf.Tensor4D;
+  y: tf.Tensor;
+}
+
+/** Seconds per training step, and the kernels' time by kernel name. */
+async function ours(
+  build: () => Timed,
+  timedSteps: number,
+): Promise<{ seconds: number; kernels: Record<string, number> }> {
+  const { model, x, y } = build();
+  const optimizer = createOptimizer(PAPER_OPTIMIZER);
+  const loss = () =>
+    sigmoidFocalLoss(model.forward(x), y, {
+      gamma: 0.5,
+      alpha: 0.5,
+      reduction: "mean",
+    }) as tf.Scalar;
+  const step = async () => {
+    optimizer.minimize(loss, false, model.variables);
+    await settle();
+  };
+  for (let i = 0; i < 3; i++) await step();
+  const start = performance.now();
+  for (let i = 0; i < timedSteps; i++) await step();
+  const seconds = (performance.now() - start) / 1000 / timedSteps;
+  const kernels: Record<string, number> = {};
+  if (backend !== "webgpu") {
+    const profile = await tf.profile(() => {
+      optimizer.minimize(loss, false, model.variables);
+    });
+    // A custom gradient's scope ("unnamed scope") times the kernels it runs,
+    // which are listed on their own too: counted once, as those kernels.
+    for (const k of profile.kernels.filter((k) => k.name !== "unnamed scope")) {
+      kernels[k.name] = (kernels[k.name] ?? 0) + (k.kernelTimeMs as number) / 1000;
+    }
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+  optimizer.dispose();
+  return { seconds, kernels };
+}
+
+/** The kernel groups a step spends its time in. */
+function groups(kernels: Record<string, number>): Record<string, number> {
+  const of = (name: string) =>
+    /^Conv2D|^Conv2DBackprop/.test(name)
+      ? "convolutions and their gradients"
+      : /^(BatchMatMul|Transpose)$/.test(name)
+      ? "matrix products and transposes"
+      : /^(Add|Sub|Multiply|RealDiv|Mean|Sum|Square|Sqrt|Rsqrt|SquaredDifference)$/.test(name)
+      ? "normalization and other elementwise ops and reductions"
+      : /^(Concat|SplitV|Pad|Slice)$/.test(name)
+      ? "concatenation, split and padding"
+      : /^Identity$/.test(name)
+      ? "Identity (tfjs's copies of saved tensors)"
+      : "the rest";
+  const out: Record<string, number> = {};
+  for (const [name, seconds] of Object.entries(kernels)) {
+    out[of(name)] = (out[of(name)] ?? 0) + seconds;
+  }
+  return out;
+}
+
+/** One line: the step's time and its kernel time by group. */
+function describe(label: string, seconds: number, split: Record<string, number>): void {
+  const total = Object.values(split).reduce((s, v) => s + v, 0);
+  console.log(
+    `${backend}, ${label}: ${(seconds * 1000).toFixed(1)} ms per step` +
+      (total > 0
+        ? `; kernel time: ${
+          Object.entries(split).sort((a, b) => b[1] - a[1]).map(([g, s]) =>
+            `${g} ${(100 * s / total).toFixed(0)}%`
+          ).join(", ")
+        }`
+        : ""),
+  );
+}
+
+const threads = String(navigator.hardwareConcurrency);
+const rows = [];
+for (const width of widths) {
+  const { seconds, kernels } = await ours(() => {
+    const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+    return { model: createUNet({ width }, 1), x, y: tf.cast(tf.greater(x, 0.5), "float32") };
+  }, steps);
+  const split = groups(kernels);
+  describe(`U-Net width ${width}`, seconds, split);
+  rows.push({ width, secondsPerStep: seconds, kernelSeconds: split });
+}
+const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_unet_train.py", [
+  "--threads",
+  threads,
+  "--steps",
+  String(steps),
+  "--widths",
+  ...widths.map(String),
+]) as
+  | { threads: number; torch: string; results: { width: number; secondsPerStep: number }[] }
+  | null;
+const table = rows.map((r) => {
+  const p = peer?.results.find((x) => x.width === r.width)?.secondsPerStep ?? null;
+  return { ...r, pytorchSecondsPerStep: p, ratio: p === null ? null : p / r.secondsPerStep };
+});
+if (peer) {
+  for (const r of table) {
+    console.log(
+      `PyTorch ${peer.torch} (${peer.threads} threads), U-Net width ${r.width}: ${
+        (r.pytorchSecondsPerStep! * 1000).toFixed(1)
+      } ms per step; ours ${r.ratio!.toFixed(2)}x`,
+    );
+  }
+}
+
+// The default profile's ViT, batch 128.
+const VIT: VitOptions = { imageSize: 32, patchSize: 4, width: 64, depth: 4, heads: 4 };
+const VIT_BATCH = 128;
+const vitSteps = Math.max(2, Math.round(steps / 3));
+const vit = await ours(() => ({
+  model: createVit(VIT, 1),
+  x: tf.randomUniform([VIT_BATCH, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D,
+  y: tf.cast(tf.less(tf.randomUniform([VIT_BATCH, 1], 0, 1, "float32", 2), 0.3), "float32"),
+}), vitSteps);
+const vitSplit = groups(vit.kernels);
+describe("ViT 32x32 patch 4 width 64 depth 4, batch 128", vit.seconds, vitSplit);
+const vitPeer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_vit_train.py", [
+  "--threads",
+  threads,
+  "--steps",
+  String(vitSteps),
+  "--patch",
+  String(VIT.patchSize),
+  "--width",
+  String(VIT.width),
+  "--depth",
+  String(VIT.depth),
+  "--heads",
+  String(VIT.heads),
+  "--batch",
+  String(VIT_BATCH),
+]) as { threads: number; torch: string; secondsPerStep: number } | null;
+if (vitPeer) {
+  console.log(
+    `PyTorch ${vitPeer.torch} (${vitPeer.threads} threads), ViT: ${
+      (vitPeer.secondsPerStep * 1000).toFixed(1)
+    } ms per step; ours ${(vitPeer.secondsPerStep / vit.seconds).toFixed(2)}x`,
+  );
+}
+console.log(JSON.stringify({
+  backend,
+  unet: { batch: BATCH, steps, pytorchThreads: peer?.threads ?? null, rows: table },
+  vit: {
+    options: VIT,
+    batch: VIT_BATCH,
+    steps: vitSteps,
+    secondsPerStep: vit.seconds,
+    kernelSeconds: vitSplit,
+    pytorchSecondsPerStep: vitPeer?.secondsPerStep ?? null,
+    ratio: vitPeer ? vitPeer.secondsPerStep / vit.seconds : null,
+  },
+}));
