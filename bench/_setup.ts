@@ -3,8 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
 import { setFocalKernelsEnabled } from "../lib/kernels/focal/focal_kernels.ts";
-import { createOptimizer, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
-import { sigmoidFocalLoss } from "../mod.ts";
+import { protocolStep } from "../lib/train/protocol_step.ts";
 import {
   kernelThreadCount,
   startKernelThreads,
@@ -115,18 +114,7 @@ export function benchTrainingStep(options: TrainingStepBench): void {
     n: options.n,
     warmup: options.warmup,
     async fn(b) {
-      step ??= (() => {
-        const { model, x, y } = options.setup();
-        const optimizer = createOptimizer(PAPER_OPTIMIZER);
-        const loss = () =>
-          sigmoidFocalLoss(model.forward(x), y, {
-            gamma: 0.5,
-            alpha: 0.5,
-            reduction: "mean",
-            ...(options.stabilization ? { stabilization: options.stabilization } : {}),
-          }) as tf.Scalar;
-        return () => optimizer.minimize(loss, false, model.variables);
-      })();
+      step ??= protocolStep(options.setup(), options.stabilization).step;
       b.start();
       step();
       await settle();

@@ -16,8 +16,7 @@ import { parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts
 import { option, UsageError } from "../lib/cli/usage.ts";
 import { createUNet } from "../lib/models/unet.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
-import { createOptimizer, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
-import { sigmoidFocalLoss } from "../mod.ts";
+import { protocolStep } from "../lib/train/protocol_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 
 const { values } = parseArgs({
@@ -61,15 +60,9 @@ async function ours(
   timedSteps: number,
 ): Promise<{ seconds: number; kernels: Record<string, number> }> {
   const { model, x, y } = build();
-  const optimizer = createOptimizer(PAPER_OPTIMIZER);
-  const loss = () =>
-    sigmoidFocalLoss(model.forward(x), y, {
-      gamma: 0.5,
-      alpha: 0.5,
-      reduction: "mean",
-    }) as tf.Scalar;
+  const { step: run, optimizer } = protocolStep({ model, x, y });
   const step = async () => {
-    optimizer.minimize(loss, false, model.variables);
+    run();
     await settle();
   };
   for (let i = 0; i < 3; i++) await step();
@@ -78,9 +71,7 @@ async function ours(
   const seconds = (performance.now() - start) / 1000 / timedSteps;
   const kernels: Record<string, number> = {};
   if (backend !== "webgpu") {
-    const profile = await tf.profile(() => {
-      optimizer.minimize(loss, false, model.variables);
-    });
+    const profile = await tf.profile(run);
     // A custom gradient's scope ("unnamed scope") times the kernels it runs,
     // which are listed on their own too: counted once, as those kernels.
     for (const k of profile.kernels.filter((k) => k.name !== "unnamed scope")) {

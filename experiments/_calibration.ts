@@ -3,8 +3,7 @@
 // shard with those timings (experiments/_plan.ts does the arithmetic).
 import * as tf from "@tensorflow/tfjs";
 import { settle } from "../lib/backends/use_backend.ts";
-import { createOptimizer } from "../lib/train/optimizer.ts";
-import { sigmoidFocalLoss } from "../mod.ts";
+import { protocolStep } from "../lib/train/protocol_step.ts";
 import {
   type Experiment,
   type ProfileBase,
@@ -29,15 +28,9 @@ export function randomBinaryBatch(
 /** Seconds per training step of a model on the active backend, from a few timed steps. */
 export async function calibrate(step: StepModel, timedSteps = 3): Promise<number> {
   const { model, x, y } = step.build(step.calibrationBatch);
-  const optimizer = createOptimizer({ optimizer: "sgd", learningRate: 1e-3, momentum: 0.9 });
-  const loss = () =>
-    sigmoidFocalLoss(model.forward(x), y, {
-      gamma: 0.5,
-      alpha: 0.5,
-      reduction: "mean",
-    }) as tf.Scalar;
+  const { step: run, optimizer } = protocolStep({ model, x, y });
   const once = async () => {
-    optimizer.minimize(loss, false, model.variables);
+    run();
     await settle();
   };
   await once(); // compiles, allocates
