@@ -13,7 +13,7 @@ import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
-import { option, UsageError } from "../lib/cli/usage.ts";
+import { DEBUG_OPTION, option, UsageError } from "../lib/cli/usage.ts";
 import { createUNet } from "../lib/models/unet.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
@@ -26,7 +26,7 @@ const { values } = parseArgs({
     widths: { type: "string", default: "4,8,16" },
     steps: { type: "string", default: "10" },
     "no-peer": { type: "boolean", default: false },
-    debug: { type: "boolean", default: false },
+    ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });

@@ -10,7 +10,7 @@ import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { describeAdapter, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
-import { option, UsageError } from "../lib/cli/usage.ts";
+import { DEBUG_OPTION, option, UsageError } from "../lib/cli/usage.ts";
 import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
 import { tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
@@ -23,7 +23,7 @@ const { values } = parseArgs({
     backend: { type: "string", default: "webgpu" },
     models: { type: "string", default: "1,4,16" },
     steps: { type: "string", default: "10" },
-    debug: { type: "boolean", default: false },
+    ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });

@@ -163,25 +163,31 @@ export interface ExperimentOutcome {
 
 /**
  * The plans of `experiments` under the parsed options, each model timed once
- * on the chosen backend (progress on stderr).
+ * on the chosen backend (progress on stderr). An experiment that cannot run
+ * here (no data) is timed only for `--plan` (`timeUnavailable`): before a
+ * run, its steps are enough, and timing the paper's ViT-B costs most of a
+ * minute.
  */
 export async function planAll(
   experiments: Experiment<ProfileBase>[],
   cli: CliOptions,
+  timeUnavailable = true,
 ): Promise<ExperimentPlan[]> {
   const calibrated = new Map<string, number>();
   const plans: ExperimentPlan[] = [];
   for (const experiment of experiments) {
-    console.error(`plan: timing ${experiment.name}'s models on ${cli.backend}…`);
+    const unavailable = await experiment.unavailable({ dataDir: cli.dataDir, seed: cli.seed });
+    const calibrate = unavailable === null || timeUnavailable;
+    if (calibrate) console.error(`plan: timing ${experiment.name}'s models on ${cli.backend}…`);
     plans.push(
       await planExperiment(experiment, {
         profile: cli.profile,
         selection: cli.selection,
         shard: cli.shard,
         workers: cli.workers,
-        calibrate: true,
+        calibrate,
         calibrated,
-        unavailable: await experiment.unavailable({ dataDir: cli.dataDir, seed: cli.seed }),
+        unavailable,
       }),
     );
   }
@@ -191,10 +197,12 @@ export async function planAll(
 /** Prints the plans: a table, the total, and (with `json`) one JSON object last. */
 export function printPlan(plans: ExperimentPlan[], json: boolean): void {
   console.log(planTable(plans));
+  // What will run here: the experiments with their data.
+  const runnable = plans.filter((p) => p.unavailable === null);
   const total = (k: "upper" | "expected") =>
-    plans.some((p) => p.wallSeconds[k] === null)
+    runnable.some((p) => p.wallSeconds[k] === null)
       ? null
-      : plans.reduce((s, p) => s + (p.unavailable === null ? p.wallSeconds[k]! : 0), 0);
+      : runnable.reduce((s, p) => s + p.wallSeconds[k]!, 0);
   console.log(
     `\nestimated wall time here, experiments run one after another: ${
       formatDuration(total("upper"))

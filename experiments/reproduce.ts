@@ -57,7 +57,7 @@ if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
 }
 
 // What the experiments will cost, first (the bench is not planned: see the README).
-printPlan(await planAll(Object.values(EXPERIMENTS), cli), values.plan);
+printPlan(await planAll(Object.values(EXPERIMENTS), cli, values.plan), values.plan);
 if (values.plan) Deno.exit(0);
 
 const base = await provenance();

@@ -118,4 +118,7 @@ Deno.test(name("runs on a sampled subset are never stacked: they train alone"), 
   const full = runGrid(STACKABLE);
   const keys = new Set(full.map((r) => mnistClassification.stackKey!(r.config)));
   assert.equal(keys.size, 2, "one key per noise level");
+  // The stack trains with SGD: Adam runs train alone.
+  const adam = { ...full[0].config, optimizer: "adam" as const };
+  assert.equal(mnistClassification.stackKey!(adam), null);
 });
