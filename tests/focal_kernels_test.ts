@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name, RTOL } from "./_backend.ts";
 import { assertClose, read } from "./_assert.ts";
-import { sigmoidFocalLoss, softmaxFocalLoss, type SoftmaxFocalLossOptions } from "../mod.ts";
+import {
+  qualityFocalLoss,
+  sigmoidFocalLoss,
+  softmaxFocalLoss,
+  type SoftmaxFocalLossOptions,
+} from "../mod.ts";
 import {
   focalKernelAvailable,
   SCALE_ROWS_KERNEL,
@@ -118,6 +123,36 @@ Deno.test(
     for (const hard of [false, true]) {
       const { x, t } = inputs(hard);
       await compareModes(tf.tensor1d(x), tf.tensor1d(t), hard ? "hard targets" : "soft targets");
+    }
+  },
+);
+
+Deno.test(
+  name("fused quality kernel = composed math: values, gradients, NaN and the cusp, every mode"),
+  async () => {
+    const { x, t } = inputs(false);
+    // On the cusp t = σ(x) exactly (x = 0, t = ½): loss 0, gradient 0.
+    x.push(0, 0, 0);
+    t.push(0.5, 0.5, 0.5);
+    const xs = tf.tensor1d(x);
+    const ts = tf.tensor1d(t);
+    try {
+      for (const stabilization of ["exact", "epsilon", "none"] as const) {
+        for (const beta of [0, 0.3, 0.5, 1, 2]) {
+          for (const reduction of ["none", "mean", "sum"] as const) {
+            const options = { stabilization, beta, reduction };
+            await compare(
+              xs,
+              ts,
+              (a, b) => qualityFocalLoss(a, b, options),
+              `quality ${stabilization} β=${beta} ${reduction}`,
+            );
+          }
+        }
+      }
+    } finally {
+      setFocalKernelsEnabled(true);
+      tf.dispose([xs, ts]);
     }
   },
 );

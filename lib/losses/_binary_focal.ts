@@ -46,6 +46,11 @@ export interface BinaryFocalParams {
   gamma: number;
 }
 
+/** The kernels' code for a modulating base (their `base` attribute). */
+function baseCode(base: ModulatingBase): 0 | 1 {
+  return base === "pt" ? 0 : 1;
+}
+
 function alphaT(t: tf.Tensor, alpha: number): tf.Tensor | null {
   // α_t = α·t + (1 − α)·(1 − t), as torchvision; a negative α switches it off.
   return alpha < 0 ? null : tf.add(tf.mul(alpha, t), tf.mul(1 - alpha, tf.sub(1, t)));
@@ -112,7 +117,7 @@ export function originalBinaryFocal(
     const { ce, modulating, w } = forward(x, t);
     return weigh(tf.mul(ce, modulating), w);
   };
-  const fused = base === "pt" ? { mode: 1 as const, alpha, gamma, epsilon, singularBelow } : null;
+  const fused = { mode: 1 as const, base: baseCode(base), alpha, gamma, epsilon, singularBelow };
   return reducedWithGradient(logits, targets, value, gradient, fused, reduction);
 }
 
@@ -197,9 +202,14 @@ export function exactBinaryFocal(
     const { ce, logU, onCusp } = parts(x, t);
     return weigh(tf.mul(ce, modulatingOf(logU, onCusp)), alphaT(t, alpha));
   };
-  const fused = base === "pt"
-    ? { mode: 0 as const, alpha, gamma, epsilon: 0, singularBelow: -1 }
-    : null;
+  const fused = {
+    mode: 0 as const,
+    base: baseCode(base),
+    alpha,
+    gamma,
+    epsilon: 0,
+    singularBelow: -1,
+  };
   return reducedWithGradient(logits, targets, value, gradient, fused, reduction);
 }
 

@@ -1,6 +1,7 @@
 // AssemblyScript source of the wasm fused sigmoid focal kernel (SIMD, f32x4).
 //
-// A transcription of lib/kernels/_sigmoid_focal_math.ts. The module imports
+// A transcription of lib/kernels/focal/_sigmoid_focal_math.ts; `quality`
+// selects the Quality Focal Loss's base |t − p| instead of 1 − p_t. The module imports
 // the memory of the tfjs wasm backend and works on its tensors in place: the
 // pointers are the tensors' `memoryOffset`s. It must own no static data
 // (it would land in tfjs's heap), which scripts/build_wasm_kernels.ts checks.
@@ -18,6 +19,7 @@ import {
   pow4,
   select,
   splat,
+  V_MIN_NORMAL,
 } from "./vector_math";
 
 export { initConstants } from "./vector_math";
@@ -159,6 +161,7 @@ let gradLanes: v128 = i32x4.splat(0);
   gammaV: v128,
   scaleV: v128,
   gradOut: bool,
+  quality: bool,
 ): v128 {
   const zero = splat(0);
   // e = exp(−|x|), s = 1/(1 + e): σ(|x|) = s and σ(−|x|) = e·s.
@@ -173,6 +176,10 @@ let gradLanes: v128 = i32x4.splat(0);
   const spNeg = f32x4.add(f32x4.pmax(f32x4.neg(x), zero), l); // −log p
   const oneMinusT = f32x4.sub(ONE, t);
   const ce = fma(t, spNeg, f32x4.mul(oneMinusT, spPos));
+  if (quality) {
+    return exactQualitySoft(p, q, spPos, spNeg, ce, t, oneMinusT, isOne, isZero, weighted,
+      alphaV, alphaCV, gammaV, scaleV, gradOut);
+  }
   const a = f32x4.sub(log4(select(ONE, t, isZero)), spPos);
   const b = f32x4.sub(log4(select(ONE, oneMinusT, isOne)), spNeg);
   const soft = f32x4.add(
@@ -191,6 +198,55 @@ let gradLanes: v128 = i32x4.splat(0);
     gradLanes = f32x4.mul(f32x4.mul(wm, scaleV), bracket);
   }
   return f32x4.mul(wm, ce);
+}
+
+/**
+ * exactSoft for the Quality Focal Loss: the lanes with a soft target take
+ * the base |t − p| = |t·σ(−x) − (1 − t)·σ(x)| with slope sign(p − t), its
+ * log floored at FLT_MIN in the gradient, and loss 0 (1 for γ = 0) on the
+ * cusp t − p = 0; hard lanes are the focal loss's.
+ */
+// @ts-ignore: decorator
+@inline function exactQualitySoft(
+  p: v128,
+  q: v128,
+  spPos: v128,
+  spNeg: v128,
+  ce: v128,
+  t: v128,
+  oneMinusT: v128,
+  isOne: v128,
+  isZero: v128,
+  weighted: bool,
+  alphaV: v128,
+  alphaCV: v128,
+  gammaV: v128,
+  scaleV: v128,
+  gradOut: bool,
+): v128 {
+  const zero = splat(0);
+  const hard = v128.or(isOne, isZero);
+  const diff = f32x4.sub(f32x4.mul(t, q), f32x4.mul(oneMinusT, p));
+  const logDiff = log4(f32x4.max(f32x4.abs(diff), V_MIN_NORMAL));
+  const logQ = select(f32x4.neg(spPos), select(f32x4.neg(spNeg), logDiff, isZero), isOne);
+  const m = exp4(f32x4.mul(gammaV, logQ));
+  const wm = f32x4.mul(alphaT4(t, weighted, alphaV, alphaCV), m);
+  if (gradOut) {
+    const ratio = exp4(f32x4.sub(f32x4.neg(f32x4.add(spPos, spNeg)), logQ));
+    // sign(p − t) = −sign(diff) on soft lanes; 1 − 2t on hard ones.
+    const signPMinusT = select(
+      f32x4.neg(ONE),
+      select(ONE, zero, f32x4.lt(diff, zero)),
+      f32x4.gt(diff, zero),
+    );
+    const slope = select(f32x4.sub(ONE, f32x4.add(t, t)), signPMinusT, hard);
+    const pMinusT = f32x4.sub(f32x4.mul(oneMinusT, p), f32x4.mul(t, q));
+    const bracket = fma(gammaV, f32x4.mul(f32x4.mul(slope, ce), ratio), pMinusT);
+    gradLanes = f32x4.mul(f32x4.mul(wm, scaleV), bracket);
+  }
+  // On the cusp the loss is 0 for γ > 0 (for γ = 0, m is 1 there already).
+  const zeroed = v128.and(v128.andnot(f32x4.eq(diff, zero), hard), f32x4.ne(gammaV, zero));
+  return select(zero, f32x4.mul(wm, ce), zeroed);
 }
 
 /**
@@ -215,6 +271,7 @@ let gradLanes: v128 = i32x4.splat(0);
   gammaV: v128,
   negGammaV: v128,
   scaleV: v128,
+  quality: bool,
 ): v128 {
   const x = full ? v128.load(at(xPtr, i)) : load4(xPtr, i, n);
   const t = full ? v128.load(at(tPtr, i)) : load4(tPtr, i, n);
@@ -225,7 +282,7 @@ let gradLanes: v128 = i32x4.splat(0);
     ? exactHard(
       x, isOne, isZero, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV, gradOut,
     )
-    : exactSoft(x, t, isOne, isZero, weighted, alphaV, alphaCV, gammaV, scaleV, gradOut);
+    : exactSoft(x, t, isOne, isZero, weighted, alphaV, alphaCV, gammaV, scaleV, gradOut, quality);
   if (full) {
     if (lossPtr != 0) v128.store(at(lossPtr, i), loss);
     if (gradOut) v128.store(at(gradPtr, i), gradLanes);
@@ -236,7 +293,10 @@ let gradLanes: v128 = i32x4.splat(0);
   return masked(loss, i, n);
 }
 
-/** Exact mode: loss (and ∂L/∂x when gradPtr ≠ 0) of n elements; returns Σ loss. */
+/**
+ * Exact mode: loss (and ∂L/∂x when gradPtr ≠ 0) of n elements; returns
+ * Σ loss. qualityBase ≠ 0: the Quality Focal Loss.
+ */
 export function sigmoidFocalExact(
   xPtr: usize,
   tPtr: usize,
@@ -247,7 +307,9 @@ export function sigmoidFocalExact(
   alphaC: f32,
   gamma: f32,
   gradScale: f32,
+  qualityBase: i32,
 ): f64 {
+  const quality = qualityBase != 0;
   const weighted = alpha >= 0;
   const alphaV = splat(alpha);
   const alphaCV = splat(alphaC);
@@ -263,7 +325,7 @@ export function sigmoidFocalExact(
       block,
       exactBlock(
         xPtr, tPtr, lossPtr, gradPtr, i, n, true, weighted, alphaV, alphaCV, gamma, gammaV,
-        negGammaV, scaleV,
+        negGammaV, scaleV, quality,
       ),
     );
     if (++k == FLUSH_EVERY) {
@@ -277,7 +339,7 @@ export function sigmoidFocalExact(
       block,
       exactBlock(
         xPtr, tPtr, lossPtr, gradPtr, i, n, false, weighted, alphaV, alphaCV, gamma, gammaV,
-        negGammaV, scaleV,
+        negGammaV, scaleV, quality,
       ),
     );
   }
@@ -311,6 +373,7 @@ export function sigmoidFocalExact(
   epsilonV: v128,
   singularV: v128,
   scaleV: v128,
+  quality: bool,
 ): v128 {
   const zero = splat(0);
   const x = load4(xPtr, i, n);
@@ -325,7 +388,8 @@ export function sigmoidFocalExact(
   );
   const oneMinusP = f32x4.sub(ONE, p);
   const pt = f32x4.add(f32x4.mul(p, t), f32x4.mul(oneMinusP, oneMinusT));
-  const u = f32x4.add(f32x4.sub(ONE, pt), epsilonV);
+  const tMinusP = f32x4.sub(t, p);
+  const u = f32x4.add(quality ? f32x4.abs(tMinusP) : f32x4.sub(ONE, pt), epsilonV);
   const m = pow4(u, gamma, gammaV);
   const w = alphaT4(t, weighted, alphaV, alphaCV);
   const loss = f32x4.mul(w, f32x4.mul(ce, m)); // w = 1 unweighted: exact
@@ -337,7 +401,10 @@ export function sigmoidFocalExact(
     } else {
       const powLessOne = gamma == 0.5 ? f32x4.div(m, u) : pow4(u, gamma - 1, gammaLessOneV);
       const gU = f32x4.mul(f32x4.mul(w, ce), f32x4.mul(gammaV, powLessOne));
-      const gP = f32x4.neg(f32x4.sub(f32x4.mul(gU, t), f32x4.mul(gU, oneMinusT)));
+      // ∂u/∂p through p_t, or through |t − p|: −sign(t − p).
+      const gP = quality
+        ? f32x4.neg(f32x4.mul(gU, select(ONE, select(f32x4.neg(ONE), zero, f32x4.lt(tMinusP, zero)), f32x4.gt(tMinusP, zero))))
+        : f32x4.neg(f32x4.sub(f32x4.mul(gU, t), f32x4.mul(gU, oneMinusT)));
       let grad = f32x4.add(fromCe, f32x4.mul(f32x4.mul(gP, oneMinusP), p));
       grad = select(NAN, grad, f32x4.le(u, singularV));
       store4(gradPtr, i, n, f32x4.mul(grad, scaleV));
@@ -359,7 +426,9 @@ export function sigmoidFocalOriginal(
   epsilon: f32,
   singularBelow: f32,
   gradScale: f32,
+  qualityBase: i32,
 ): f64 {
+  const quality = qualityBase != 0;
   const weighted = alpha >= 0;
   const alphaV = splat(alpha);
   const alphaCV = splat(alphaC);
@@ -375,7 +444,7 @@ export function sigmoidFocalOriginal(
       block,
       originalBlock(
         xPtr, tPtr, lossPtr, gradPtr, i, n, weighted, alphaV, alphaCV, gamma, gammaV, gammaLessOneV,
-        epsilonV, singularV, scaleV,
+        epsilonV, singularV, scaleV, quality,
       ),
     );
     if (++k == FLUSH_EVERY) {

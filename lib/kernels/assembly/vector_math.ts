@@ -42,7 +42,7 @@ let EXP_P3: v128 = i32x4.splat(0);
 let EXP_P4: v128 = i32x4.splat(0);
 let EXP_P5: v128 = i32x4.splat(0);
 // log
-let V_MIN_NORMAL: v128 = i32x4.splat(0);
+export let V_MIN_NORMAL: v128 = i32x4.splat(0); // the smallest normal float32
 let V_TWO_23: v128 = i32x4.splat(0);
 let V_MANTISSA: v128 = i32x4.splat(0);
 let V_SQRT2: v128 = i32x4.splat(0);

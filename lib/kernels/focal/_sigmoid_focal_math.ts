@@ -2,8 +2,15 @@
 // time. The cpu kernel runs it as is; the wasm (AssemblyScript, SIMD) and
 // webgpu (WGSL) kernels are transcriptions of it. The derivations are in
 // lib/losses/_binary_focal.ts, above the composed kernels these must equal.
+//
+// `quality` selects the modulating base: false for u = 1 − p_t (the focal
+// loss, Eq. (2)), true for u = |t − p| (the Quality Focal Loss). The two
+// agree for hard targets t ∈ {0, 1}.
 
 const f = Math.fround;
+
+/** The smallest normal float32, the floor of |t − p| in the exact gradient. */
+const FLT_MIN = 1.1754943508222875e-38;
 
 /** α_t, or 1 when α < 0 switches the weighting off. */
 function alphaT(t: number, alpha: number): number {
@@ -19,11 +26,13 @@ export function exactElement(
   t: number,
   alpha: number,
   gamma: number,
+  quality = false,
 ): [number, number] {
   const l = Math.log1p(Math.exp(-Math.abs(x)));
   const spPos = Math.max(x, 0) + l; // −log(1 − p)
   const spNeg = Math.max(-x, 0) + l; // −log p
   const ce = t * spNeg + (1 - t) * spPos;
+  if (quality && t !== 0 && t !== 1) return exactQualitySoft(spPos, spNeg, ce, t, alpha, gamma);
   let logQ: number;
   if (t === 1) logQ = -spPos;
   else if (t === 0) logQ = -spNeg;
@@ -54,6 +63,7 @@ export function originalElement(
   gamma: number,
   epsilon: number,
   singularBelow: number,
+  quality = false,
 ): [number, number] {
   const p = f(1 / f(1 + f(Math.exp(-x))));
   const mv = f(Math.max(-x, 0));
@@ -61,7 +71,7 @@ export function originalElement(
     f(f(f(1 - t) * x) + mv) + f(Math.log(f(f(Math.exp(-mv)) + f(Math.exp(f(-x - mv)))))),
   );
   const pt = f(f(p * t) + f(f(1 - p) * f(1 - t)));
-  const u = f(f(1 - pt) + epsilon);
+  const u = f((quality ? Math.abs(f(t - p)) : f(1 - pt)) + epsilon);
   const m = f(Math.pow(u, gamma));
   const w = f(alphaT(t, alpha));
   const loss = alpha < 0 ? f(ce * m) : f(w * f(ce * m));
@@ -69,6 +79,34 @@ export function originalElement(
   if (gamma === 0) return [loss, fromCe];
   if (u <= singularBelow) return [loss, NaN];
   const gU = f(f(w * ce) * f(gamma * f(Math.pow(u, gamma - 1))));
-  const gP = f(-f(f(gU * t) - f(gU * f(1 - t))));
+  // ∂u/∂p as autograd takes it: through p_t = p·t + (1 − p)·(1 − t), or
+  // through |t − p| (−sign(t − p)).
+  const gP = quality ? f(-f(gU * Math.sign(f(t - p)))) : f(-f(f(gU * t) - f(gU * f(1 - t))));
   return [loss, f(fromCe + f(f(gP * f(1 - p)) * p))];
+}
+
+/**
+ * Exact mode of the Quality Focal Loss for a soft target 0 < t < 1: the base
+ * is |t − p| = |t·σ(−x) − (1 − t)·σ(x)|, the slope ∂u/∂p is −sign(t − p)
+ * and p(1 − p)/u does not cancel (the cusp of |t − p|^γ). On the cusp
+ * (t − p = 0) the loss is 0 (1 for γ = 0); the gradient floors the base at
+ * FLT_MIN, where the slope 0 zeroes the term the floor would bias.
+ */
+function exactQualitySoft(
+  spPos: number,
+  spNeg: number,
+  ce: number,
+  t: number,
+  alpha: number,
+  gamma: number,
+): [number, number] {
+  const p = Math.exp(-spNeg);
+  const q = Math.exp(-spPos);
+  const diff = t * q - (1 - t) * p;
+  const w = alphaT(t, alpha);
+  const logU = Math.log(Math.max(Math.abs(diff), FLT_MIN));
+  const m = Math.exp(gamma * logU);
+  const ratio = Math.exp(-spPos - spNeg - logU);
+  const loss = diff === 0 ? (gamma === 0 ? w * ce : 0) : w * ce * m;
+  return [loss, w * m * ((1 - t) * p - t * q - gamma * Math.sign(diff) * ce * ratio)];
 }

@@ -34,6 +34,11 @@ export const SCALE_ROWS_KERNEL = "FocalStabilityScaleRows";
 export interface FusedKernelAttrs {
   /** 0: exact; 1: original / Eq. (11) (ε = `epsilon`). */
   mode: 0 | 1;
+  /**
+   * Sigmoid only, the modulating base: 0 (or absent) for 1 − p_t, the focal
+   * loss; 1 for |t − p|, the Quality Focal Loss.
+   */
+  base?: 0 | 1;
   alpha: number;
   gamma: number;
   epsilon: number;

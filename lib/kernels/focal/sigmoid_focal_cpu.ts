@@ -20,6 +20,7 @@ function run(
   const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
   const a = attrs as unknown as FusedKernelAttrs;
   const scale = reduced ? a.scale ?? 1 : 1;
+  const quality = a.base === 1;
   const xs = cpu.readSync(x.dataId);
   const ts = cpu.readSync(t.dataId);
   const loss = reduced ? null : new Float32Array(xs.length);
@@ -27,8 +28,8 @@ function run(
   let sum = 0;
   for (let i = 0; i < xs.length; i++) {
     const [l, g] = a.mode === 0
-      ? exactElement(xs[i], ts[i], a.alpha, a.gamma)
-      : originalElement(xs[i], ts[i], a.alpha, a.gamma, a.epsilon, a.singularBelow);
+      ? exactElement(xs[i], ts[i], a.alpha, a.gamma, quality)
+      : originalElement(xs[i], ts[i], a.alpha, a.gamma, a.epsilon, a.singularBelow, quality);
     if (loss !== null) loss[i] = l;
     sum += Math.fround(l);
     if (grad !== null) grad[i] = g * scale;

@@ -23,6 +23,7 @@ interface KernelExports {
     alphaC: number,
     gamma: number,
     gradScale: number,
+    qualityBase: number,
   ): number;
   sigmoidFocalOriginal(
     x: number,
@@ -36,14 +37,18 @@ interface KernelExports {
     epsilon: number,
     singularBelow: number,
     gradScale: number,
+    qualityBase: number,
   ): number;
 }
 
 const kernelFor = kernelModule<KernelExports>(SIGMOID_FOCAL_WASM_BASE64);
 
-/** The scalars after n: (α, 1 − α, γ, scale); (α, 1 − α, γ, ε, singularBelow, scale). */
-type Exact = [number, number, number, number];
-type Original = [number, number, number, number, number, number];
+/**
+ * The scalars after n: (α, 1 − α, γ, scale, base); (α, 1 − α, γ, ε,
+ * singularBelow, scale, base), base 1 for the Quality Focal Loss.
+ */
+type Exact = [number, number, number, number, number];
+type Original = [number, number, number, number, number, number, number];
 
 function run(
   { inputs, backend, attrs }: Parameters<tf.KernelFunc>[0],
@@ -63,8 +68,8 @@ function run(
   const lossPtr = reduced ? 0 : at(loss);
   const gradPtr = grad === null ? 0 : at(grad);
   const scalars = a.mode === 0
-    ? [a.alpha, 1 - a.alpha, a.gamma, scale]
-    : [a.alpha, 1 - a.alpha, a.gamma, a.epsilon, a.singularBelow, scale];
+    ? [a.alpha, 1 - a.alpha, a.gamma, scale, a.base ?? 0]
+    : [a.alpha, 1 - a.alpha, a.gamma, a.epsilon, a.singularBelow, scale, a.base ?? 0];
   const local = ([xPtr, tPtr]: number[], [lPtr, gPtr]: number[], count: number) =>
     a.mode === 0
       ? kernel.sigmoidFocalExact(xPtr, tPtr, lPtr, gPtr, count, ...(scalars as Exact))

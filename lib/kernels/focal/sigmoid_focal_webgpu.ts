@@ -13,6 +13,9 @@ import {
 
 const WORKGROUP = 128;
 
+/** FLT_MIN as a WGSL literal: the floor of |t − p| in the exact gradient. */
+const FLT_MIN_WGSL = "1.1754943508222875e-38";
+
 /** α_t from the uniforms; the shared helpers come from _webgpu_program.ts. */
 const PRELUDE = `${WGSL_HELPERS}
   fn alphaT(t : f32) -> f32 {
@@ -21,14 +24,18 @@ const PRELUDE = `${WGSL_HELPERS}
   }
 `;
 
-/** Exact mode: see exactElement in _sigmoid_focal_math.ts. */
-const EXACT = `
+/**
+ * Exact mode: see exactElement in _sigmoid_focal_math.ts. With `quality`, a
+ * soft target takes the base |t − p| (exactQualitySoft there).
+ */
+const exact = (quality: boolean) => `
   fn focal(x : f32, t : f32) -> vec2<f32> {
     let e = exp(-abs(x));
     let l = log1pUnit(e);
     let spPos = max(x, 0.0) + l;
     let spNeg = max(-x, 0.0) + l;
     let ce = t * spNeg + (1.0 - t) * spPos;
+    ${quality ? "if (t != 0.0 && t != 1.0) { return qualitySoft(spPos, spNeg, ce, t); }" : ""}
     var logQ : f32;
     if (t == 1.0) {
       logQ = -spPos;
@@ -50,15 +57,36 @@ const EXACT = `
   }
 `;
 
+/** The Quality Focal Loss's soft targets in exact mode (exactQualitySoft). */
+const QUALITY_SOFT = `
+  fn qualitySoft(spPos : f32, spNeg : f32, ce : f32, t : f32) -> vec2<f32> {
+    // As the composed form takes them: where spPos = spNeg, p = q exactly
+    // (1/(1 + e) and e/(1 + e) differ there with a 1-ulp exp(−|x|) ≠ 1).
+    let p = exp(-spNeg);
+    let q = exp(-spPos);
+    let diff = t * q - (1.0 - t) * p;
+    let logU = log(max(abs(diff), ${FLT_MIN_WGSL}));
+    let m = exp(uniforms.gamma * logU);
+    let ratio = exp(-spPos - spNeg - logU);
+    let w = alphaT(t);
+    var loss = w * ce * m;
+    if (diff == 0.0) { loss = select(0.0, w * ce, uniforms.gamma == 0.0); }
+    let grad = w * m * ((1.0 - t) * p - t * q - uniforms.gamma * sign(diff) * ce * ratio);
+    return vec2<f32>(loss, grad);
+  }
+`;
+
 /** Original / Eq. (11) mode: see originalElement in _sigmoid_focal_math.ts. */
-const ORIGINAL = `
+const original = (quality: boolean) => `
   fn focal(x : f32, t : f32) -> vec2<f32> {
+    // exp(−x) overflows past ln FLT_MAX = 88.7228…, where p is 0; below it p
+    // may be subnormal, as the composed form's (|t − p| keeps it).
     var p = 0.0;
-    if (-x < 88.0) { p = 1.0 / (1.0 + exp(-x)); }
+    if (-x <= 88.72283) { p = 1.0 / (1.0 + exp(-x)); }
     let mv = max(-x, 0.0);
     let ce = (1.0 - t) * x + mv + log(exp(-mv) + exp(-x - mv));
     let pt = p * t + (1.0 - p) * (1.0 - t);
-    let u = (1.0 - pt) + uniforms.epsilon;
+    let u = ${quality ? "abs(t - p)" : "(1.0 - pt)"} + uniforms.epsilon;
     let m = powBase(u, uniforms.gamma);
     let w = alphaT(t);
     let loss = w * (ce * m);
@@ -66,7 +94,7 @@ const ORIGINAL = `
     if (uniforms.gamma == 0.0) { return vec2<f32>(loss, fromCe); }
     if (u <= uniforms.singularBelow) { return vec2<f32>(loss, nan()); }
     let gU = w * ce * (uniforms.gamma * powBase(u, uniforms.gamma - 1.0));
-    let gP = -(gU * t - gU * (1.0 - t));
+    let gP = ${quality ? "-(gU * sign(t - p))" : "-(gU * t - gU * (1.0 - t))"};
     return vec2<f32>(loss, fromCe + gP * (1.0 - p) * p);
   }
 `;
@@ -82,18 +110,24 @@ class FocalProgram {
   dispatch: [number, number, number];
   shaderKey: string;
 
-  constructor(shape: number[], readonly mode: 0 | 1, readonly output: 0 | 1) {
+  constructor(
+    shape: number[],
+    readonly mode: 0 | 1,
+    readonly quality: boolean,
+    readonly output: 0 | 1,
+  ) {
     this.outputShape = shape;
     this.dispatchLayout = { x: shape.map((_, i) => i) };
     const n = tf.util.sizeFromShape(shape);
     this.dispatch = [Math.ceil(n / WORKGROUP), 1, 1];
-    this.shaderKey = `focal_stability_sigmoid_focal_${mode}_${output}`;
+    this.shaderKey = `focal_stability_sigmoid_focal_${mode}_${Number(quality)}_${output}`;
   }
 
   getUserCode(): string {
+    const q = this.quality;
     return `
       ${PRELUDE}
-      ${this.mode === 0 ? EXACT : ORIGINAL}
+      ${this.mode === 0 ? exact(q) + (q ? QUALITY_SOFT : "") : original(q)}
       fn main(index : i32) {
         if (index < uniforms.size) {
           let r = focal(getXByOutputIndex(index), getTByOutputIndex(index));
@@ -122,7 +156,7 @@ function runProgram(
     scale,
   ].map((v) => ({ type: "float32", data: [v] }));
   return gpu.runWebGPUProgram(
-    new FocalProgram(x.shape, a.mode, output),
+    new FocalProgram(x.shape, a.mode, a.base === 1, output),
     [x, t],
     "float32",
     uniforms,
