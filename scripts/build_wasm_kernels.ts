@@ -38,6 +38,12 @@ const KERNELS: { source: string; target: string; name: string; what: string; sha
       what: "The fused softmax focal kernel module, base64.",
     },
     {
+      source: "lib/kernels/assembly/unified_focal.ts",
+      target: "lib/kernels/generated/unified_focal_wasm.ts",
+      name: "UNIFIED_FOCAL_WASM_BASE64",
+      what: "The Unified Focal Loss's two passes, base64.",
+    },
+    {
       source: "lib/kernels/assembly/conv_pool_grad.ts",
       target: "lib/kernels/generated/conv_pool_grad_wasm.ts",
       name: "CONV_POOL_GRAD_WASM_BASE64",

@@ -7,6 +7,7 @@ import {
   sigmoidFocalLoss,
   softmaxFocalLoss,
   type SoftmaxFocalLossOptions,
+  unifiedFocalLoss,
 } from "../mod.ts";
 import {
   focalKernelAvailable,
@@ -15,6 +16,8 @@ import {
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
   SOFTMAX_FOCAL_KERNEL,
+  UNIFIED_FOCAL_GRAD_KERNEL,
+  UNIFIED_FOCAL_SUMS_KERNEL,
 } from "../lib/kernels/focal/focal_kernels.ts";
 
 /**
@@ -94,6 +97,8 @@ Deno.test(
     assert.ok(focalKernelAvailable(SIGMOID_FOCAL_KERNEL));
     assert.ok(focalKernelAvailable(SOFTMAX_FOCAL_KERNEL));
     assert.ok(focalKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL));
+    assert.ok(focalKernelAvailable(UNIFIED_FOCAL_SUMS_KERNEL));
+    assert.ok(focalKernelAvailable(UNIFIED_FOCAL_GRAD_KERNEL));
     assert.equal(focalKernelAvailable(SCALE_ROWS_KERNEL), BACKEND !== "webgpu");
   },
 );
@@ -153,6 +158,63 @@ Deno.test(
     } finally {
       setFocalKernelsEnabled(true);
       tf.dispose([xs, ts]);
+    }
+  },
+);
+
+/**
+ * Three masks of 7×9 pixels (a count that leaves a tail of three lanes) and their logits: predicted perfectly and
+ * saturated (1 − TI rounds to 0: the original mode's NaN for the image), a
+ * random spread, and a spread with saturated background pixels (x < −17.3,
+ * where 1 − (1 − p) is 0: NaN on those pixels) and soft mask values.
+ */
+function segmentationBatch(): { x: tf.Tensor; t: tf.Tensor } {
+  const x: number[] = [];
+  const t: number[] = [];
+  let seed = 99;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let image = 0; image < 3; image++) {
+    for (let i = 0; i < 63; i++) {
+      const y = next() < 0.3 ? 1 : 0;
+      if (image === 0) {
+        t.push(y);
+        x.push(y === 1 ? 30 : -30);
+      } else if (image === 1) {
+        t.push(y);
+        x.push((next() - 0.5) * 8);
+      } else {
+        t.push(i % 7 === 0 ? 0.4 : y);
+        x.push(y === 0 && i % 3 === 0 ? -20 - 10 * next() : (next() - 0.5) * 12);
+      }
+    }
+  }
+  return { x: tf.tensor4d(x, [3, 7, 9, 1]), t: tf.tensor4d(t, [3, 7, 9, 1]) };
+}
+
+Deno.test(
+  name("fused unified kernels = composed math: value, gradient and NaN images, every mode"),
+  async () => {
+    const { x, t } = segmentationBatch();
+    // Images larger than a webgpu workgroup (256 threads), whose sums loop.
+    const xBig = tf.mul(tf.randomNormal([2, 33, 37, 1], 0, 1, "float32", 5), 4);
+    const tBig = tf.cast(
+      tf.less(tf.randomUniform([2, 33, 37, 1], 0, 1, "float32", 6), 0.3),
+      "float32",
+    );
+    try {
+      for (const stabilization of ["exact", "epsilon", "none"] as const) {
+        for (const gamma of [0.2, 0.5, 1]) {
+          for (const weight of [0, 0.5, 1]) {
+            const options = { stabilization, gamma, weight, delta: 0.6 };
+            const what = `unified ${stabilization} γ=${gamma} λ=${weight}`;
+            await compare(x, t, (a, b) => unifiedFocalLoss(a, b, options), what);
+            await compare(xBig, tBig, (a, b) => unifiedFocalLoss(a, b, options), `${what} 33×37`);
+          }
+        }
+      }
+    } finally {
+      setFocalKernelsEnabled(true);
+      tf.dispose([x, t, xBig, tBig]);
     }
   },
 );
@@ -237,6 +299,18 @@ Deno.test(name("second derivatives go through the composed gradient"), async () 
   const xs = tf.tensor1d([-30, -2, 0, 3, 40]);
   const ts = tf.tensor1d([0, 1, 0.5, 1, 1]);
   const f = (z: tf.Tensor) => sigmoidFocalLoss(z, ts, { gamma: 0.5, reduction: "mean" });
+  const fused = tf.grad((z: tf.Tensor) => tf.grad(f)(z).sum())(xs);
+  setFocalKernelsEnabled(false);
+  const composed = tf.grad((z: tf.Tensor) => tf.grad(f)(z).sum())(xs);
+  setFocalKernelsEnabled(true);
+  assertClose(await read(fused), await read(composed), { rtol: 10 * RTOL, atol: 1e-7 });
+  tf.dispose([xs, ts, fused, composed]);
+});
+
+Deno.test(name("unified: second derivatives go through the composed gradient"), async () => {
+  const xs = tf.tensor4d([-30, -2, 0, 3, 1, -1, 0.5, 2], [2, 2, 2, 1]);
+  const ts = tf.tensor4d([0, 1, 0.5, 1, 1, 0, 0, 1], [2, 2, 2, 1]);
+  const f = (z: tf.Tensor) => unifiedFocalLoss(z, ts, { gamma: 0.5 });
   const fused = tf.grad((z: tf.Tensor) => tf.grad(f)(z).sum())(xs);
   setFocalKernelsEnabled(false);
   const composed = tf.grad((z: tf.Tensor) => tf.grad(f)(z).sum())(xs);

@@ -38,7 +38,12 @@ const IMPORTERS: Record<string, string[]> = {
   focal: ["lib/losses/", "threads.ts"],
   gradients: ["lib/models/"],
   training: ["lib/models/binary_cnn.ts", "lib/train/"],
-  runtime: ["lib/kernels/", "lib/losses/_with_gradient.ts", "lib/train/"],
+  runtime: [
+    "lib/kernels/",
+    "lib/losses/_with_gradient.ts",
+    "lib/losses/_unified_fused.ts",
+    "lib/train/",
+  ],
   generated: ["lib/kernels/"],
 };
 

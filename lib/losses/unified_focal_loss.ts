@@ -1,6 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { StabilizationOptions } from "./types.ts";
 import { bceWithLogitsTorch, FLT_MIN, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
+import { fusedUnifiedFocalLoss } from "./_unified_fused.ts";
+import {
+  focalKernelAvailable,
+  UNIFIED_FOCAL_GRAD_KERNEL,
+  UNIFIED_FOCAL_SUMS_KERNEL,
+} from "../kernels/focal/focal_kernels.ts";
 import {
   checkContentsSync,
   checkFinite,
@@ -126,6 +132,22 @@ export function unifiedFocalLoss(
   checkStabilization(stabilization);
   if (validate) checkContentsSync(logits, targets);
   return tf.tidy(() => {
+    // The fused kernels, unless this call is inside a recorded gradient
+    // (second derivatives), which needs the differentiable composition.
+    if (
+      tf.engine().state.gradientDepth <= 1 && logits.size > 0 &&
+      focalKernelAvailable(UNIFIED_FOCAL_SUMS_KERNEL) &&
+      focalKernelAvailable(UNIFIED_FOCAL_GRAD_KERNEL)
+    ) {
+      return fusedUnifiedFocalLoss(logits, targets, {
+        weight,
+        delta,
+        gamma,
+        epsilon: stabilization === "epsilon" ? epsilon : 0,
+        exact: stabilization === "exact",
+        smooth: TVERSKY_SMOOTH,
+      });
+    }
     const parts = stabilization === "exact"
       ? exactParts(logits, targets, delta, gamma)
       : originalParts(logits, targets, delta, gamma, stabilization === "epsilon" ? epsilon : 0);

@@ -21,58 +21,9 @@ import {
   splat,
   V_MIN_NORMAL,
 } from "./vector_math";
+import { addToSum, at, FLUSH_EVERY, load4, masked, store4 } from "./lanes";
 
 export { initConstants } from "./vector_math";
-
-// ---- lanes in and out ------------------------------------------------------
-
-// @ts-ignore: decorator
-@inline function at(ptr: usize, i: i32): usize {
-  return ptr + (<usize>i << 2);
-}
-
-/** Four lanes from ptr[i…]; past n (the tail), lanes are 0. */
-// @ts-ignore: decorator
-@inline function load4(ptr: usize, i: i32, n: i32): v128 {
-  if (i + 4 <= n) return v128.load(at(ptr, i));
-  let v = f32x4.replace_lane(splat(0), 0, load<f32>(at(ptr, i)));
-  if (i + 1 < n) v = f32x4.replace_lane(v, 1, load<f32>(at(ptr, i + 1)));
-  if (i + 2 < n) v = f32x4.replace_lane(v, 2, load<f32>(at(ptr, i + 2)));
-  return v;
-}
-
-/** Stores the lanes of v that fall before n. */
-// @ts-ignore: decorator
-@inline function store4(ptr: usize, i: i32, n: i32, v: v128): void {
-  if (i + 4 <= n) {
-    v128.store(at(ptr, i), v);
-    return;
-  }
-  store<f32>(at(ptr, i), f32x4.extract_lane(v, 0));
-  if (i + 1 < n) store<f32>(at(ptr, i + 1), f32x4.extract_lane(v, 1));
-  if (i + 2 < n) store<f32>(at(ptr, i + 2), f32x4.extract_lane(v, 2));
-}
-
-/** v with its lanes at or past n set to 0. */
-// @ts-ignore: decorator
-@inline function masked(v: v128, i: i32, n: i32): v128 {
-  if (i + 4 <= n) return v;
-  const lanes = i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3));
-  return v128.and(v, i32x4.lt_s(lanes, i32x4.splat(n)));
-}
-
-/**
- * Loss sums run in float32 over FLUSH_EVERY iterations (16 terms a lane),
- * then in float64: the sum of 2^20 losses stays within a few ulps.
- */
-const FLUSH_EVERY = 16;
-
-/** sum + the four lanes of v, in float64. */
-// @ts-ignore: decorator
-@inline function addToSum(sum: v128, v: v128): v128 {
-  const high = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
-  return f64x2.add(f64x2.add(sum, f64x2.promote_low_f32x4(v)), f64x2.promote_low_f32x4(high));
-}
 
 /**
  * α_t = α·t + (1 − α)·(1 − t), from α and 1 − α in four lanes (1 − α is
@@ -158,6 +109,7 @@ let gradLanes: v128 = i32x4.splat(0);
   weighted: bool,
   alphaV: v128,
   alphaCV: v128,
+  gamma: f32,
   gammaV: v128,
   scaleV: v128,
   gradOut: bool,
@@ -178,7 +130,7 @@ let gradLanes: v128 = i32x4.splat(0);
   const ce = fma(t, spNeg, f32x4.mul(oneMinusT, spPos));
   if (quality) {
     return exactQualitySoft(p, q, spPos, spNeg, ce, t, oneMinusT, isOne, isZero, weighted,
-      alphaV, alphaCV, gammaV, scaleV, gradOut);
+      alphaV, alphaCV, gamma, gammaV, scaleV, gradOut);
   }
   const a = f32x4.sub(log4(select(ONE, t, isZero)), spPos);
   const b = f32x4.sub(log4(select(ONE, oneMinusT, isOne)), spNeg);
@@ -201,10 +153,11 @@ let gradLanes: v128 = i32x4.splat(0);
 }
 
 /**
- * exactSoft for the Quality Focal Loss: the lanes with a soft target take
- * the base |t − p| = |t·σ(−x) − (1 − t)·σ(x)| with slope sign(p − t), its
- * log floored at FLT_MIN in the gradient, and loss 0 (1 for γ = 0) on the
- * cusp t − p = 0; hard lanes are the focal loss's.
+ * exactSoft for the Quality Focal Loss. Lanes with a soft target take the
+ * base u = |t − p| = |t·σ(−x) − (1 − t)·σ(x)|, floored at FLT_MIN for the
+ * gradient, with slope sign(p − t) and p(1 − p)/u by one division; the loss
+ * is 0 (1 for γ = 0) on the cusp t − p = 0. Hard lanes are the focal loss's,
+ * where p(1 − p)/(1 − p_t) is p (t = 1) or 1 − p (t = 0) exactly.
  */
 // @ts-ignore: decorator
 @inline function exactQualitySoft(
@@ -220,6 +173,7 @@ let gradLanes: v128 = i32x4.splat(0);
   weighted: bool,
   alphaV: v128,
   alphaCV: v128,
+  gamma: f32,
   gammaV: v128,
   scaleV: v128,
   gradOut: bool,
@@ -227,12 +181,13 @@ let gradLanes: v128 = i32x4.splat(0);
   const zero = splat(0);
   const hard = v128.or(isOne, isZero);
   const diff = f32x4.sub(f32x4.mul(t, q), f32x4.mul(oneMinusT, p));
-  const logDiff = log4(f32x4.max(f32x4.abs(diff), V_MIN_NORMAL));
-  const logQ = select(f32x4.neg(spPos), select(f32x4.neg(spNeg), logDiff, isZero), isOne);
-  const m = exp4(f32x4.mul(gammaV, logQ));
+  const u = f32x4.max(f32x4.abs(diff), V_MIN_NORMAL);
+  // (1 − p_t)^γ = e^(γ·log(1 − p_t)) on hard lanes, u^γ on soft ones.
+  const mHard = exp4(f32x4.mul(gammaV, select(f32x4.neg(spPos), f32x4.neg(spNeg), isOne)));
+  const m = select(mHard, pow4(u, gamma, gammaV), hard);
   const wm = f32x4.mul(alphaT4(t, weighted, alphaV, alphaCV), m);
   if (gradOut) {
-    const ratio = exp4(f32x4.sub(f32x4.neg(f32x4.add(spPos, spNeg)), logQ));
+    const ratio = select(select(p, q, isOne), f32x4.div(f32x4.mul(p, q), u), hard);
     // sign(p − t) = −sign(diff) on soft lanes; 1 − 2t on hard ones.
     const signPMinusT = select(
       f32x4.neg(ONE),
@@ -282,7 +237,9 @@ let gradLanes: v128 = i32x4.splat(0);
     ? exactHard(
       x, isOne, isZero, weighted, alphaV, alphaCV, gamma, gammaV, negGammaV, scaleV, gradOut,
     )
-    : exactSoft(x, t, isOne, isZero, weighted, alphaV, alphaCV, gammaV, scaleV, gradOut, quality);
+    : exactSoft(
+      x, t, isOne, isZero, weighted, alphaV, alphaCV, gamma, gammaV, scaleV, gradOut, quality,
+    );
   if (full) {
     if (lossPtr != 0) v128.store(at(lossPtr, i), loss);
     if (gradOut) v128.store(at(gradPtr, i), gradLanes);

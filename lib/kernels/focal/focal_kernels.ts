@@ -23,6 +23,29 @@ export const SIGMOID_FOCAL_REDUCED_KERNEL = "FocalStabilitySigmoidFocalReduced";
 export const SOFTMAX_FOCAL_KERNEL = "FocalStabilitySoftmaxFocal";
 
 /**
+ * The Unified Focal Loss's first pass: inputs logits x and masks t of shape
+ * [images, ...pixels]; output [images, 5], per image Σ y·p (TP), Σ y·q (FN),
+ * Σ (1 − y)·p (FP), Σ (1 − y)·q (TN) and Σ of the focal terms (q = 1 − p).
+ */
+export const UNIFIED_FOCAL_SUMS_KERNEL = "FocalStabilityUnifiedFocalSums";
+
+/**
+ * Its second pass: inputs x, t and per-image coefficients c [images, 3]
+ * (∂L/∂TP − ∂L/∂FN, ∂L/∂FP − ∂L/∂TN, ∂L/∂Σfocal); output ∂L/∂x.
+ */
+export const UNIFIED_FOCAL_GRAD_KERNEL = "FocalStabilityUnifiedFocalGrad";
+
+/** Attributes of both Unified Focal Loss kernels. */
+export interface UnifiedKernelAttrs {
+  exact: boolean;
+  delta: number;
+  gamma: number;
+  epsilon: number;
+  /** Original mode: background bases at or below this make the gradient NaN; −1 for none. */
+  singularBelow: number;
+}
+
+/**
  * A gradient times its upstream gradient: inputs x [...rows, ...inner] and
  * dy [...rows] (the leading axes of x); output x·dy with dy broadcast over
  * the inner axes. tfjs's broadcasting multiply is a general index loop on
