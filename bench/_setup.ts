@@ -17,6 +17,9 @@ await useBackend(BACKEND);
 /** Problem sizes in elements (logits): 2^12, 2^16, 2^20; 2^12 only when quick. */
 export const SIZES: readonly number[] = QUICK ? [2 ** 12] : [2 ** 12, 2 ** 16, 2 ** 20];
 
+/** The kernel threads' default: one per logical CPU. */
+export const THREADS: number = navigator.hardwareConcurrency ?? 1;
+
 /** The ε values of the ε × mode comparison. */
 export const EPSILONS: readonly number[] = [0, 1e-6, 1e-4, 1e-3, 1e-2];
 

@@ -31,6 +31,14 @@ export interface Peers {
 const mps = (v: number) => (v / 1e6).toFixed(v >= 1e7 ? 0 : 1);
 const pct = (v: number) => (100 * v).toFixed(1) + "%";
 
+/** The PyTorch peer (a key of peers.json's results) each loss is compared with. */
+export const PEER_OF: Record<string, string> = {
+  sigmoidFocalLoss: "torchvision sigmoid_focal_loss",
+  softmaxFocalLoss: "kornia-style softmax focal",
+  qualityFocalLoss: "mmdet-style quality focal",
+  unifiedFocalLoss: "Unified focal (PyTorch composition)",
+};
+
 /**
  * The sentence comparing our best exact mode with the PyTorch peer at one
  * loss and size, or null when the peer was not measured there.
@@ -44,9 +52,8 @@ function peerLine(
   const peer = peers?.results.find((p) => p.elements === elements);
   if (!peer) return null;
   const here = rows.filter((r) => r.loss === loss && r.elements === elements);
-  const key = loss === "softmaxFocalLoss"
-    ? "kornia-style softmax focal"
-    : "torchvision sigmoid_focal_loss";
+  const key = PEER_OF[loss];
+  if (key === undefined || peer[key] === undefined) return null;
   // The exact mode, on one thread or with the kernel threads.
   const exact = here.filter((r) => /^exact(, \d+ threads)?$/.test(r.variant));
   if (!exact.some((r) => r.variant === "exact")) return null;

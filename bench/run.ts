@@ -80,7 +80,12 @@ let benchCpu = "";
 // run by `deno bench` itself and, with the peer beside them, by
 // `deno task bench:training`. (Run here they cost 4.5 min of a quick bench,
 // the cpu U-Net alone 4 min 22 s, for nothing kept.)
-const BENCH_FILES = ["sigmoid_focal_loss_bench.ts", "softmax_focal_loss_bench.ts"];
+const BENCH_FILES = [
+  "sigmoid_focal_loss_bench.ts",
+  "softmax_focal_loss_bench.ts",
+  "quality_focal_loss_bench.ts",
+  "unified_focal_loss_bench.ts",
+];
 
 /** One step of the run, shown in the progress line before it starts. */
 interface Step {

@@ -1,13 +1,11 @@
 // deno bench: sigmoidFocalLoss forward+backward, ε × mode, against the naive
 // tf composition, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
 import * as tf from "@tensorflow/tfjs";
-import { ALPHA, BACKEND, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
+import { ALPHA, BACKEND, benchGradient, EPSILONS, GAMMA, SIZES, THREADS } from "./_setup.ts";
 import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
 import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
 
 const LOSS = "sigmoidFocalLoss";
-/** The kernel threads' default: one per logical CPU. */
-const THREADS = navigator.hardwareConcurrency ?? 1;
 
 for (const size of SIZES) {
   // Logits N(0, 8²), a third of them positive: the anchor's inputs.

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Peer timings for bench/run.ts: torchvision.ops.sigmoid_focal_loss (the
 paper's reference), the paper's Appendix A.3 epsilon form, PyTorch's fused
-BCE-with-logits, and kornia's softmax focal composition, forward+backward on
-CPU, at the sizes the Deno benchmarks use.
+BCE-with-logits, kornia's softmax focal composition, mmdetection's quality
+focal loss and the Unified Focal Loss composed in PyTorch, forward+backward
+on CPU, at the sizes the Deno benchmarks use.
 
     python3 bench/peers/torchvision_focal.py --threads 2 --sizes 4096 65536 1048576
 
 Prints one JSON object. Inputs match bench/*_bench.ts: logits N(0, 8^2),
-30% positive targets, gamma = 0.5, alpha = 0.25, reduction "mean".
+30% positive targets (quality: U(0, 1) scores on them; unified: masks with
+logits N(0, 4^2)), gamma = beta = 0.5, alpha = 0.25, reduction "mean".
 """
 import argparse
 import json
@@ -31,6 +33,29 @@ def appendix_a3(x, t, epsilon=1e-3):
     p_t = p * t + (1 - p) * (1 - t)
     loss = ce * ((1 - p_t + epsilon) ** GAMMA)
     return ((ALPHA * t + (1 - ALPHA) * (1 - t)) * loss).mean()
+
+
+def quality_focal(x, t):
+    # mmdetection's quality_focal_loss_tensor_target, beta = GAMMA, mean.
+    scale = (torch.sigmoid(x) - t).abs().pow(GAMMA)
+    return (torch.nn.functional.binary_cross_entropy_with_logits(x, t, reduction="none") * scale).mean()
+
+
+def unified_focal(x, y, weight=0.5, delta=0.6, smooth=1e-7):
+    # Yeung et al.'s asymmetric Unified Focal Loss composed in PyTorch from
+    # logits, as lib/losses/unified_focal_loss.ts's "none" mode composes it.
+    p = torch.sigmoid(x)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    ce_fg = bce(x, torch.ones_like(x), reduction="none")
+    ce_bg = bce(x, torch.zeros_like(x), reduction="none")
+    focal = (delta * y * ce_fg + (1 - delta) * (1 - y) * (1 - (1 - p)) ** GAMMA * ce_bg).mean()
+    axes = tuple(range(1, x.dim()))
+    tp, fn = (y * p).sum(axes), (y * (1 - p)).sum(axes)
+    fp, tn = ((1 - y) * p).sum(axes), ((1 - y) * (1 - p)).sum(axes)
+    ti_fg = (tp + smooth) / (tp + delta * fn + (1 - delta) * fp + smooth)
+    ti_bg = (tn + smooth) / (tn + delta * fp + (1 - delta) * fn + smooth)
+    tversky = (((1 - ti_bg) + (1 - ti_fg) ** (1 - GAMMA)) / 2).mean()
+    return weight * tversky + (1 - weight) * focal
 
 
 def softmax_focal(z, y):
@@ -60,6 +85,21 @@ def binary(n):
     return torch.randn(n, generator=g) * 8, (torch.rand(n, generator=g) < 0.3).float()
 
 
+def soft_quality(n):
+    g = torch.Generator().manual_seed(2)
+    positive = (torch.rand(n, generator=g) < 0.3).float()
+    return torch.randn(n, generator=g) * 8, positive * torch.rand(n, generator=g)
+
+
+def masks(n):
+    # bench/unified_focal_loss_bench.ts's shapes: 4 images of 32x32 at 2^12, 16 above.
+    g = torch.Generator().manual_seed(4)
+    images = 4 if n <= 4096 else 16
+    side = int(round((n // images) ** 0.5))
+    shape = (images, 1, side, side)
+    return torch.randn(shape, generator=g) * 4, (torch.rand(shape, generator=g) < 0.3).float()
+
+
 def multiclass(n):
     g = torch.Generator().manual_seed(3)
     rows = n // CLASSES
@@ -77,6 +117,8 @@ for n in args.sizes:
         "binary_cross_entropy_with_logits": median_rate(
             n, binary, lambda x, t: torch.nn.functional.binary_cross_entropy_with_logits(x, t)),
         "kornia-style softmax focal": median_rate(n, multiclass, softmax_focal),
+        "mmdet-style quality focal": median_rate(n, soft_quality, quality_focal),
+        "Unified focal (PyTorch composition)": median_rate(n, masks, unified_focal),
     })
 print(json.dumps({
     "torch": torch.__version__,

@@ -1,0 +1,46 @@
+// deno bench: qualityFocalLoss forward+backward on soft IoU-like targets,
+// fused and composed, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
+// β = γ of the other benches (0.5, where the original form is singular).
+import * as tf from "@tensorflow/tfjs";
+import { BACKEND, benchGradient, GAMMA, SIZES, THREADS } from "./_setup.ts";
+import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
+import { qualityFocalLoss, type QualityFocalLossOptions } from "../mod.ts";
+
+const LOSS = "qualityFocalLoss";
+
+for (const size of SIZES) {
+  // Logits N(0, 8²); targets: 0 for 70% of the elements, a quality U(0, 1) for the rest.
+  const inputs = () => ({
+    x: tf.mul(tf.randomNormal([size], 0, 1, "float32", 1), 8),
+    t: tf.mul(
+      tf.cast(tf.less(tf.randomUniform([size], 0, 1, "float32", 2), 0.3), "float32"),
+      tf.randomUniform([size], 0, 1, "float32", 3),
+    ),
+  });
+  const ours = (options: QualityFocalLossOptions) => (x: tf.Tensor, t: tf.Tensor) =>
+    qualityFocalLoss(x, t, { beta: GAMMA, reduction: "mean", ...options });
+  benchGradient(
+    { loss: LOSS, size, name: "none (composed)", baseline: true, fused: false },
+    inputs,
+    ours({ stabilization: "none" }),
+  );
+  benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
+  if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS && THREADS > 1) {
+    benchGradient(
+      { loss: LOSS, size, name: `exact, ${THREADS} threads`, threads: true },
+      inputs,
+      ours({ stabilization: "exact" }),
+    );
+  }
+  benchGradient(
+    { loss: LOSS, size, name: "exact (composed)", fused: false },
+    inputs,
+    ours({ stabilization: "exact" }),
+  );
+  benchGradient({ loss: LOSS, size, name: "none" }, inputs, ours({ stabilization: "none" }));
+  benchGradient(
+    { loss: LOSS, size, name: "epsilon 0.001" },
+    inputs,
+    ours({ stabilization: "epsilon", epsilon: 1e-3 }),
+  );
+}
