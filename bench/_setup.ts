@@ -42,6 +42,25 @@ export function group(loss: string, size: number): string {
 }
 
 /**
+ * Runs a step until V8 has optimized the JavaScript around the kernels and
+ * the previous benchmark's garbage is collected: up to WARM_UP_MS or
+ * WARM_UP_STEPS steps, whichever comes first (deno bench's own `warmup` is a
+ * fixed count; 3 steps left small sizes 1.4–1.6× slower than in steady
+ * state, more so right after the naive composition's benchmark).
+ */
+async function warmUp(step: () => void): Promise<void> {
+  const started = performance.now();
+  for (let i = 0; i < WARM_UP_STEPS && performance.now() - started < WARM_UP_MS; i++) {
+    step();
+    await settle();
+  }
+}
+
+/** The warm-up's budget per benchmark: see {@linkcode warmUp}. */
+const WARM_UP_MS = 300;
+const WARM_UP_STEPS = 500;
+
+/**
  * Registers one forward+backward benchmark: `grad(mean loss)` of logits with
  * `size` elements, waiting for the backend to finish (webgpu is asynchronous).
  * `fused: false` runs the composed form, to show what the kernels buy;
@@ -62,6 +81,7 @@ export function benchGradient(
 ): void {
   const { n, warmup } = iterations(options.size);
   let data: { x: tf.Tensor; t: tf.Tensor } | null = null;
+  let warmedUp = false;
   const f = tf.grad((x: tf.Tensor) => loss(x, data!.t));
   Deno.bench({
     name: options.name,
@@ -79,6 +99,10 @@ export function benchGradient(
       }
       if (!options.threads) stopKernelThreads();
       setFocalKernelsEnabled(options.fused ?? true);
+      if (!warmedUp) {
+        await warmUp(() => f(data!.x).dispose());
+        warmedUp = true;
+      }
       b.start();
       const g = f(data.x);
       await settle();

@@ -129,7 +129,7 @@ let gradLanes: v128 = i32x4.splat(0);
   const oneMinusT = f32x4.sub(ONE, t);
   const ce = fma(t, spNeg, f32x4.mul(oneMinusT, spPos));
   if (quality) {
-    return exactQualitySoft(p, q, spPos, spNeg, ce, t, oneMinusT, isOne, isZero, weighted,
+    return exactQualitySoft(p, q, ce, t, oneMinusT, isOne, isZero, weighted,
       alphaV, alphaCV, gamma, gammaV, scaleV, gradOut);
   }
   const a = f32x4.sub(log4(select(ONE, t, isZero)), spPos);
@@ -163,8 +163,6 @@ let gradLanes: v128 = i32x4.splat(0);
 @inline function exactQualitySoft(
   p: v128,
   q: v128,
-  spPos: v128,
-  spNeg: v128,
   ce: v128,
   t: v128,
   oneMinusT: v128,
@@ -181,12 +179,15 @@ let gradLanes: v128 = i32x4.splat(0);
   const zero = splat(0);
   const hard = v128.or(isOne, isZero);
   const diff = f32x4.sub(f32x4.mul(t, q), f32x4.mul(oneMinusT, p));
-  const u = f32x4.max(f32x4.abs(diff), V_MIN_NORMAL);
-  // (1 − p_t)^γ = e^(γ·log(1 − p_t)) on hard lanes, u^γ on soft ones.
-  const mHard = exp4(f32x4.mul(gammaV, select(f32x4.neg(spPos), f32x4.neg(spNeg), isOne)));
-  const m = select(mHard, pow4(u, gamma, gammaV), hard);
+  // The base: 1 − p_t = σ(∓x) on hard lanes (p and q are each accurate, no
+  // cancellation), |t − p| on soft ones; floored at FLT_MIN, where p or q is
+  // 0 by underflow (|x| > 87.3) only when CE is 0 too, so the loss and its
+  // gradient are 0 either way. One pow (a sqrt for γ = ½) for every lane.
+  const u = f32x4.max(select(select(q, p, isOne), f32x4.abs(diff), hard), V_MIN_NORMAL);
+  const m = pow4(u, gamma, gammaV);
   const wm = f32x4.mul(alphaT4(t, weighted, alphaV, alphaCV), m);
   if (gradOut) {
+    // p(1 − p)/u: p (t = 1) or 1 − p (t = 0) exactly on hard lanes.
     const ratio = select(select(p, q, isOne), f32x4.div(f32x4.mul(p, q), u), hard);
     // sign(p − t) = −sign(diff) on soft lanes; 1 − 2t on hard ones.
     const signPMinusT = select(
