@@ -16,6 +16,7 @@ import {
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
   SOFTMAX_FOCAL_KERNEL,
+  SOFTMAX_FOCAL_REDUCED_KERNEL,
   UNIFIED_FOCAL_GRAD_KERNEL,
   UNIFIED_FOCAL_SUMS_KERNEL,
 } from "../lib/kernels/focal/focal_kernels.ts";
@@ -92,7 +93,7 @@ async function lossAndGrad(
 }
 
 Deno.test(
-  name("the fused kernels are registered (the row-scaling one on cpu and wasm)"),
+  name("the fused kernels are registered (row scaling and reduced softmax on cpu and wasm)"),
   () => {
     assert.ok(focalKernelAvailable(SIGMOID_FOCAL_KERNEL));
     assert.ok(focalKernelAvailable(SOFTMAX_FOCAL_KERNEL));
@@ -100,6 +101,7 @@ Deno.test(
     assert.ok(focalKernelAvailable(UNIFIED_FOCAL_SUMS_KERNEL));
     assert.ok(focalKernelAvailable(UNIFIED_FOCAL_GRAD_KERNEL));
     assert.equal(focalKernelAvailable(SCALE_ROWS_KERNEL), BACKEND !== "webgpu");
+    assert.equal(focalKernelAvailable(SOFTMAX_FOCAL_REDUCED_KERNEL), BACKEND !== "webgpu");
   },
 );
 
@@ -263,8 +265,19 @@ function softmaxRows(classes: number): number[][] {
   return rows;
 }
 
+/** γ and reduction of the softmax comparisons: every γ per row, two with the reducing kernel. */
+const SOFTMAX_CASES = [
+  [0, "none"],
+  [0.3, "none"],
+  [0.5, "none"],
+  [2, "none"],
+  [0.5, "mean"],
+  [0.3, "sum"],
+  [2, "mean"],
+] as const;
+
 Deno.test(
-  name("fused softmax kernel = composed math: values, gradients and NaN rows"),
+  name("fused softmax kernel = composed math: values, gradients and NaN rows, per row and reduced"),
   async () => {
     try {
       for (const classes of [2, 3, 8]) {
@@ -275,9 +288,9 @@ Deno.test(
           tf.mul(tf.randomNormal([rows.length, classes], 0, 1, "float32", 9), 2),
         );
         for (const stabilization of ["exact", "epsilon", "none"] as const) {
-          for (const gamma of [0, 0.3, 0.5, 2]) {
-            const options: SoftmaxFocalLossOptions = { stabilization, gamma };
-            const what = `C=${classes} ${stabilization} γ=${gamma}`;
+          for (const [gamma, reduction] of SOFTMAX_CASES) {
+            const options: SoftmaxFocalLossOptions = { stabilization, gamma, reduction };
+            const what = `C=${classes} ${stabilization} γ=${gamma} ${reduction}`;
             await compare(z, labels, (x, t) => softmaxFocalLoss(x, t, options), `${what} labels`);
             await compare(
               z,

@@ -8,9 +8,8 @@
 // the forward value and its gradient are two separate, readable functions.
 // Targets are treated as constants: the gradient returned for them is zero.
 import * as tf from "@tensorflow/tfjs";
-import { type FusedChoice, withGradient } from "./_with_gradient.ts";
+import { reducedWithGradient } from "./_with_gradient.ts";
 import {
-  focalKernelAvailable,
   SIGMOID_FOCAL_KERNEL,
   SIGMOID_FOCAL_REDUCED_KERNEL,
 } from "../kernels/focal/focal_kernels.ts";
@@ -18,7 +17,6 @@ import "../kernels/focal/sigmoid_focal_cpu.ts";
 import "../kernels/focal/sigmoid_focal_wasm.ts";
 import "../kernels/focal/sigmoid_focal_webgpu.ts";
 import type { Reduction, Stabilization } from "./types.ts";
-import { reduce } from "./_reduce.ts";
 import {
   checkAtLeast,
   checkContentsSync,
@@ -36,6 +34,9 @@ import {
   sigmoidFloat32,
   softplus,
 } from "./_numerics.ts";
+
+/** The sigmoid kernels: per element, and reducing to a scalar. */
+const SIGMOID_KERNELS = { perRow: SIGMOID_FOCAL_KERNEL, reduced: SIGMOID_FOCAL_REDUCED_KERNEL };
 
 export type ModulatingBase = "pt" | "quality";
 
@@ -118,7 +119,7 @@ export function originalBinaryFocal(
     return weigh(tf.mul(ce, modulating), w);
   };
   const fused = { mode: 1 as const, base: baseCode(base), alpha, gamma, epsilon, singularBelow };
-  return reducedWithGradient(logits, targets, value, gradient, fused, reduction);
+  return reducedWithGradient(logits, targets, value, gradient, SIGMOID_KERNELS, fused, reduction);
 }
 
 /**
@@ -210,43 +211,7 @@ export function exactBinaryFocal(
     epsilon: 0,
     singularBelow: -1,
   };
-  return reducedWithGradient(logits, targets, value, gradient, fused, reduction);
-}
-
-/**
- * The per-element op, reduced as asked. For "mean" and "sum" on a backend
- * with the reducing kernel, the kernel reduces too, so that the per-element
- * loss is never stored; otherwise see {@linkcode withGradient}.
- */
-function reducedWithGradient(
-  logits: tf.Tensor,
-  targets: tf.Tensor,
-  value: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
-  gradient: (dy: tf.Tensor, x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
-  fused: FusedChoice["attrs"] | null,
-  reduction: Reduction,
-): tf.Tensor {
-  if (
-    fused !== null && reduction !== "none" && logits.size > 0 &&
-    focalKernelAvailable(SIGMOID_FOCAL_REDUCED_KERNEL)
-  ) {
-    const scale = reduction === "mean" ? 1 / logits.size : 1;
-    return withGradient(
-      logits,
-      targets,
-      (x, t) => reduce(value(x, t), reduction),
-      (dy, x, t) => gradient(tf.mul(tf.onesLike(x), tf.mul(dy, scale)), x, t),
-      { kernel: SIGMOID_FOCAL_REDUCED_KERNEL, attrs: { ...fused, scale } },
-    );
-  }
-  const perElement = withGradient(
-    logits,
-    targets,
-    value,
-    gradient,
-    fused === null ? null : { kernel: SIGMOID_FOCAL_KERNEL, attrs: fused },
-  );
-  return reduce(perElement, reduction);
+  return reducedWithGradient(logits, targets, value, gradient, SIGMOID_KERNELS, fused, reduction);
 }
 
 /** The options of a binary focal loss that are not its hyperparameters. */

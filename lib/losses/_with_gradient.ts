@@ -11,6 +11,8 @@ import {
   SCALE_ROWS_KERNEL,
 } from "../kernels/focal/focal_kernels.ts";
 import { SHARE_FROM_ELEMENTS, withIdentityByReference } from "../kernels/runtime/identity_wasm.ts";
+import { reduce } from "./_reduce.ts";
+import type { Reduction } from "./types.ts";
 
 /** The kernel to try, and its attributes (less `withGrad`, set per call). */
 export interface FusedChoice {
@@ -84,4 +86,44 @@ export function withGradient(
   });
   // The op's saved tensors are cloned by reference on wasm, and only here.
   return a.size >= SHARE_FROM_ELEMENTS ? withIdentityByReference(() => op(a)) : op(a);
+}
+
+/**
+ * A per-row op (`value` of shape `rowShape`: the logits' shape for the
+ * sigmoid losses, without the class axis for softmax), reduced as asked.
+ * For "mean" and "sum" on a backend with the reducing kernel, the kernel
+ * reduces too: the per-row loss is never stored, and no Mean, its gradient
+ * (ones, a multiply, a division) or a broadcast follows, which is most of a
+ * step's cost at small sizes. Otherwise the per-row kernel (or the composed
+ * form) and {@linkcode reduce}.
+ */
+export function reducedWithGradient(
+  a: tf.Tensor,
+  t: tf.Tensor,
+  value: (a: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+  gradient: (dy: tf.Tensor, a: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+  kernels: { perRow: string; reduced: string },
+  attrs: FusedChoice["attrs"] | null,
+  reduction: Reduction,
+  rowShape: number[] = a.shape,
+): tf.Tensor {
+  const rows = rowShape.reduce((n, d) => n * d, 1);
+  if (attrs !== null && reduction !== "none" && rows > 0 && focalKernelAvailable(kernels.reduced)) {
+    const scale = reduction === "mean" ? 1 / rows : 1;
+    return withGradient(
+      a,
+      t,
+      (x, ts) => reduce(value(x, ts), reduction),
+      (dy, x, ts) => gradient(tf.mul(tf.ones(rowShape), tf.mul(dy, scale)), x, ts),
+      { kernel: kernels.reduced, attrs: { ...attrs, scale } },
+    );
+  }
+  const perRow = withGradient(
+    a,
+    t,
+    value,
+    gradient,
+    attrs === null ? null : { kernel: kernels.perRow, attrs },
+  );
+  return reduce(perRow, reduction);
 }

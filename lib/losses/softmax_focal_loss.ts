@@ -1,7 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { customGrad1 } from "./_custom_grad.ts";
-import { withGradient } from "./_with_gradient.ts";
-import { SOFTMAX_FOCAL_KERNEL } from "../kernels/focal/focal_kernels.ts";
+import { reducedWithGradient } from "./_with_gradient.ts";
+import {
+  SOFTMAX_FOCAL_KERNEL,
+  SOFTMAX_FOCAL_REDUCED_KERNEL,
+} from "../kernels/focal/focal_kernels.ts";
 import "../kernels/focal/softmax_focal_cpu.ts";
 import "../kernels/focal/softmax_focal_wasm.ts";
 import "../kernels/focal/softmax_focal_webgpu.ts";
@@ -19,6 +22,9 @@ import {
 } from "./_validate.ts";
 
 /** Options of {@linkcode softmaxFocalLoss}. */
+/** The softmax kernels: per row, and reducing to a scalar (cpu and wasm). */
+const SOFTMAX_KERNELS = { perRow: SOFTMAX_FOCAL_KERNEL, reduced: SOFTMAX_FOCAL_REDUCED_KERNEL };
+
 export interface SoftmaxFocalLossOptions extends StabilizationOptions {
   /**
    * Class weight: one number for every class, or one per class. Unset, no
@@ -151,15 +157,19 @@ export function softmaxFocalLoss(
     }
     // Weights y_c·α_c are constants of the loss; fold them into one tensor.
     const weights = alphas === null ? probabilities : tf.mul(probabilities, tf.tensor1d(alphas));
+    // Without ignored samples the kernel can reduce too; with them, the
+    // mean divides by the samples kept.
+    const inKernel = keep === undefined ? reduction : "none";
     const loss = stabilization === "exact"
-      ? exactSoftmaxFocal(logits, weights, gamma)
+      ? exactSoftmaxFocal(logits, weights, gamma, inKernel)
       : originalSoftmaxFocal(
         logits,
         weights,
         gamma,
         stabilization === "epsilon" ? epsilon : 0,
+        inKernel,
       );
-    return reduce(loss, reduction, keep);
+    return keep === undefined ? loss : reduce(loss, reduction, keep);
   });
 }
 
@@ -230,6 +240,7 @@ function originalSoftmaxFocal(
   weights: tf.Tensor,
   gamma: number,
   epsilon: number,
+  reduction: Reduction,
 ): tf.Tensor {
   const singularBelow = hasPowSingularity(gamma) ? powGradSingularBelow(gamma) : -1;
   const forward = (z: tf.Tensor) => {
@@ -258,10 +269,16 @@ function originalSoftmaxFocal(
     const rowSingular = tf.any(tf.lessEqual(base, singularBelow), -1, true);
     return tf.where(tf.broadcastTo(rowSingular, grad.shape), tf.fill(grad.shape, NaN), grad);
   };
-  return withGradient(logits, weights, value, gradient, {
-    kernel: SOFTMAX_FOCAL_KERNEL,
-    attrs: { mode: 1, alpha: -1, gamma, epsilon, singularBelow },
-  });
+  return reducedWithGradient(
+    logits,
+    weights,
+    value,
+    gradient,
+    SOFTMAX_KERNELS,
+    { mode: 1, alpha: -1, gamma, epsilon, singularBelow },
+    reduction,
+    logits.shape.slice(0, -1),
+  );
 }
 
 /**
@@ -324,7 +341,12 @@ const focalRatio: (d: tf.Tensor) => tf.Tensor = customGrad1(
 );
 
 /** The exact mode; see {@linkcode softmaxFocalLoss} for the derivation. */
-function exactSoftmaxFocal(logits: tf.Tensor, weights: tf.Tensor, gamma: number): tf.Tensor {
+function exactSoftmaxFocal(
+  logits: tf.Tensor,
+  weights: tf.Tensor,
+  gamma: number,
+  reduction: Reduction,
+): tf.Tensor {
   const value = (z: tf.Tensor, w: tf.Tensor) => {
     const { logp, log1mp } = logProbabilities(z);
     return tf.neg(tf.sum(tf.mul(tf.mul(w, tf.exp(tf.mul(gamma, log1mp))), logp), -1));
@@ -342,8 +364,14 @@ function exactSoftmaxFocal(logits: tf.Tensor, weights: tf.Tensor, gamma: number)
     const grad = tf.sub(tf.mul(tf.exp(logp), others), tf.mul(psi, tf.exp(log1mp)));
     return tf.mul(dy.expandDims(-1), grad);
   };
-  return withGradient(logits, weights, value, gradient, {
-    kernel: SOFTMAX_FOCAL_KERNEL,
-    attrs: { mode: 0, alpha: -1, gamma, epsilon: 0, singularBelow: -1 },
-  });
+  return reducedWithGradient(
+    logits,
+    weights,
+    value,
+    gradient,
+    SOFTMAX_KERNELS,
+    { mode: 0, alpha: -1, gamma, epsilon: 0, singularBelow: -1 },
+    reduction,
+    logits.shape.slice(0, -1),
+  );
 }

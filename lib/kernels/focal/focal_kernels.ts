@@ -23,6 +23,12 @@ export const SIGMOID_FOCAL_REDUCED_KERNEL = "FocalStabilitySigmoidFocalReduced";
 export const SOFTMAX_FOCAL_KERNEL = "FocalStabilitySoftmaxFocal";
 
 /**
+ * Its reducing form (cpu and wasm): outputs `scale·Σ rows' loss` and, when
+ * asked, `scale·∂L/∂z`, like the sigmoid's reducing kernel.
+ */
+export const SOFTMAX_FOCAL_REDUCED_KERNEL = "FocalStabilitySoftmaxFocalReduced";
+
+/**
  * The Unified Focal Loss's first pass: inputs logits x and masks t of shape
  * [images, ...pixels]; output [images, 5], per image Σ y·p (TP), Σ y·q (FN),
  * Σ (1 − y)·p (FP), Σ (1 − y)·q (TN) and Σ of the focal terms (q = 1 − p).

@@ -1,6 +1,11 @@
 // The fused softmax focal kernel on the cpu backend: a loop over rows.
 import * as tf from "@tensorflow/tfjs";
-import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./focal_kernels.ts";
+import {
+  type FusedKernelAttrs,
+  SCALE_ROWS_KERNEL,
+  SOFTMAX_FOCAL_KERNEL,
+  SOFTMAX_FOCAL_REDUCED_KERNEL,
+} from "./focal_kernels.ts";
 import { exactRow, originalRow } from "./_softmax_focal_math.ts";
 
 interface CpuBackend {
@@ -8,32 +13,50 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
 }
 
-tf.registerKernel({
-  kernelName: SOFTMAX_FOCAL_KERNEL,
-  backendName: "cpu",
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const cpu = backend as unknown as CpuBackend;
-    const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
-    const a = attrs as unknown as FusedKernelAttrs;
-    const z = cpu.readSync(x.dataId);
-    const w = cpu.readSync(t.dataId);
-    const classes = x.shape[x.shape.length - 1];
-    const rows = z.length / classes;
-    const loss = new Float32Array(rows);
-    const grad = a.withGrad ? new Float32Array(z.length) : null;
-    for (let r = 0; r < rows; r++) {
-      if (a.mode === 0) {
-        loss[r] = exactRow(z, w, r * classes, classes, a.gamma, grad);
-        continue;
-      }
-      const zr = z.subarray(r * classes, (r + 1) * classes);
-      const wr = w.subarray(r * classes, (r + 1) * classes);
-      loss[r] = originalRow(zr, wr, a.gamma, a.epsilon, a.singularBelow, grad, r * classes);
+function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: boolean) {
+  const cpu = backend as unknown as CpuBackend;
+  const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
+  const a = attrs as unknown as FusedKernelAttrs;
+  const z = cpu.readSync(x.dataId);
+  const w = cpu.readSync(t.dataId);
+  const classes = x.shape[x.shape.length - 1];
+  const rows = z.length / classes;
+  const loss = new Float32Array(rows);
+  const grad = a.withGrad ? new Float32Array(z.length) : null;
+  for (let r = 0; r < rows; r++) {
+    if (a.mode === 0) {
+      loss[r] = exactRow(z, w, r * classes, classes, a.gamma, grad);
+      continue;
     }
+    const zr = z.subarray(r * classes, (r + 1) * classes);
+    const wr = w.subarray(r * classes, (r + 1) * classes);
+    loss[r] = originalRow(zr, wr, a.gamma, a.epsilon, a.singularBelow, grad, r * classes);
+  }
+  if (!reduced) {
     const outputs = [cpu.makeTensorInfo(x.shape.slice(0, -1), "float32", loss)];
     if (grad !== null) outputs.push(cpu.makeTensorInfo(x.shape, "float32", grad));
     return outputs;
-  },
+  }
+  const scale = a.scale ?? 1;
+  let sum = 0;
+  for (const l of loss) sum += l;
+  const outputs = [cpu.makeTensorInfo([], "float32", Float32Array.of(sum * scale))];
+  if (grad !== null) {
+    outputs.push(cpu.makeTensorInfo(x.shape, "float32", grad.map((g) => g * scale)));
+  }
+  return outputs;
+}
+
+tf.registerKernel({
+  kernelName: SOFTMAX_FOCAL_KERNEL,
+  backendName: "cpu",
+  kernelFunc: (args) => run(args, false),
+});
+
+tf.registerKernel({
+  kernelName: SOFTMAX_FOCAL_REDUCED_KERNEL,
+  backendName: "cpu",
+  kernelFunc: (args) => run(args, true),
 });
 
 tf.registerKernel({

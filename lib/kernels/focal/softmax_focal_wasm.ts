@@ -2,7 +2,12 @@
 // own (lib/kernels/assembly/softmax_focal.ts), four rows at a time, working
 // in place in the backend's memory.
 import * as tf from "@tensorflow/tfjs";
-import { type FusedKernelAttrs, SCALE_ROWS_KERNEL, SOFTMAX_FOCAL_KERNEL } from "./focal_kernels.ts";
+import {
+  type FusedKernelAttrs,
+  SCALE_ROWS_KERNEL,
+  SOFTMAX_FOCAL_KERNEL,
+  SOFTMAX_FOCAL_REDUCED_KERNEL,
+} from "./focal_kernels.ts";
 import { SOFTMAX_FOCAL_WASM_BASE64 } from "../generated/softmax_focal_wasm.ts";
 import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
 
@@ -33,51 +38,80 @@ interface KernelExports {
 
 const kernelFor = kernelModule<KernelExports>(SOFTMAX_FOCAL_WASM_BASE64);
 
+/**
+ * The per-row kernel, or (`reduced`) its reducing form: the rows' losses go
+ * to a temporary that is summed here in float64, and the gradient is scaled
+ * in place.
+ */
+function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: boolean) {
+  const memory = backendMemory(backend);
+  const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
+  const a = attrs as unknown as FusedKernelAttrs;
+  const classes = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / classes;
+  // Allocate first: malloc may grow (and move) the heap.
+  const wasm = backend as unknown as WasmBackend;
+  const loss = wasm.makeOutput(x.shape.slice(0, -1), "float32");
+  const grad = a.withGrad ? wasm.makeOutput(x.shape, "float32") : null;
+  const at = (info: tf.TensorInfo) => offsetOf(backend, info);
+  const kernel = kernelFor(memory);
+  const gradPtr = grad === null ? 0 : at(grad);
+  if (a.mode === 0) {
+    // Three vectors per class: the block's columns (see the kernel).
+    const scratch = wasm.makeOutput([12 * classes], "float32");
+    kernel.softmaxFocalExact(
+      at(x),
+      at(t),
+      at(loss),
+      gradPtr,
+      at(scratch),
+      rows,
+      classes,
+      a.gamma,
+    );
+    wasm.disposeData(scratch.dataId);
+  } else {
+    kernel.softmaxFocalOriginal(
+      at(x),
+      at(t),
+      at(loss),
+      gradPtr,
+      rows,
+      classes,
+      a.gamma,
+      a.epsilon,
+      a.singularBelow,
+    );
+  }
+  if (!reduced) return grad === null ? [loss] : [loss, grad];
+  const scale = a.scale ?? 1;
+  const sum = wasm.makeOutput([], "float32");
+  // Views after every allocation: malloc may have moved the heap.
+  const rowLosses = new Float32Array(memory.buffer, at(loss), rows);
+  let total = 0;
+  for (let r = 0; r < rows; r++) total += rowLosses[r];
+  new Float32Array(memory.buffer, at(sum), 1)[0] = total * scale;
+  wasm.disposeData(loss.dataId);
+  if (grad === null) return [sum];
+  if (scale !== 1) {
+    const factor = wasm.makeOutput([], "float32");
+    new Float32Array(memory.buffer, at(factor), 1)[0] = scale;
+    kernel.scaleRows(at(grad), at(factor), at(grad), 1, rows * classes);
+    wasm.disposeData(factor.dataId);
+  }
+  return [sum, grad];
+}
+
 tf.registerKernel({
   kernelName: SOFTMAX_FOCAL_KERNEL,
   backendName: "wasm",
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const memory = backendMemory(backend);
-    const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
-    const a = attrs as unknown as FusedKernelAttrs;
-    const classes = x.shape[x.shape.length - 1];
-    const rows = tf.util.sizeFromShape(x.shape) / classes;
-    // Allocate first: malloc may grow (and move) the heap.
-    const wasm = backend as unknown as WasmBackend;
-    const loss = wasm.makeOutput(x.shape.slice(0, -1), "float32");
-    const grad = a.withGrad ? wasm.makeOutput(x.shape, "float32") : null;
-    const at = (info: tf.TensorInfo) => offsetOf(backend, info);
-    const kernel = kernelFor(memory);
-    const gradPtr = grad === null ? 0 : at(grad);
-    if (a.mode === 0) {
-      // Three vectors per class: the block's columns (see the kernel).
-      const scratch = wasm.makeOutput([12 * classes], "float32");
-      kernel.softmaxFocalExact(
-        at(x),
-        at(t),
-        at(loss),
-        gradPtr,
-        at(scratch),
-        rows,
-        classes,
-        a.gamma,
-      );
-      wasm.disposeData(scratch.dataId);
-    } else {
-      kernel.softmaxFocalOriginal(
-        at(x),
-        at(t),
-        at(loss),
-        gradPtr,
-        rows,
-        classes,
-        a.gamma,
-        a.epsilon,
-        a.singularBelow,
-      );
-    }
-    return grad === null ? [loss] : [loss, grad];
-  },
+  kernelFunc: (args) => run(args, false),
+});
+
+tf.registerKernel({
+  kernelName: SOFTMAX_FOCAL_REDUCED_KERNEL,
+  backendName: "wasm",
+  kernelFunc: (args) => run(args, true),
 });
 
 tf.registerKernel({
