@@ -1,7 +1,8 @@
 // deno bench: qualityFocalLoss forward+backward on soft IoU-like targets,
 // fused and composed, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
 // β = γ of the other benches (0.5, where the original form is singular).
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
+import { qualityInputs } from "./_inputs.ts";
 import { BACKEND, benchGradient, GAMMA, SIZES, THREADS } from "./_setup.ts";
 import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
 import { qualityFocalLoss, type QualityFocalLossOptions } from "../mod.ts";
@@ -9,14 +10,7 @@ import { qualityFocalLoss, type QualityFocalLossOptions } from "../mod.ts";
 const LOSS = "qualityFocalLoss";
 
 for (const size of SIZES) {
-  // Logits N(0, 8²); targets: 0 for 70% of the elements, a quality U(0, 1) for the rest.
-  const inputs = () => ({
-    x: tf.mul(tf.randomNormal([size], 0, 1, "float32", 1), 8),
-    t: tf.mul(
-      tf.cast(tf.less(tf.randomUniform([size], 0, 1, "float32", 2), 0.3), "float32"),
-      tf.randomUniform([size], 0, 1, "float32", 3),
-    ),
-  });
+  const inputs = () => qualityInputs(size);
   const ours = (options: QualityFocalLossOptions) => (x: tf.Tensor, t: tf.Tensor) =>
     qualityFocalLoss(x, t, { beta: GAMMA, reduction: "mean", ...options });
   benchGradient(

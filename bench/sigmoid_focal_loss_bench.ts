@@ -1,6 +1,7 @@
 // deno bench: sigmoidFocalLoss forward+backward, ε × mode, against the naive
 // tf composition, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
+import { binaryInputs } from "./_inputs.ts";
 import { ALPHA, BACKEND, benchGradient, EPSILONS, GAMMA, SIZES, THREADS } from "./_setup.ts";
 import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
 import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
@@ -8,11 +9,7 @@ import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions }
 const LOSS = "sigmoidFocalLoss";
 
 for (const size of SIZES) {
-  // Logits N(0, 8²), a third of them positive: the anchor's inputs.
-  const inputs = () => ({
-    x: tf.mul(tf.randomNormal([size], 0, 1, "float32", 1), 8),
-    t: tf.cast(tf.less(tf.randomUniform([size], 0, 1, "float32", 2), 0.3), "float32"),
-  });
+  const inputs = () => binaryInputs(size);
   const ours = (options: SigmoidFocalLossOptions) => (x: tf.Tensor, t: tf.Tensor) =>
     sigmoidFocalLoss(x, t, { alpha: ALPHA, gamma: GAMMA, reduction: "mean", ...options });
   benchGradient(

@@ -1,18 +1,14 @@
 // deno bench: softmaxFocalLoss forward+backward over 8 classes, ε × mode,
 // against the naive tf composition; sizes count logits (rows × 8).
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
+import { softmaxInputs } from "./_inputs.ts";
 import { benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
 import { naiveSoftmaxFocalLoss, softmaxFocalLoss, type SoftmaxFocalLossOptions } from "../mod.ts";
 
 const LOSS = "softmaxFocalLoss";
-const CLASSES = 8;
 
 for (const size of SIZES) {
-  const rows = size / CLASSES;
-  const inputs = () => ({
-    x: tf.mul(tf.randomNormal([rows, CLASSES], 0, 1, "float32", 3), 8),
-    t: tf.oneHot(tf.randomUniform([rows], 0, CLASSES, "int32", 4), CLASSES).toFloat(),
-  });
+  const inputs = () => softmaxInputs(size);
   const ours = (options: SoftmaxFocalLossOptions) => (x: tf.Tensor, t: tf.Tensor) =>
     softmaxFocalLoss(x, t, { gamma: GAMMA, reduction: "mean", ...options });
   benchGradient(

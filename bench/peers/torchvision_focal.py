@@ -6,6 +6,7 @@ focal loss and the Unified Focal Loss composed in PyTorch, forward+backward
 on CPU, at the sizes the Deno benchmarks use.
 
     python3 bench/peers/torchvision_focal.py --threads 2 --sizes 4096 65536 1048576
+    python3 bench/peers/torchvision_focal.py --sizes 4096 --peers "kornia-style softmax focal"
 
 Prints one JSON object. Inputs match bench/*_bench.ts: logits N(0, 8^2),
 30% positive targets (quality: U(0, 1) scores on them; unified: masks with
@@ -22,6 +23,7 @@ from torchvision.ops import sigmoid_focal_loss
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--sizes", type=int, nargs="+", default=[4096, 65536, 1048576])
+parser.add_argument("--peers", nargs="+", help="only these peers (the keys of PEERS)")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 GAMMA, ALPHA, CLASSES = 0.5, 0.25, 8
@@ -107,19 +109,28 @@ def multiclass(n):
     return torch.randn(rows, CLASSES, generator=g) * 8, torch.nn.functional.one_hot(labels, CLASSES).float()
 
 
+PEERS = {
+    "torchvision sigmoid_focal_loss": (
+        binary, lambda x, t: sigmoid_focal_loss(x, t, ALPHA, GAMMA, "mean")),
+    "Appendix A.3 epsilon 0.001": (binary, appendix_a3),
+    "binary_cross_entropy_with_logits": (
+        binary, lambda x, t: torch.nn.functional.binary_cross_entropy_with_logits(x, t)),
+    "kornia-style softmax focal": (multiclass, softmax_focal),
+    "mmdet-style quality focal": (soft_quality, quality_focal),
+    "Unified focal (PyTorch composition)": (masks, unified_focal),
+}
+chosen = args.peers or list(PEERS)
+unknown = [name for name in chosen if name not in PEERS]
+if unknown:
+    raise SystemExit(f"unknown peers {unknown}: choose from {list(PEERS)}")
+
 results = []
 for n in args.sizes:
-    results.append({
-        "elements": n,
-        "torchvision sigmoid_focal_loss": median_rate(
-            n, binary, lambda x, t: sigmoid_focal_loss(x, t, ALPHA, GAMMA, "mean")),
-        "Appendix A.3 epsilon 0.001": median_rate(n, binary, appendix_a3),
-        "binary_cross_entropy_with_logits": median_rate(
-            n, binary, lambda x, t: torch.nn.functional.binary_cross_entropy_with_logits(x, t)),
-        "kornia-style softmax focal": median_rate(n, multiclass, softmax_focal),
-        "mmdet-style quality focal": median_rate(n, soft_quality, quality_focal),
-        "Unified focal (PyTorch composition)": median_rate(n, masks, unified_focal),
-    })
+    row = {"elements": n}
+    for name in chosen:
+        make, fn = PEERS[name]
+        row[name] = median_rate(n, make, fn)
+    results.append(row)
 print(json.dumps({
     "torch": torch.__version__,
     "torchvision": torchvision.__version__,

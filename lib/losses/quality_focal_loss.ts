@@ -31,6 +31,7 @@ export interface QualityFocalLossOptions extends StabilizationOptions {
  * `"exact"` computes it in log space with an analytic gradient. For a soft
  * target and β < 1 the true derivative is unbounded as σ(x) → y (a cusp of
  * |y − p|^β); `"exact"` is large but finite next to the cusp and 0 on it.
+ * Every mode runs the fused sigmoid kernel on cpu, wasm and webgpu.
  *
  * @param logits Raw scores x of any shape, float32.
  * @param targets Quality targets y in [0, 1], float32, the shape of `logits`.

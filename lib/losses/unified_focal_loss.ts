@@ -78,6 +78,10 @@ export interface UnifiedFocalLossOptions extends StabilizationOptions {
  * Unlike the reference code, predictions are not clipped to [1e-7, 1 − 1e-7]:
  * clipping zeroes the gradient of every saturated pixel.
  *
+ * Every mode runs as two fused kernels on cpu, wasm and webgpu (per-image
+ * sums, then the gradient), equal to the composition above; inside a
+ * recorded gradient (second derivatives) the composition itself runs.
+ *
  * @param logits Per-pixel logits [batch, ...], float32.
  * @param targets Masks in [0, 1], float32, the shape of `logits`.
  * @param options λ, δ, γ and stabilization.
