@@ -69,7 +69,13 @@ def median_rate(n, make, fn):
     x.requires_grad_(True)
     # At least 30: PyTorch's two threads make single steps vary by 2-3x here.
     reps = max(30, min(200, (1 << 22) // n))
-    for _ in range(3):
+    # Warm-up as the Deno side's (bench/_setup.ts, bench/versus.ts): 300 ms or
+    # 500 steps, at least 3. With 3 steps only, a fresh process (bench:versus
+    # starts one per measurement) ran some sizes ~2x slower than a warm one.
+    started = time.perf_counter()
+    for i in range(500):
+        if i >= 3 and time.perf_counter() - started > 0.3:
+            break
         x.grad = None
         fn(x, t).backward()
     times = []
