@@ -18,6 +18,7 @@ import { createUNet } from "../lib/models/unet.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
+import { provenance } from "../lib/results/provenance.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -190,6 +191,7 @@ if (vitPeer) {
   );
 }
 console.log(JSON.stringify({
+  provenance: await provenance(),
   backend,
   unet: { batch: BATCH, steps, pytorchThreads: peer?.threads ?? null, rows: table },
   vit: {
