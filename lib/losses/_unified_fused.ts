@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { customGrad1 } from "./_custom_grad.ts";
 import { FLT_MIN, hasPowSingularity, powGradSingularBelow } from "./_numerics.ts";
+import { TVERSKY_SMOOTH, type TverskyCounts, tverskyMisses, tverskyTerm } from "./_tversky.ts";
 import {
   UNIFIED_FOCAL_GRAD_KERNEL,
   UNIFIED_FOCAL_SUMS_KERNEL,
@@ -26,38 +27,18 @@ export interface UnifiedSettings {
   /** 0 for the original composition; ignored in exact mode. */
   epsilon: number;
   exact: boolean;
-  /** The Tversky index's smoothing constant. */
-  smooth: number;
 }
 
-/** Per-image Tversky quantities from the [images, 5] sums. */
-function tverskyTerms(sums: tf.Tensor, s: UnifiedSettings) {
+/** The per-image counts from the [images, 5] sums. */
+function countsOf(sums: tf.Tensor): TverskyCounts {
   const [tp, fn, fp, tn] = tf.unstack(sums.slice([0, 0], [-1, 4]), 1);
-  const { delta } = s;
-  const dF = tf.add(tf.mul(delta, fn), tf.mul(1 - delta, fp));
-  const dB = tf.add(tf.mul(delta, fp), tf.mul(1 - delta, fn));
-  return { tp, tn, dF, dB };
+  return { tp, fn, fp, tn };
 }
 
-/** The loss from the sums: the formulas of unified_focal_loss.ts's parts. */
+/** The loss from the sums, with the composed form's own Tversky term. */
 function lossFromSums(sums: tf.Tensor, elements: number, s: UnifiedSettings): tf.Tensor {
-  const { tp, tn, dF, dB } = tverskyTerms(sums, s);
   const focal = tf.div(tf.sum(sums.slice([0, 4], [-1, 1])), elements);
-  let tversky: tf.Tensor;
-  if (s.exact) {
-    const logOneMinusTi = (hit: tf.Tensor, d: tf.Tensor) => {
-      const dSafe = tf.maximum(d, FLT_MIN);
-      return tf.sub(tf.log(dSafe), tf.log(tf.add(tf.add(hit, s.smooth), dSafe)));
-    };
-    const fore = tf.exp(tf.mul(1 - s.gamma, logOneMinusTi(tp, dF)));
-    const back = tf.exp(logOneMinusTi(tn, dB));
-    tversky = tf.mean(tf.div(tf.add(back, fore), 2));
-  } else {
-    const tiFg = tf.div(tf.add(tp, s.smooth), tf.add(tf.add(tp, dF), s.smooth));
-    const tiBg = tf.div(tf.add(tn, s.smooth), tf.add(tf.add(tn, dB), s.smooth));
-    const fore = tf.pow(tf.add(tf.sub(1, tiFg), s.epsilon), 1 - s.gamma);
-    tversky = tf.mean(tf.div(tf.add(tf.sub(1, tiBg), fore), 2));
-  }
+  const tversky = tverskyTerm(countsOf(sums), s.delta, s.gamma, s.epsilon, s.exact);
   return tf.add(tf.mul(s.weight, tversky), tf.mul(1 - s.weight, focal));
 }
 
@@ -67,8 +48,11 @@ function lossFromSums(sums: tf.Tensor, elements: number, s: UnifiedSettings): tf
  */
 function coefficients(sums: tf.Tensor, dy: tf.Tensor, elements: number, s: UnifiedSettings) {
   const images = sums.shape[0];
-  const { tp, tn, dF, dB } = tverskyTerms(sums, s);
-  const { delta, gamma, smooth } = s;
+  const counts = countsOf(sums);
+  const { tp, tn } = counts;
+  const { dF, dB } = tverskyMisses(counts, s.delta);
+  const { delta, gamma } = s;
+  const smooth = TVERSKY_SMOOTH;
   const g = tf.div(tf.mul(dy, s.weight), images * 2); // ∂L/∂(each half of a Tversky term)
   let gTP: tf.Tensor, gTN: tf.Tensor, gDF: tf.Tensor, gDB: tf.Tensor;
   if (s.exact) {

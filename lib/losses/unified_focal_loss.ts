@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { StabilizationOptions } from "./types.ts";
-import { bceWithLogitsTorch, FLT_MIN, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
+import { bceWithLogitsTorch, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
 import { fusedUnifiedFocalLoss } from "./_unified_fused.ts";
+import { tverskyTerm } from "./_tversky.ts";
 import {
   focalKernelAvailable,
   UNIFIED_FOCAL_GRAD_KERNEL,
@@ -16,11 +17,7 @@ import {
   checkUnitInterval,
 } from "./_validate.ts";
 
-/**
- * Smoothing constant of the Tversky index, `K.epsilon()` in Yeung et al.'s
- * reference code. It belongs to the Tversky index, not to the stabilization.
- */
-export const TVERSKY_SMOOTH = 1e-7;
+export { TVERSKY_SMOOTH } from "./_tversky.ts";
 
 /** Options of {@linkcode unifiedFocalLoss}. */
 export interface UnifiedFocalLossOptions extends StabilizationOptions {
@@ -149,7 +146,6 @@ export function unifiedFocalLoss(
         gamma,
         epsilon: stabilization === "epsilon" ? epsilon : 0,
         exact: stabilization === "exact",
-        smooth: TVERSKY_SMOOTH,
       });
     }
     const parts = stabilization === "exact"
@@ -190,16 +186,7 @@ function originalParts(
   const fn = tf.sum(tf.mul(y, tf.sub(1, p)), axes);
   const fp = tf.sum(tf.mul(tf.sub(1, y), p), axes);
   const tn = tf.sum(tf.mul(tf.sub(1, y), tf.sub(1, p)), axes);
-  const tiFg = tf.div(
-    tf.add(tp, TVERSKY_SMOOTH),
-    tf.add(tf.add(tp, tf.add(tf.mul(delta, fn), tf.mul(1 - delta, fp))), TVERSKY_SMOOTH),
-  );
-  const tiBg = tf.div(
-    tf.add(tn, TVERSKY_SMOOTH),
-    tf.add(tf.add(tn, tf.add(tf.mul(delta, fp), tf.mul(1 - delta, fn))), TVERSKY_SMOOTH),
-  );
-  const fore = powTorch(tf.add(tf.sub(1, tiFg), epsilon), 1 - gamma);
-  const tversky = tf.mean(tf.div(tf.add(tf.sub(1, tiBg), fore), 2));
+  const tversky = tverskyTerm({ tp, fn, fp, tn }, delta, gamma, epsilon, false);
   return { focal, tversky };
 }
 
@@ -219,15 +206,7 @@ function exactParts(x: tf.Tensor, y: tf.Tensor, delta: number, gamma: number): U
   const fn = tf.sum(tf.mul(y, q), axes);
   const fp = tf.sum(tf.mul(tf.sub(1, y), p), axes);
   const tn = tf.sum(tf.mul(tf.sub(1, y), q), axes);
-  // 1 − TI = D / (TP + s + D): log(1 − TI) never meets log(1 − 1).
-  const logOneMinusTi = (hit: tf.Tensor, d: tf.Tensor) => {
-    const dSafe = tf.maximum(d, FLT_MIN);
-    return tf.sub(tf.log(dSafe), tf.log(tf.add(tf.add(hit, TVERSKY_SMOOTH), dSafe)));
-  };
-  const dFg = tf.add(tf.mul(delta, fn), tf.mul(1 - delta, fp));
-  const dBg = tf.add(tf.mul(delta, fp), tf.mul(1 - delta, fn));
-  const fore = tf.exp(tf.mul(1 - gamma, logOneMinusTi(tp, dFg)));
-  const back = tf.exp(logOneMinusTi(tn, dBg));
-  const tversky = tf.mean(tf.div(tf.add(back, fore), 2));
+  // log(1 − TI) = log D − log(TP + s + D): never log(1 − 1).
+  const tversky = tverskyTerm({ tp, fn, fp, tn }, delta, gamma, 0, true);
   return { focal, tversky };
 }
