@@ -4,6 +4,8 @@ import * as tf from "@tensorflow/tfjs";
 import { type BackendName, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
 import { setFocalKernelsEnabled } from "../lib/kernels/focal/focal_kernels.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
+import { THREADS, warmUp } from "./_warm_up.ts";
+import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
 import {
   kernelThreadCount,
   startKernelThreads,
@@ -17,13 +19,11 @@ await useBackend(BACKEND);
 /** Problem sizes in elements (logits): 2^12, 2^16, 2^20; 2^12 only when quick. */
 export const SIZES: readonly number[] = QUICK ? [2 ** 12] : [2 ** 12, 2 ** 16, 2 ** 20];
 
-/** The kernel threads' default: one per logical CPU. */
-export const THREADS: number = navigator.hardwareConcurrency ?? 1;
-
 /** The ε values of the ε × mode comparison. */
 export const EPSILONS: readonly number[] = [0, 1e-6, 1e-4, 1e-3, 1e-2];
 
 export { ALPHA, GAMMA } from "./_settings.ts";
+export { THREADS } from "./_warm_up.ts";
 
 /**
  * Iterations for a size: about 2^22 elements' worth, at most 200, and at
@@ -40,25 +40,6 @@ export function iterations(size: number): { n: number; warmup: number } {
 export function group(loss: string, size: number): string {
   return `${loss} n=${size} ${BACKEND}`;
 }
-
-/**
- * Runs a step until V8 has optimized the JavaScript around the kernels and
- * the previous benchmark's garbage is collected: up to WARM_UP_MS or
- * WARM_UP_STEPS steps, whichever comes first (deno bench's own `warmup` is a
- * fixed count; 3 steps left small sizes 1.4–1.6× slower than in steady
- * state, more so right after the naive composition's benchmark).
- */
-async function warmUp(step: () => void): Promise<void> {
-  const started = performance.now();
-  for (let i = 0; i < WARM_UP_STEPS && performance.now() - started < WARM_UP_MS; i++) {
-    step();
-    await settle();
-  }
-}
-
-/** The warm-up's budget per benchmark: see {@linkcode warmUp}. */
-const WARM_UP_MS = 300;
-const WARM_UP_STEPS = 500;
 
 /**
  * Registers one forward+backward benchmark: `grad(mean loss)` of logits with
@@ -111,6 +92,22 @@ export function benchGradient(
       setFocalKernelsEnabled(true);
     },
   });
+}
+
+/**
+ * The exact mode's benchmark, and on wasm from KERNEL_THREADS_MIN_ELEMENTS
+ * (with more than one CPU) the same with the kernel threads.
+ */
+export function benchExact(
+  loss: string,
+  size: number,
+  inputs: () => { x: tf.Tensor; t: tf.Tensor },
+  exact: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+): void {
+  benchGradient({ loss, size, name: "exact" }, inputs, exact);
+  if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS && THREADS > 1) {
+    benchGradient({ loss, size, name: `exact, ${THREADS} threads`, threads: true }, inputs, exact);
+  }
 }
 
 /** One training-step benchmark: a model, its batch, and the loss options. */

@@ -3,8 +3,7 @@
 // β = γ of the other benches (0.5, where the original form is singular).
 import type * as tf from "@tensorflow/tfjs";
 import { qualityInputs } from "./_inputs.ts";
-import { BACKEND, benchGradient, GAMMA, SIZES, THREADS } from "./_setup.ts";
-import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
+import { benchExact, benchGradient, GAMMA, SIZES } from "./_setup.ts";
 import { qualityFocalLoss, type QualityFocalLossOptions } from "../mod.ts";
 
 const LOSS = "qualityFocalLoss";
@@ -18,14 +17,7 @@ for (const size of SIZES) {
     inputs,
     ours({ stabilization: "none" }),
   );
-  benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
-  if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS && THREADS > 1) {
-    benchGradient(
-      { loss: LOSS, size, name: `exact, ${THREADS} threads`, threads: true },
-      inputs,
-      ours({ stabilization: "exact" }),
-    );
-  }
+  benchExact(LOSS, size, inputs, ours({ stabilization: "exact" }));
   benchGradient(
     { loss: LOSS, size, name: "exact (composed)", fused: false },
     inputs,

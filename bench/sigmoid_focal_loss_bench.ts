@@ -2,8 +2,7 @@
 // tf composition, at 2^12, 2^16 and 2^20 elements on FOCAL_BACKEND.
 import type * as tf from "@tensorflow/tfjs";
 import { binaryInputs } from "./_inputs.ts";
-import { ALPHA, BACKEND, benchGradient, EPSILONS, GAMMA, SIZES, THREADS } from "./_setup.ts";
-import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
+import { ALPHA, benchExact, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
 import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
 
 const LOSS = "sigmoidFocalLoss";
@@ -17,14 +16,7 @@ for (const size of SIZES) {
     inputs,
     (x, t) => naiveSigmoidFocalLoss(x, t, { alpha: ALPHA, gamma: GAMMA }).mean(),
   );
-  benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
-  if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS && THREADS > 1) {
-    benchGradient(
-      { loss: LOSS, size, name: `exact, ${THREADS} threads`, threads: true },
-      inputs,
-      ours({ stabilization: "exact" }),
-    );
-  }
+  benchExact(LOSS, size, inputs, ours({ stabilization: "exact" }));
   benchGradient(
     { loss: LOSS, size, name: "exact (composed)", fused: false },
     inputs,

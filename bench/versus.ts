@@ -26,6 +26,7 @@ import { binaryInputs, type Inputs, maskInputs, qualityInputs, softmaxInputs } f
 import { ALPHA, GAMMA } from "./_settings.ts";
 import { PEER_OF } from "./_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
+import { THREADS, warmUp } from "./_warm_up.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -53,7 +54,6 @@ if (
   throw new UsageError("--rounds takes a positive integer and --sizes integers of 8 or more");
 }
 await useBackend(backend);
-const THREADS = navigator.hardwareConcurrency ?? 1;
 
 /** One loss as the benches run it: inputs, our exact mode, whether threads apply. */
 interface Workload {
@@ -99,8 +99,7 @@ async function oursRate(w: Workload, size: number): Promise<number> {
     await settle();
     g.dispose();
   };
-  const started = performance.now();
-  for (let i = 0; i < 500 && performance.now() - started < 300; i++) await step();
+  await warmUp(step);
   const times: number[] = [];
   const steps = Math.max(30, Math.min(200, Math.round(2 ** 22 / size)));
   for (let i = 0; i < steps; i++) {
