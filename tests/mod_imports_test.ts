@@ -19,6 +19,24 @@ Deno.test("mod.ts reaches no node: module and no Deno API: it loads in a browser
   }
 });
 
+/** Lines of code that need what Node.js 20 lacks: Math.f16round, Float16Array. */
+function halfFloatUses(source: string): string[] {
+  return source.split("\n").filter((line) => {
+    const code = line.replace(/\/\/.*$/, "").trim();
+    return !code.startsWith("*") && /\bf16round\b|\bFloat16Array\b/.test(code);
+  });
+}
+
+Deno.test("mod.ts reaches neither Math.f16round nor Float16Array (Node.js 20 has neither)", async () => {
+  const { files } = await importGraph(new URL("../mod.ts", import.meta.url));
+  for (const file of files) {
+    assert.deepEqual(halfFloatUses(await Deno.readTextFile(file)), [], file.pathname);
+  }
+  // The check can fail: the emulation, outside mod.ts, does use f16round.
+  const emulation = new URL("../lib/precision/round_to_precision.ts", import.meta.url);
+  assert.notDeepEqual(halfFloatUses(await Deno.readTextFile(emulation)), []);
+});
+
 Deno.test("threads.ts is where node:worker_threads lives", async () => {
   const { external } = await importGraph(new URL("../threads.ts", import.meta.url));
   assert.ok(external.has("node:worker_threads"));
