@@ -3,6 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { name, RTOL } from "./_backend.ts";
 import { assertAllFinite, assertClose, assertNoLeak, decode, read } from "./_assert.ts";
 import { unifiedFocal } from "./_reference.ts";
+import { NOT_CPU_PASS, onEmulated } from "./_precision.ts";
+import { rounderOf } from "../lib/precision/round_to_precision.ts";
 import { unifiedFocalLoss, type UnifiedFocalLossOptions } from "../mod.ts";
 
 // Made by tests/fixtures/make_torch_fixtures.py: Yeung et al.'s asymmetric
@@ -130,4 +132,54 @@ Deno.test(name("no tensor leaks; λ, δ, γ and shapes are checked"), () => {
   }
   assert.throws(() => unifiedFocalLoss(tf.tensor1d([1]), tf.tensor1d([1])), /batch axis/);
   tf.dispose([x, y]);
+});
+
+Deno.test({
+  name: name(
+    "half precision (emulated float16, bfloat16): 'exact' is finite and close to float64 on saturated images, 'none' is NaN",
+  ),
+  ignore: NOT_CPU_PASS,
+  async fn() {
+    // 77 images of 2×2 pixels, [x, −x, 8, −8] with mask [1, 0, 1, 0], x on
+    // Figure 2's grid every 1 logit: half the images predicted confidently
+    // right, half confidently wrong.
+    const xs = Array.from({ length: 77 }, (_, i) => i - 38);
+    const images = xs.map((x) => [x, -x, 8, -8]);
+    const masks = xs.map(() => [1, 0, 1, 0]);
+    for (const precision of ["float16", "bfloat16"] as const) {
+      const round = rounderOf(precision);
+      const stored = images.map((image) => image.map(round));
+      for (const gamma of [0.1, 0.5, 0.9]) {
+        const reference = (z: number[][]) => unifiedFocal(z, masks, 0.5, 0.6, gamma);
+        const { value, grad } = await onEmulated(precision, async () => {
+          const x = tf.tensor4d(images.flat(), [77, 2, 2, 1]);
+          const y = tf.tensor4d(masks.flat(), [77, 2, 2, 1]);
+          const exact = await run(x, y, { gamma, stabilization: "exact" });
+          const none = await run(x, y, { gamma, stabilization: "none" });
+          assert.ok(none.grad.some(Number.isNaN), `${precision} γ=${gamma}: 'none' has no NaN`);
+          tf.dispose([x, y]);
+          return exact;
+        });
+        assertAllFinite(value, `${precision} γ=${gamma} loss`);
+        assertAllFinite(grad, `${precision} γ=${gamma} grad`);
+        // The loss within 4 of the precision's roundoffs of float64 (at the stored inputs).
+        const truth = reference(stored);
+        const roundoff = { float16: 2 ** -11, bfloat16: 2 ** -8 }[precision];
+        assert.ok(
+          Math.abs(value[0] - truth) <= 4 * roundoff * truth,
+          `${precision}: ${value[0]} vs ${truth}`,
+        );
+        // Each gradient entry against a central difference of the float64 loss.
+        stored.flat().forEach((_, k) => {
+          const at = (h: number) =>
+            reference(stored.map((image, b) => image.map((v, i) => (b * 4 + i === k ? v + h : v))));
+          const g64 = (at(1e-6) - at(-1e-6)) / 2e-6;
+          assert.ok(
+            Math.abs(grad[k] - g64) <= 16 * roundoff * Math.abs(g64) + 1e-6,
+            `${precision} γ=${gamma} pixel ${k}: ${grad[k]} vs ${g64}`,
+          );
+        });
+      }
+    }
+  },
 });

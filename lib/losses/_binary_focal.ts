@@ -27,11 +27,11 @@ import {
 } from "./_validate.ts";
 import {
   bceWithLogitsTorch,
-  FLT_MIN,
   hasPowSingularity,
   logOneMinusPt,
   powGradSingularBelow,
   sigmoidFloat32,
+  smallestNormal,
   softplus,
 } from "./_numerics.ts";
 
@@ -168,7 +168,7 @@ export function exactBinaryFocal(
     const hard = tf.logicalOr(tf.equal(t, 0), tf.equal(t, 1));
     const onCusp = inGradient ? null : tf.logicalAnd(tf.logicalNot(hard), tf.equal(diff, 0));
     const safeAbs = onCusp === null
-      ? tf.maximum(tf.abs(diff), FLT_MIN)
+      ? tf.maximum(tf.abs(diff), smallestNormal())
       : tf.where(onCusp, tf.onesLike(diff), tf.abs(diff));
     return {
       spPos,
@@ -187,7 +187,8 @@ export function exactBinaryFocal(
 
   // The gradient may itself be differentiated (second derivatives), so it
   // branches on the targets only: tfjs has no gradient for comparisons of x.
-  // On a cusp (soft t = p exactly) |t − p| is floored at FLT_MIN, where the
+  // On a cusp (soft t = p exactly) |t − p| is floored at FLT_MIN (the smallest
+  // normal half float where tensors are stored in half), where the
   // slope sign(p − t) = 0 zeroes the term the floor would otherwise bias.
   const gradient = (dy: tf.Tensor, x: tf.Tensor, t: tf.Tensor): tf.Tensor => {
     const { spPos, spNeg, ce, logU, slope } = parts(x, t, true);

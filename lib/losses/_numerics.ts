@@ -14,14 +14,52 @@ import { customGrad1 } from "./_custom_grad.ts";
 /** The smallest normal float32: a floor for values that are 0 only by underflow. */
 export const FLT_MIN = 1.1754943508222875e-38;
 
+/** The smallest normal float16, the floor {@linkcode smallestNormal} gives in half floats. */
+export const HALF_MIN = 2 ** -14;
+
+/**
+ * Whether the active backend stores float32 tensors as half floats: webgl
+ * with half-float textures (forced by `WEBGL_FORCE_F16_TEXTURES`, or where
+ * the device cannot render to float32, as on many phones), or any backend
+ * whose `floatPrecision()` is 16. webgl is asked for its render flag instead,
+ * because tfjs-webgl 4.22's `floatPrecision()` answers 16 exactly when float32
+ * rendering works. Read where a loss chooses its formulation, so that the
+ * loss adapts to the backend without an option of its own.
+ */
+export function storesHalfFloats(): boolean {
+  if (tf.getBackend() === "webgl") return !tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED");
+  return tf.backend().floatPrecision() === 16;
+}
+
+/**
+ * The floor for a quantity that is 0 only by underflow: FLT_MIN, or the
+ * smallest normal half float where tensors are stored in half (FLT_MIN
+ * rounds to 0 there, and log(0) is what the floor is for).
+ */
+export function smallestNormal(): number {
+  return storesHalfFloats() ? HALF_MIN : FLT_MIN;
+}
+
 /**
  * σ(x) composed as PyTorch's CPU kernel computes it in float32:
  * `1 / (1 + exp(−x))`, each step rounded. `tf.sigmoid` differs per backend
  * (the cpu backend works in float64 and saturates at x ≈ 17.3 instead of
  * 16.6), which would move the NaN region of the original loss.
+ *
+ * In half floats exp(−x) overflows from x < −11.09 (e^11.09 > 65504). IEEE
+ * arithmetic, and PyTorch's half kernels with it, then give 1/(1 + ∞) = 0,
+ * but webgl's half-float textures store the overflow as NaN, so the original
+ * and ε modes turned NaN there (the loss itself is finite). There the
+ * negative side is taken as e·1/(1 + e) with e = exp(−|x|) ≤ 1: p is the
+ * same up to rounding, and 0 where IEEE's is 0 or a subnormal below the half
+ * float resolution of 1 − p (x < −11.09), so 1 − p_t and the NaN mask of
+ * Eq. (2) do not move. The positive side is the composition above, op for op.
  */
 export function sigmoidFloat32(x: tf.Tensor): tf.Tensor {
-  return tf.reciprocal(tf.add(1, tf.exp(tf.neg(x))));
+  if (!storesHalfFloats()) return tf.reciprocal(tf.add(1, tf.exp(tf.neg(x))));
+  const e = tf.exp(tf.neg(tf.abs(x)));
+  const r = tf.reciprocal(tf.add(1, e));
+  return tf.where(tf.greaterEqual(x, 0), r, tf.mul(e, r));
 }
 
 /**

@@ -10,7 +10,12 @@ import "../kernels/focal/softmax_focal_wasm.ts";
 import "../kernels/focal/softmax_focal_webgpu.ts";
 import type { Reduction, StabilizationOptions } from "./types.ts";
 import { reduce } from "./_reduce.ts";
-import { hasPowSingularity, powGradSingularBelow, softplus } from "./_numerics.ts";
+import {
+  hasPowSingularity,
+  powGradSingularBelow,
+  softplus,
+  storesHalfFloats,
+} from "./_numerics.ts";
 import {
   checkAtLeast,
   checkContentsSync,
@@ -321,18 +326,23 @@ function logProbabilities(z: tf.Tensor): { logp: tf.Tensor; log1mp: tf.Tensor; d
 
 /**
  * R(d) = −p·log p/(1 − p) = e^d·softplus(−d) for p = σ(d), in [0, 1]. Past
- * d = 15 its expansion 1 − e^(−d)/2 replaces the overflowing e^d. The
+ * d = D its expansion 1 − e^(−d)/2 replaces the overflowing e^d; the next
+ * term, e^(−2d)/3, is below float32's resolution from D = 15 on and below
+ * half floats' from D = 8 on. D = 15 in float32; where tensors are stored in
+ * half floats D = 8, because e^d overflows 65504 from d = 11.09 (the exact
+ * mode's gradient was NaN from x = 12.2 on a 4-class row before). The
  * derivative R'(d) = R(d) − σ(d) is given explicitly, so that the branch
  * (a comparison, which has no gradient in tfjs) stays out of autograd.
  */
 const focalRatio: (d: tf.Tensor) => tf.Tensor = customGrad1(
   (d: tf.Tensor, save: tf.GradSaveFunc) => {
     save([d]);
+    const switchAt = storesHalfFloats() ? 8 : 15;
     return {
       value: tf.where(
-        tf.greater(d, 15),
+        tf.greater(d, switchAt),
         tf.sub(1, tf.mul(0.5, tf.exp(tf.neg(d)))),
-        tf.mul(tf.exp(tf.minimum(d, 15)), softplus(tf.neg(d))),
+        tf.mul(tf.exp(tf.minimum(d, switchAt)), softplus(tf.neg(d))),
       ),
       gradFunc: (dy: tf.Tensor, [ds]: tf.Tensor[]) =>
         tf.mul(dy, tf.sub(focalRatio(ds), tf.exp(tf.neg(softplus(tf.neg(ds)))))),

@@ -2,7 +2,10 @@
 // float32 tensor rounded to a lower precision: what webgl does with half-float
 // textures (compute in float32, store in half) and what PyTorch's half kernels
 // do (compute in float, store in half). Every op's result, every tensor
-// created from values, and so every input, is rounded on the way in.
+// created from values, and so every input, is rounded on the way in. A
+// kernel that reduces (Sum, Mean, Max) rounds its result once: the cpu
+// kernels accumulate in float64, where webgl's reduce passes accumulate up to
+// their window in float32 and store each pass in half.
 //
 // It runs tfjs's own cpu kernels, not the package's fused kernels (those are
 // registered for cpu, wasm and webgpu only), so a loss runs its composed
@@ -40,6 +43,7 @@ export function emulatedBackendName(
 const OWN_KERNELS = "FocalStability";
 
 interface CpuLike extends tf.KernelBackend {
+  data: { get(dataId: object): { values?: tf.backend_util.BackendValues } | undefined };
   write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object;
   move(
     dataId: object,
@@ -121,9 +125,28 @@ export function registerEmulatedBackend(
     }
   }
 
+  // Some cpu kernels (Sum among them) fill a buffer they allocated before,
+  // which bypasses write(): every kernel's outputs are rounded in place as
+  // it returns (idempotent for the outputs that share an input's data).
+  const roundOutputs = (outputs: tf.TensorInfo | tf.TensorInfo[], backend: CpuLike) => {
+    for (const info of Array.isArray(outputs) ? outputs : [outputs]) {
+      if (info.dtype !== "float32") continue;
+      const values = backend.data.get(info.dataId)?.values;
+      if (!(values instanceof Float32Array)) continue;
+      for (let i = 0; i < values.length; i++) values[i] = round(values[i]);
+    }
+  };
   for (const config of tf.getKernelsForBackend("cpu")) {
     if (config.kernelName.startsWith(OWN_KERNELS)) continue;
-    tf.registerKernel({ ...config, backendName: name });
+    tf.registerKernel({
+      ...config,
+      backendName: name,
+      kernelFunc: (args) => {
+        const outputs = config.kernelFunc(args) as tf.TensorInfo | tf.TensorInfo[];
+        roundOutputs(outputs, args.backend as CpuLike);
+        return outputs;
+      },
+    });
   }
   tf.registerBackend(name, () => new EmulatedBackend());
   return name;
