@@ -39,7 +39,7 @@ export const PRECISION_FIXTURES: PrecisionFixtures = JSON.parse(
 /** Runs `fn` on the backend emulating `precision`, then returns to the suite's backend. */
 export async function onEmulated<T>(
   precision: ReducedPrecision,
-  fn: () => Promise<T>,
+  fn: () => T | Promise<T>,
   overflow: Overflow = "infinity",
 ): Promise<T> {
   await tf.setBackend(registerEmulatedBackend(precision, { overflow }));

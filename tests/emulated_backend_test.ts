@@ -29,7 +29,7 @@ for (const precision of ["float16", "bfloat16"] as const) {
     ignore: NOT_CPU_PASS,
     async fn() {
       const fixture = PRECISION_FIXTURES.ops[precision];
-      await onEmulated(precision, async () => {
+      await onEmulated(precision, () => {
         // Inputs are rounded on upload: the fixtures' inputs are already so.
         const a = tf.tensor1d(decode(fixture.a));
         const b = tf.tensor1d(decode(fixture.b));
@@ -54,7 +54,7 @@ Deno.test({
   name: name("the emulating backends: our fused kernels left out, floatPrecision by range"),
   ignore: NOT_CPU_PASS,
   async fn() {
-    await onEmulated("float16", async () => {
+    await onEmulated("float16", () => {
       assert.equal(tf.getKernel(SIGMOID_FOCAL_KERNEL, tf.getBackend()), undefined);
       assert.equal(tf.backend().floatPrecision(), 16);
       assert.equal(tf.backend().epsilon(), 1e-4);
@@ -64,7 +64,7 @@ Deno.test({
         0,
       ]);
     });
-    await onEmulated("bfloat16", async () => {
+    await onEmulated("bfloat16", () => {
       assert.equal(tf.backend().floatPrecision(), 32);
       // e^100 overflows float32's range, which bfloat16 shares.
       assert.deepEqual(Array.from(tf.exp(tf.tensor1d([100, 80])).dataSync()), [
@@ -72,7 +72,7 @@ Deno.test({
         5.549267267559097e34, // e^80 = 5.5406e34, to bfloat16
       ]);
     });
-    await onEmulated("float16", async () => {
+    await onEmulated("float16", () => {
       // webgl's half-float textures: every overflow, and every ±∞, reads back NaN.
       const got = tf.tidy(() => tf.div(tf.tensor1d([1, 300, -1]), tf.tensor1d([0, 1 / 300, 0])));
       // 300 / (1/300 in half) = 89,982 > 65,504.

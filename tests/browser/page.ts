@@ -1,25 +1,63 @@
 // The page of the browser test: bundled for the browser with `deno bundle
-// --platform browser`, it loads tfjs with the wasm and webgpu backends and
-// the package, and answers `runCases(backend)` with what `computeCases` gives.
+// --platform browser`, it loads tfjs with the wasm, webgl and webgpu backends
+// and the package, and answers `runCases(backend)` with what `computeCases`
+// gives and `runPrecisionRows(options)` with the precision grid's rows on
+// webgl. Loaded as `/?f16=1`, it forces webgl's half-float textures
+// (WEBGL_FORCE_F16_TEXTURES) before any backend is created: one page load
+// per precision.
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
 import { type CaseResult, computeCases } from "./_cases.ts";
+import {
+  type Figure2PrecisionOptions,
+  figure2PrecisionRows,
+  type PrecisionRow,
+} from "../../lib/analysis/figure2_precision.ts";
 
 setWasmPaths(new URL("/wasm/", location.href).href);
+const halfFloats = new URL(location.href).searchParams.get("f16") === "1";
+if (halfFloats) tf.env().set("WEBGL_FORCE_F16_TEXTURES", true);
 
-/** Runs the cases on `backend`; null when the browser cannot start it. */
-async function runCases(backend: string): Promise<CaseResult[] | null> {
+async function use(backend: string): Promise<boolean> {
   let ok = false;
   try {
     ok = await tf.setBackend(backend);
   } catch {
     ok = false;
   }
-  if (!ok) return null;
+  if (!ok) return false;
   await tf.ready();
   if (backend === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
-  return computeCases();
+  if (backend === "webgl") tf.env().set("WEBGL_CPU_FORWARD", false);
+  return true;
 }
 
-(globalThis as unknown as { runCases: typeof runCases }).runCases = runCases;
+/** Runs the cases on `backend`; null when the browser cannot start it. */
+async function runCases(backend: string): Promise<CaseResult[] | null> {
+  return (await use(backend)) ? computeCases() : null;
+}
+
+/** What webgl reports of itself: its float precision and texture flags. */
+async function describeWebgl(): Promise<Record<string, unknown> | null> {
+  if (!(await use("webgl"))) return null;
+  return {
+    floatPrecision: tf.backend().floatPrecision(),
+    epsilon: tf.backend().epsilon(),
+    forcedHalfFloats: tf.env().getBool("WEBGL_FORCE_F16_TEXTURES"),
+    renderFloat32: tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED"),
+    version: tf.env().getNumber("WEBGL_VERSION"),
+  };
+}
+
+/** The precision grid's rows on webgl, at this page load's precision. */
+async function runPrecisionRows(
+  options: Omit<Figure2PrecisionOptions, "precision" | "backend">,
+): Promise<PrecisionRow[] | null> {
+  if (!(await use("webgl"))) return null;
+  const precision = halfFloats ? "float16" : "float32";
+  return figure2PrecisionRows({ ...options, precision, backend: "webgl" });
+}
+
+Object.assign(globalThis, { runCases, runPrecisionRows, describeWebgl });
+Object.assign(globalThis, { tf });
