@@ -6,6 +6,7 @@ import { writeSvg } from "../lib/figures/render_svg.ts";
 import { figure1Spec } from "../lib/figures/figure1.ts";
 import { figure2Spec } from "../lib/figures/figure2.ts";
 import { type NanIncidence, nanIncidenceSpec } from "../lib/figures/nan_incidence.ts";
+import { figure2PrecisionSpec, type PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
 import type { Figure1Data, Figure2Data } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -34,6 +35,10 @@ if (f1) await writeSvg(`${root}/figures/figure1.svg`, figure1Spec(f1));
 for (const backend of ["cpu", "wasm", "webgpu"]) {
   const f2 = await read<Figure2Data>(`analysis/figure2_${backend}.json`);
   if (f2) await writeSvg(`${root}/figures/figure2_${backend}.svg`, figure2Spec(f2));
+}
+const precision = await read<{ rows: PrecisionFigureRow[] }>("analysis/figure2_precision.json");
+if (precision) {
+  await writeSvg(`${root}/figures/figure2_precision.svg`, figure2PrecisionSpec(precision.rows));
 }
 const incidence = await read<NanIncidence>("bench/nan_incidence.json");
 if (incidence) await writeSvg(`${root}/figures/nan_incidence.svg`, nanIncidenceSpec(incidence));

@@ -152,6 +152,21 @@ for (const backend of backends) {
   });
 }
 
+steps.push({
+  backend: "cpu, emulated, webgl",
+  what: "Figure 2 by precision (float32, float16, bfloat16; webgl in Chromium)",
+  async run() {
+    // --allow-all: the webgl rows drive Chromium through playwright-core.
+    const data = JSON.parse(
+      await run(["run", "--allow-all", "bench/_figure2_precision.ts"], env("cpu")),
+    );
+    await Deno.writeTextFile(
+      `${analysis}/figure2_precision.json`,
+      JSON.stringify({ provenance: await provenance(), ...data }) + "\n",
+    );
+  },
+});
+
 /** The throughput rows of one `deno bench --json` output. */
 function collect(backend: string, json: DenoBenchJson): void {
   for (const b of json.benches) {

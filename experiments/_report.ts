@@ -2,7 +2,12 @@
 // JSON under <out>: the analysis and the benchmark (bench/report.ts) and each
 // experiment (experiments/<name>/report.ts), with where the numbers came
 // from. The claims, rules and verdicts live in those sections, not here.
-import { benchSection, figure1Section, figure2Sections } from "../bench/report.ts";
+import {
+  benchSection,
+  figure1Section,
+  figure2Sections,
+  precisionSections,
+} from "../bench/report.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import type { Section, StepRecord } from "./_sections.ts";
 
@@ -57,7 +62,11 @@ export async function writeReport(
   const sections = [
     ...(await part(
       "analysis",
-      async () => [await figure1Section(out), ...(await figure2Sections(out))],
+      async () => [
+        await figure1Section(out),
+        ...(await figure2Sections(out)),
+        ...(await precisionSections(out)),
+      ],
     )),
   ];
   for (const experiment of Object.values(EXPERIMENTS)) {

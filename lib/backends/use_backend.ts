@@ -34,9 +34,9 @@ export async function useBackend(name: BackendName): Promise<void> {
   if (name === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
 }
 
-/** The adapter behind webgpu (description and whether it is a software fallback). */
+/** The adapter behind webgpu: its description, whether it is a software fallback, and whether it offers `shader-f16`. */
 export async function describeAdapter(): Promise<
-  { description: string; fallback: boolean } | null
+  { description: string; fallback: boolean; shaderF16: boolean } | null
 > {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   const adapter = await gpu?.requestAdapter();
@@ -46,6 +46,7 @@ export async function describeAdapter(): Promise<
     description: info.description || `${info.vendor} ${info.architecture} ${info.device}`.trim(),
     fallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
       false,
+    shaderF16: adapter.features.has("shader-f16"),
   };
 }
 

@@ -50,6 +50,19 @@ async function describeWebgl(): Promise<Record<string, unknown> | null> {
   };
 }
 
+/** The WebGPU adapter this browser offers: its description and whether it has `shader-f16`. */
+async function describeWebgpu(): Promise<Record<string, unknown> | null> {
+  const gpu = (navigator as { gpu?: GPU }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) return null;
+  const info = adapter.info;
+  return {
+    description: info.description || `${info.vendor} ${info.architecture} ${info.device}`.trim(),
+    shaderF16: adapter.features.has("shader-f16"),
+    features: [...adapter.features].sort(),
+  };
+}
+
 /** The precision grid's rows on webgl, at this page load's precision. */
 async function runPrecisionRows(
   options: Omit<Figure2PrecisionOptions, "precision" | "backend">,
@@ -59,5 +72,4 @@ async function runPrecisionRows(
   return figure2PrecisionRows({ ...options, precision, backend: "webgl" });
 }
 
-Object.assign(globalThis, { runCases, runPrecisionRows, describeWebgl });
-Object.assign(globalThis, { tf });
+Object.assign(globalThis, { runCases, runPrecisionRows, describeWebgl, describeWebgpu });
