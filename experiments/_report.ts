@@ -9,6 +9,7 @@ import {
   precisionSections,
 } from "../bench/report.ts";
 import { EXPERIMENTS } from "./registry.ts";
+import { webglHalfPrecisionSections } from "./webgl_half_precision/report.ts";
 import type { Section, StepRecord } from "./_sections.ts";
 
 export type { StepRecord } from "./_sections.ts";
@@ -44,8 +45,14 @@ export const REPORT_PARTS = [
   "mnist-classification",
   "cifar10-classification",
   "mnist-segmentation",
+  "webgl-half-precision",
   "bench",
-] as const satisfies readonly ("analysis" | "bench" | keyof typeof EXPERIMENTS)[];
+] as const satisfies readonly (
+  | "analysis"
+  | "bench"
+  | "webgl-half-precision"
+  | keyof typeof EXPERIMENTS
+)[];
 
 /**
  * Writes <out>/REPORT.md from what <out> holds; returns its path. `only`
@@ -74,6 +81,7 @@ export async function writeReport(
       ...(await part(experiment.name, () => experiment.report(out, stepOf(experiment.name)))),
     );
   }
+  sections.push(...(await part("webgl-half-precision", () => webglHalfPrecisionSections(out))));
   sections.push(...(await part("bench", () => benchSection(out, stepOf("bench")))));
   const link = async (p: string) =>
     (await exists(`${out}/${p}`)) ? `[${p}](${p})` : `${p} (absent)`;

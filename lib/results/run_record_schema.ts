@@ -77,7 +77,14 @@ export const RUN_RECORD_SCHEMA = {
   type: "object",
   required: RECORD_KEYS,
   properties: {
-    experiment: { enum: ["mnist-classification", "cifar10-classification", "mnist-segmentation"] },
+    experiment: {
+      enum: [
+        "mnist-classification",
+        "cifar10-classification",
+        "mnist-segmentation",
+        "webgl-half-precision",
+      ],
+    },
     runId: { type: "string", minLength: 1 },
     index: { type: "integer", minimum: 0 },
     profile: { enum: ["paper", "default", "smoke"] },
@@ -99,6 +106,7 @@ export const RUN_RECORD_SCHEMA = {
         batchSize: { type: "integer", minimum: 1 },
         trainSamples: { type: ["integer", "null"], minimum: 1 },
         repeat: { type: "integer", minimum: 1 },
+        precision: { enum: ["float32", "float16", "bfloat16"] },
       },
       if: { properties: { optimizer: { const: "sgd" } } },
       then: { required: ["momentum"] },
@@ -108,6 +116,9 @@ export const RUN_RECORD_SCHEMA = {
     nanEpoch: { type: ["integer", "null"], minimum: 1 },
     nanStep: { type: ["integer", "null"], minimum: 1 },
     epochLosses: { type: "array", items: { type: "number" } },
+    steps: { type: "integer", minimum: 0 },
+    maxAbsLogit: { type: "array", items: { type: "number" } },
+    unchangedWeightShare: { type: "array", items: { type: "number", minimum: 0, maximum: 1 } },
     provenance: {
       type: "object",
       required: PROVENANCE_KEYS,
@@ -115,7 +126,7 @@ export const RUN_RECORD_SCHEMA = {
         packageVersion: { type: "string" },
         gitCommit: { type: "string" },
         tfjsVersion: { type: "string" },
-        backend: { enum: ["cpu", "wasm", "webgpu"] },
+        backend: { enum: ["cpu", "wasm", "webgpu", "webgl"] },
         adapter: { type: ["string", "null"] },
         profile: { enum: ["paper", "default", "smoke"] },
         seed: { type: "integer" },

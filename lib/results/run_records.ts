@@ -36,6 +36,11 @@ export interface RunConfig {
   batchSize: number;
   /** Training images, or null for the whole set. */
   trainSamples: number | null;
+  /**
+   * The precision the backend stored tensors in; absent means float32 (every
+   * record before half precision was measured).
+   */
+  precision?: "float32" | "float16" | "bfloat16";
 }
 
 /**

@@ -51,8 +51,11 @@ async function bundle(dir: string): Promise<void> {
   );
 }
 
-/** Serves `dir` and tfjs-backend-wasm's binaries under /wasm/ on 127.0.0.1. */
-function serve(dir: string): Deno.HttpServer<Deno.NetAddr> {
+/** Bytes the harness serves beside the page, by path (e.g. a training set under /data/). */
+export type ServedFiles = Map<string, Uint8Array<ArrayBuffer>>;
+
+/** Serves `dir`, tfjs-backend-wasm's binaries under /wasm/, and `files` on 127.0.0.1. */
+function serve(dir: string, files: ServedFiles): Deno.HttpServer<Deno.NetAddr> {
   const types: Record<string, string> = {
     html: "text/html",
     js: "text/javascript",
@@ -60,6 +63,10 @@ function serve(dir: string): Deno.HttpServer<Deno.NetAddr> {
   };
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     const path = new URL(request.url).pathname;
+    const bytes = files.get(path);
+    if (bytes !== undefined) {
+      return new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
+    }
     const file = path.startsWith("/wasm/")
       ? new URL(path.slice("/wasm/".length), WASM_DIR).pathname
       : `${dir}${path === "/" ? "/index.html" : path}`;
@@ -86,11 +93,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Bundles and serves the page; `close()` stops the server and removes the bundle. */
-export async function startHarness(): Promise<Harness> {
+/** Bundles and serves the page and `files`; `close()` stops the server and removes the bundle. */
+export async function startHarness(files: ServedFiles = new Map()): Promise<Harness> {
   const dir = await Deno.makeTempDir({ prefix: "focal-browser-" });
   await bundle(dir);
-  const server = serve(dir);
+  const server = serve(dir, files);
   return {
     async open(launch, fn) {
       const profile = await Deno.makeTempDir({ prefix: "focal-chromium-" });

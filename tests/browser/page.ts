@@ -9,6 +9,12 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
 import { type CaseResult, computeCases } from "./_cases.ts";
+import { imageBatches } from "../../lib/data/image_batches.ts";
+import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
+import { trainBinary } from "../../lib/train/train_binary.ts";
+import type { RunOutcome } from "../../lib/results/run_records.ts";
+import { type FocalTrainingConfig, optimizerOf } from "../../experiments/_train_focal.ts";
+import { sigmoidFocalLoss } from "../../mod.ts";
 import {
   type Figure2PrecisionOptions,
   figure2PrecisionRows,
@@ -72,4 +78,91 @@ async function runPrecisionRows(
   return figure2PrecisionRows({ ...options, precision, backend: "webgl" });
 }
 
-Object.assign(globalThis, { runCases, runPrecisionRows, describeWebgl, describeWebgpu });
+/** A run of the webgl half-precision experiment, as the page trains it. */
+export interface WebglTrainingSpec {
+  config: FocalTrainingConfig;
+  /** The run's seed: weights (seed), noise stream (seed + 1), order (seed + 2). */
+  seed: number;
+  /** Served float32 targets, one per image of /data/images.bin. */
+  targets: string;
+}
+
+/** A run's outcome on webgl, with what shows how far it got and whether it still learned. */
+export interface WebglTrainingResult extends RunOutcome {
+  /** Optimizer steps taken (the NaN step included). */
+  steps: number;
+  /** Per epoch (the NaN epoch's part included), the largest |logit| given a training image. */
+  maxAbsLogit: number[];
+  /** Per completed epoch, the share of weights its updates left bit-identical. */
+  unchangedWeightShare: number[];
+}
+
+/**
+ * Trains the paper's CNN (Appendix A.4) on webgl, as the MNIST experiment
+ * trains it (SGD momentum, batches of 64, the run's sigmoid focal loss),
+ * on the 28×28 images served as /data/images.bin and the targets at
+ * `spec.targets`; null without a webgl context.
+ */
+async function trainOnWebgl(spec: WebglTrainingSpec): Promise<WebglTrainingResult | null> {
+  if (!(await use("webgl"))) return null;
+  const bytes = async (path: string) => (await fetch(path)).arrayBuffer();
+  const images = new Uint8Array(await bytes("/data/images.bin"));
+  const targets = new Float32Array(await bytes(spec.targets));
+  const source = imageBatches({ images, shape: [28, 28, 1], targets, seed: spec.seed + 1 });
+  let steps = 0;
+  const data = {
+    count: source.count,
+    batch(indices: Int32Array) {
+      steps++;
+      return source.batch(indices);
+    },
+  };
+  const model = createBinaryCnn({ size: 28, channels: 1 }, spec.seed);
+  const weights = () => model.variables.map((v) => v.dataSync().slice());
+  let before = weights();
+  let largest: tf.Tensor = tf.keep(tf.scalar(0));
+  const maxAbsLogit: number[] = [];
+  const unchangedWeightShare: number[] = [];
+  try {
+    const outcome = await trainBinary(model, data, {
+      epochs: spec.config.epochs,
+      batchSize: spec.config.batchSize,
+      optimizer: optimizerOf(spec.config),
+      seed: spec.seed + 2,
+      loss(logits, y) {
+        const next = tf.keep(tf.maximum(largest, tf.max(tf.abs(logits))));
+        largest.dispose();
+        largest = next;
+        return sigmoidFocalLoss(logits, y, { ...spec.config, reduction: "mean" }) as tf.Scalar;
+      },
+      async onEpoch() {
+        maxAbsLogit.push((await largest.data())[0]);
+        const after = weights();
+        let same = 0;
+        let total = 0;
+        after.forEach((w, i) =>
+          w.forEach((v, j) => {
+            total++;
+            if (v === before[i][j]) same++;
+          })
+        );
+        unchangedWeightShare.push(same / total);
+        before = after;
+      },
+    });
+    // The NaN epoch's partial maximum too: how far the run got.
+    if (outcome.status === "nan") maxAbsLogit.push((await largest.data())[0]);
+    return { ...outcome, steps, maxAbsLogit, unchangedWeightShare };
+  } finally {
+    largest.dispose();
+    model.dispose();
+  }
+}
+
+Object.assign(globalThis, {
+  runCases,
+  runPrecisionRows,
+  describeWebgl,
+  describeWebgpu,
+  trainOnWebgl,
+});
