@@ -1,4 +1,5 @@
 // The printed (and committed) bench summary: markdown tables from the JSON.
+import type { PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
 
 /** One `deno bench` measurement with its throughput. */
 export interface ThroughputRow {
@@ -88,6 +89,7 @@ export function summarize(
   rows: ThroughputRow[],
   incidence: { backend: string; rows: IncidenceRow[] }[],
   peers: Peers | null,
+  precision: PrecisionFigureRow[] = [],
 ): string {
   const lines: string[] = ["# Benchmark summary", ""];
   const backends = [...new Set(rows.map((r) => r.backend))];
@@ -133,5 +135,42 @@ export function summarize(
     });
     lines.push(`| ${variant} | ${cells.join(" | ")} |`);
   }
+  lines.push(...precisionLines(precision));
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The NaN incidence with a row per precision: the sigmoid loss on Figure
+ * 2's grid (every γ, both targets), per mode and source, from
+ * analysis/figure2_precision.json. webgl runs on SwiftShader there, a CPU:
+ * its rows are NaN incidence, never a GPU's speed.
+ */
+function precisionLines(rows: PrecisionFigureRow[]): string[] {
+  const sigmoid = rows.filter((r) => r.loss === "sigmoid");
+  if (sigmoid.length === 0) return [];
+  const source = (r: PrecisionFigureRow) =>
+    r.implementation === "torchvision"
+      ? `torchvision (PyTorch's kernels, emulated), ${r.precision}`
+      : `ours, ${r.backend}, ${r.precision}`;
+  const variant = (r: PrecisionFigureRow) => r.mode === "epsilon" ? `epsilon ${r.epsilon}` : r.mode;
+  const variants = [...new Set(sigmoid.map(variant))];
+  const lines = [
+    "",
+    "## Non-finite gradients by precision (sigmoid, Figure 2 grid, fraction)",
+    "",
+    `| source | ${variants.join(" | ")} |`,
+    `| --- |${variants.map(() => " ---: |").join("")}`,
+  ];
+  for (const s of [...new Set(sigmoid.map(source))]) {
+    const cells = variants.map((v) => {
+      const of = sigmoid.filter((r) => source(r) === s && variant(r) === v);
+      return of.length === 0 ? "" : pct(of.reduce((t, r) => t + r.nonFiniteShare, 0) / of.length);
+    });
+    lines.push(`| ${s} | ${cells.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    "webgl ran on SwiftShader (a CPU) in Chromium: these rows count NaN, they time nothing.",
+  );
+  return lines;
 }

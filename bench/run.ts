@@ -12,6 +12,7 @@ import { summarize, type ThroughputRow } from "./_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
 import { figure1Curves } from "../mod.ts";
+import type { PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -251,7 +252,18 @@ await write("numerics.json", {
   backends: incidence.map((i) => ({ backend: i.backend, adapter: i.adapter, ...i.numerics })),
 });
 if (peers !== null) await write("peers.json", { provenance: meta, ...(peers as object) });
-const summary = summarize(throughput, incidence, peers as Parameters<typeof summarize>[2]);
+let precisionRows: PrecisionFigureRow[] = [];
+try {
+  precisionRows = JSON.parse(await Deno.readTextFile(`${analysis}/figure2_precision.json`)).rows;
+} catch {
+  // Not measured in this run.
+}
+const summary = summarize(
+  throughput,
+  incidence,
+  peers as Parameters<typeof summarize>[2],
+  precisionRows,
+);
 await Deno.writeTextFile(`${values.out}/SUMMARY.md`, summary);
 console.log(summary);
 const figures = await new Deno.Command(Deno.execPath(), {

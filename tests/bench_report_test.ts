@@ -120,3 +120,27 @@ Deno.test("half-precision sections: verdicts follow the rows' numbers", async ()
   ]);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("the bench summary has a NaN-incidence row per precision", async () => {
+  const { summarize } = await import("../bench/_summary.ts");
+  const row = (precision: string, backend: string, mode: string, share: number) => ({
+    loss: "sigmoid",
+    implementation: "focal-stability",
+    precision,
+    backend,
+    mode,
+    epsilon: 0,
+    gamma: 0.5,
+    nonFiniteShare: share,
+    nonFiniteBelow: null,
+    nonFiniteAbove: null,
+  });
+  const text = summarize([], [], null, [
+    row("float32", "cpu", "none", 0.28),
+    row("float16", "webgl", "none", 0.4),
+    row("float16", "webgl", "exact", 0),
+  ]);
+  assert.match(text, /\| ours, cpu, float32 \| 28\.0% \|/);
+  assert.match(text, /\| ours, webgl, float16 \| 40\.0% \| 0\.0% \|/);
+  assert.match(text, /they time nothing/);
+});
