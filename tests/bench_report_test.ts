@@ -112,6 +112,9 @@ Deno.test("half-precision sections: verdicts follow the rows' numbers", async ()
     "disagree",
     "disagree",
   ]);
+  // Finite everywhere, but 9 ulps somewhere: partly.
+  await write([...good, row({ mode: "exact", ...finite, maxUlpError: 9, backend: "webgl" })]);
+  assert.equal((await precisionSections(out))[2].verdict, "partly agree");
   await Deno.remove(`${out}/analysis/figure2_precision.json`);
   assert.deepEqual((await precisionSections(out)).map((s) => s.verdict), [
     "not run",
