@@ -43,6 +43,7 @@ export interface Figure1Options {
 
 /** One γ's curves; `null` marks an undefined (NaN or infinite) value. */
 export interface Figure1Series {
+  /** The focusing parameter of these curves. */
   gamma: number;
   /** L_fg of Eq. (2) (or (11)) at y = 1. */
   foregroundLoss: (number | null)[];
@@ -60,9 +61,13 @@ export interface Figure1Series {
 
 /** Figure 1's data: loss and dL/dp over p ∈ [0, 1], JSON-serializable. */
 export interface Figure1Data {
+  /** α_t of the curves. */
   alphaT: number;
+  /** ε of Eq. (11); 0 for the original loss. */
   epsilon: number;
+  /** The grid of probabilities p. */
   p: number[];
+  /** One entry per γ. */
   series: Figure1Series[];
 }
 

@@ -37,8 +37,11 @@ export interface Figure2Options {
 
 /** One curve: loss and autograd gradient over the logit grid. */
 export interface Figure2Series {
+  /** The loss computation of this curve. */
   mode: SweepMode;
+  /** The focusing parameter. */
   gamma: number;
+  /** The target: 1 (foreground) or 0 (background). */
   target: 0 | 1;
   /** `null` where the value is NaN or infinite. */
   loss: (number | null)[];
@@ -50,10 +53,15 @@ export interface Figure2Series {
 
 /** Figure 2's data, from one backend. */
 export interface Figure2Data {
+  /** The tfjs backend the sweep ran on. */
   backend: string;
+  /** α of every curve. */
   alpha: number;
+  /** ε of the `"epsilon"` curves. */
   epsilon: number;
+  /** The grid of logits x. */
   logits: number[];
+  /** One entry per mode × γ × target. */
   series: Figure2Series[];
 }
 

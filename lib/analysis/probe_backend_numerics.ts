@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 
 /** What one tfjs backend does with the edge cases the focal loss meets. */
 export interface BackendNumerics {
+  /** The tfjs backend probed. */
   backend: string;
   /** `tf.pow(0, −0.5)`: Infinity in IEEE arithmetic. */
   powZeroNegative: number | string;

@@ -26,10 +26,10 @@ import {
   checkUnitInterval,
 } from "./_validate.ts";
 
-/** Options of {@linkcode softmaxFocalLoss}. */
 /** The softmax kernels: per row, and reducing to a scalar (cpu and wasm). */
 const SOFTMAX_KERNELS = { perRow: SOFTMAX_FOCAL_KERNEL, reduced: SOFTMAX_FOCAL_REDUCED_KERNEL };
 
+/** Options of {@linkcode softmaxFocalLoss}. */
 export interface SoftmaxFocalLossOptions extends StabilizationOptions {
   /**
    * Class weight: one number for every class, or one per class. Unset, no
