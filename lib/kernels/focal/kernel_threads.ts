@@ -14,6 +14,7 @@
 // into the kernels through `_kernel_split.ts`.
 import { Worker } from "node:worker_threads";
 import { SIGMOID_FOCAL_SHARED_WASM_BASE64 } from "../generated/sigmoid_focal_shared_wasm.ts";
+import { moduleCompiles } from "../runtime/wasm_kernel.ts";
 import {
   KERNEL_FUNCTIONS,
   KERNEL_THREADS_MIN_ELEMENTS,
@@ -97,7 +98,9 @@ export function kernelThreadSplitCalls(): number {
 /**
  * Starts `threads − 1` helper threads (default: one per logical CPU) for the
  * wasm sigmoid focal kernel, replacing any already running. Returns the number
- * of threads a large call now uses, the caller's included.
+ * of threads a large call now uses, the caller's included: 1 where this
+ * runtime's WebAssembly cannot compile the kernels (they use relaxed SIMD,
+ * which Node.js 20 has only behind `--experimental-wasm-relaxed-simd`).
  *
  * @example
  * ```ts
@@ -112,14 +115,16 @@ export function kernelThreadSplitCalls(): number {
  * ```
  */
 export async function startKernelThreads(
-  threads: number = navigator.hardwareConcurrency ?? 1,
+  threads: number = globalThis.navigator?.hardwareConcurrency ?? 1,
 ): Promise<number> {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`threads must be a positive integer, got ${threads}`);
   }
   stopKernelThreads();
   const helpers = Math.min(threads, 64) - 1;
-  if (helpers === 0) return 1;
+  // Where the kernels do not compile (Node.js 20 without
+  // --experimental-wasm-relaxed-simd), the losses run composed on one thread.
+  if (helpers === 0 || !moduleCompiles(SIGMOID_FOCAL_SHARED_WASM_BASE64)) return 1;
   // The control blocks, then a scratch for the warm-up (one array: the
   // warm-up's inputs and outputs may alias, its values do not matter).
   const scratch = helpers * CONTROL_BYTES;

@@ -9,7 +9,13 @@ import {
 } from "./focal_kernels.ts";
 import { SIGMOID_FOCAL_WASM_BASE64 } from "../generated/sigmoid_focal_wasm.ts";
 import { KERNEL_FUNCTIONS, runSplit } from "./_kernel_split.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
+import {
+  backendMemory,
+  kernelModule,
+  offsetOf,
+  registerIfCompiles,
+  type WasmBackend,
+} from "../runtime/wasm_kernel.ts";
 
 /** Both return Σ loss (float64); pointers of 0 skip an output. */
 interface KernelExports {
@@ -91,13 +97,13 @@ function run(
   return grad === null ? [loss] : [loss, grad];
 }
 
-tf.registerKernel({
+registerIfCompiles(SIGMOID_FOCAL_WASM_BASE64, {
   kernelName: SIGMOID_FOCAL_KERNEL,
   backendName: "wasm",
   kernelFunc: (args) => run(args, false),
 });
 
-tf.registerKernel({
+registerIfCompiles(SIGMOID_FOCAL_WASM_BASE64, {
   kernelName: SIGMOID_FOCAL_REDUCED_KERNEL,
   backendName: "wasm",
   kernelFunc: (args) => run(args, true),

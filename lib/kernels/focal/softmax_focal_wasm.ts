@@ -9,7 +9,13 @@ import {
   SOFTMAX_FOCAL_REDUCED_KERNEL,
 } from "./focal_kernels.ts";
 import { SOFTMAX_FOCAL_WASM_BASE64 } from "../generated/softmax_focal_wasm.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
+import {
+  backendMemory,
+  kernelModule,
+  offsetOf,
+  registerIfCompiles,
+  type WasmBackend,
+} from "../runtime/wasm_kernel.ts";
 
 interface KernelExports {
   softmaxFocalExact(
@@ -102,19 +108,19 @@ function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: 
   return [sum, grad];
 }
 
-tf.registerKernel({
+registerIfCompiles(SOFTMAX_FOCAL_WASM_BASE64, {
   kernelName: SOFTMAX_FOCAL_KERNEL,
   backendName: "wasm",
   kernelFunc: (args) => run(args, false),
 });
 
-tf.registerKernel({
+registerIfCompiles(SOFTMAX_FOCAL_WASM_BASE64, {
   kernelName: SOFTMAX_FOCAL_REDUCED_KERNEL,
   backendName: "wasm",
   kernelFunc: (args) => run(args, true),
 });
 
-tf.registerKernel({
+registerIfCompiles(SOFTMAX_FOCAL_WASM_BASE64, {
   kernelName: SCALE_ROWS_KERNEL,
   backendName: "wasm",
   kernelFunc: ({ inputs, backend }) => {

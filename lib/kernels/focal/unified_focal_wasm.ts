@@ -8,7 +8,13 @@ import {
   type UnifiedKernelAttrs,
 } from "./focal_kernels.ts";
 import { UNIFIED_FOCAL_WASM_BASE64 } from "../generated/unified_focal_wasm.ts";
-import { backendMemory, kernelModule, offsetOf, type WasmBackend } from "../runtime/wasm_kernel.ts";
+import {
+  backendMemory,
+  kernelModule,
+  offsetOf,
+  registerIfCompiles,
+  type WasmBackend,
+} from "../runtime/wasm_kernel.ts";
 
 interface KernelExports {
   unifiedFocalSums(
@@ -39,7 +45,7 @@ interface KernelExports {
 
 const kernelFor = kernelModule<KernelExports>(UNIFIED_FOCAL_WASM_BASE64);
 
-tf.registerKernel({
+registerIfCompiles(UNIFIED_FOCAL_WASM_BASE64, {
   kernelName: UNIFIED_FOCAL_SUMS_KERNEL,
   backendName: "wasm",
   kernelFunc: ({ inputs, backend, attrs }) => {
@@ -64,7 +70,7 @@ tf.registerKernel({
   },
 });
 
-tf.registerKernel({
+registerIfCompiles(UNIFIED_FOCAL_WASM_BASE64, {
   kernelName: UNIFIED_FOCAL_GRAD_KERNEL,
   backendName: "wasm",
   kernelFunc: ({ inputs, backend, attrs }) => {

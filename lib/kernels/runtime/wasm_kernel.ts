@@ -1,6 +1,6 @@
 // Plumbing shared by the wasm kernels: our modules import the tfjs wasm
 // backend's memory and address its tensors by their memory offsets.
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
 export interface WasmBackend {
@@ -44,4 +44,30 @@ export function kernelModule<E>(base64: string): (memory: WebAssembly.Memory) =>
     }
     return exports;
   };
+}
+
+const compiles = new Map<string, boolean>();
+
+/**
+ * Whether this runtime's WebAssembly compiles the module: the kernels use
+ * relaxed SIMD (`f32x4.relaxed_madd`), which Deno, Chromium and Node.js 22
+ * have and Node.js 20's V8 (11.3) has only behind
+ * `--experimental-wasm-relaxed-simd`.
+ */
+export function moduleCompiles(base64: string): boolean {
+  let ok = compiles.get(base64);
+  if (ok === undefined) {
+    ok = WebAssembly.validate(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+    compiles.set(base64, ok);
+  }
+  return ok;
+}
+
+/**
+ * Registers a wasm kernel where its module compiles; elsewhere nothing is
+ * registered, and the loss that would run it runs its composed form instead
+ * (as on any backend without the kernel).
+ */
+export function registerIfCompiles(base64: string, config: tf.KernelConfig): void {
+  if (moduleCompiles(base64)) tf.registerKernel(config);
 }
