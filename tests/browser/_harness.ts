@@ -29,8 +29,26 @@ export function hasBrowser(): boolean {
   }
 }
 
+/** What the harness serves as its page: a script to bundle, and the HTML that loads it. */
+export interface PageSource {
+  /** The script, bundled to /page.js. */
+  entry: URL;
+  /** index.html; it loads /page.js (or what `entry` is bundled to). */
+  html: string;
+  /** Where the bundle is served, e.g. "main.js". @default {"page.js"} */
+  bundleName?: string;
+  /** Waited for on load: a global the page defines, or null for none. @default {"runCases"} */
+  ready?: string | null;
+}
+
+/** The test page, tests/browser/page.ts. */
+const TEST_PAGE: PageSource = {
+  entry: new URL("page.ts", HERE),
+  html: '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>',
+};
+
 /** Bundles the page for the browser into `dir`. */
-async function bundle(dir: string): Promise<void> {
+async function bundle(dir: string, page: PageSource): Promise<void> {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "bundle",
@@ -38,17 +56,14 @@ async function bundle(dir: string): Promise<void> {
       "--platform",
       "browser",
       "-o",
-      `${dir}/page.js`,
-      new URL("page.ts", HERE).pathname,
+      `${dir}/${page.bundleName ?? "page.js"}`,
+      page.entry.pathname,
     ],
     stdout: "null",
     stderr: "piped",
   }).output();
   if (code !== 0) throw new Error(`deno bundle failed: ${new TextDecoder().decode(stderr)}`);
-  await Deno.writeTextFile(
-    `${dir}/index.html`,
-    '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>',
-  );
+  await Deno.writeTextFile(`${dir}/index.html`, page.html);
 }
 
 /** Bytes the harness serves beside the page, by path (e.g. a training set under /data/). */
@@ -94,10 +109,14 @@ export interface Harness {
 }
 
 /** Bundles and serves the page and `files`; `close()` stops the server and removes the bundle. */
-export async function startHarness(files: ServedFiles = new Map()): Promise<Harness> {
+export async function startHarness(
+  files: ServedFiles = new Map(),
+  page: PageSource = TEST_PAGE,
+): Promise<Harness> {
   const dir = await Deno.makeTempDir({ prefix: "focal-browser-" });
-  await bundle(dir);
+  await bundle(dir, page);
   const server = serve(dir, files);
+  const ready = page.ready === undefined ? "runCases" : page.ready;
   return {
     async open(launch, fn) {
       const profile = await Deno.makeTempDir({ prefix: "focal-chromium-" });
@@ -111,7 +130,7 @@ export async function startHarness(files: ServedFiles = new Map()): Promise<Harn
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(`http://127.0.0.1:${server.addr.port}/${launch.query ?? ""}`);
-        await page.waitForFunction(() => "runCases" in globalThis);
+        if (ready !== null) await page.waitForFunction((name) => name in globalThis, ready);
         return await fn(page, errors);
       } finally {
         await browser.close();
