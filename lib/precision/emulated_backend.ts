@@ -20,7 +20,7 @@ export type ReducedPrecision = Exclude<Precision, "float32">;
  * What a value beyond the precision's range is stored as: `"infinity"` as
  * IEEE arithmetic (and PyTorch's half kernels) round it, or `"nan"` as
  * webgl's half-float textures store it (measured on SwiftShader in
- * Chromium: exp(12), 300·300 and 1/0 all read back NaN there, as does any
+ * Chromium: exp(11.1), 300·300, 1/0 and an uploaded 70000 all read back NaN there, as does any
  * value that is already ±∞).
  */
 export type Overflow = "infinity" | "nan";
