@@ -1,5 +1,5 @@
 // The printed (and committed) bench summary: markdown tables from the JSON.
-import type { PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
+import { type PrecisionFigureRow, precisionSource } from "../lib/figures/figure2_precision.ts";
 
 /** One `deno bench` measurement with its throughput. */
 export interface ThroughputRow {
@@ -148,10 +148,6 @@ export function summarize(
 function precisionLines(rows: PrecisionFigureRow[]): string[] {
   const sigmoid = rows.filter((r) => r.loss === "sigmoid");
   if (sigmoid.length === 0) return [];
-  const source = (r: PrecisionFigureRow) =>
-    r.implementation === "torchvision"
-      ? `torchvision (PyTorch's kernels, emulated), ${r.precision}`
-      : `ours, ${r.backend}, ${r.precision}`;
   const variant = (r: PrecisionFigureRow) => r.mode === "epsilon" ? `epsilon ${r.epsilon}` : r.mode;
   const variants = [...new Set(sigmoid.map(variant))];
   const lines = [
@@ -161,9 +157,9 @@ function precisionLines(rows: PrecisionFigureRow[]): string[] {
     `| source | ${variants.join(" | ")} |`,
     `| --- |${variants.map(() => " ---: |").join("")}`,
   ];
-  for (const s of [...new Set(sigmoid.map(source))]) {
+  for (const s of [...new Set(sigmoid.map(precisionSource))]) {
     const cells = variants.map((v) => {
-      const of = sigmoid.filter((r) => source(r) === s && variant(r) === v);
+      const of = sigmoid.filter((r) => precisionSource(r) === s && variant(r) === v);
       return of.length === 0 ? "" : pct(of.reduce((t, r) => t + r.nonFiniteShare, 0) / of.length);
     });
     lines.push(`| ${s} | ${cells.join(" | ")} |`);

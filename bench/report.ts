@@ -10,7 +10,9 @@ import {
   unstable,
 } from "../experiments/_sections.ts";
 import { peerLines, type Peers, type ThroughputRow } from "./_summary.ts";
-import type { PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
+import { type PrecisionFigureRow, precisionSource } from "../lib/figures/figure2_precision.ts";
+import { smallestFiniteEpsilon } from "../lib/analysis/figure2_precision.ts";
+import { MAX_FINITE, type Precision } from "../lib/precision/round_to_precision.ts";
 
 /** Figure 1's section, from `<out>/analysis/figure1.json`. */
 export async function figure1Section(out: string): Promise<Section> {
@@ -158,19 +160,6 @@ interface PrecisionData {
   note: string | null;
 }
 
-const MAX_FINITE_OF: Record<string, number> = {
-  float32: 3.4028234663852886e38,
-  float16: 65504,
-  bfloat16: 3.3895313892515355e38,
-};
-
-/** The sources of the rows, in a stable order: "ours · webgl · float16", … */
-function sourceOf(r: PrecisionFigureRow): string {
-  return r.implementation === "torchvision"
-    ? `torchvision (PyTorch's kernels, emulated) · ${r.precision}`
-    : `ours · ${r.backend} · ${r.precision}`;
-}
-
 /**
  * The "(Not in the paper.) Half precision" sections, from
  * analysis/figure2_precision.json: where the original breaks, when Eq. (11)'s
@@ -207,7 +196,7 @@ export async function precisionSections(out: string): Promise<Section[]> {
   }
   const links = ["analysis/figure2_precision.json", "figures/figure2_precision.svg"];
   const rows = data.rows;
-  const sources = [...new Set(rows.map(sourceOf))];
+  const sources = [...new Set(rows.map(precisionSource))];
   const unstableRows = rows.filter((r) => r.gamma > 0 && r.gamma < 1);
   const onset = (r: PrecisionFigureRow) =>
     Math.min(
@@ -224,7 +213,7 @@ export async function precisionSections(out: string): Promise<Section[]> {
     r.nonFiniteShare > 0 && (r.precision === "float32" ? onset(r) >= 16 : onset(r) <= 9)
   );
   const onsetLines = sources.flatMap((source) => {
-    const of = original.filter((r) => sourceOf(r) === source);
+    const of = original.filter((r) => precisionSource(r) === source);
     if (of.length === 0) return [];
     const byLoss = [...new Set(of.map((r) => r.loss))].map((loss) => {
       const l = of.filter((r) => r.loss === loss);
@@ -236,7 +225,8 @@ export async function precisionSections(out: string): Promise<Section[]> {
 
   // Eq. (11)'s ε.
   const eps = unstableRows.filter((r) => r.mode === "epsilon");
-  const bound = (r: PrecisionFigureRow) => Math.pow(MAX_FINITE_OF[r.precision], -1 / (1 - r.gamma));
+  const bound = (r: PrecisionFigureRow) =>
+    smallestFiniteEpsilon(r.gamma, MAX_FINITE[r.precision as Precision]);
   const epsOk = eps.every((r) => (r.nonFiniteShare === 0) === (r.epsilon >= bound(r)));
   const epsFailing = eps.filter((r) => r.nonFiniteShare > 0);
   const epsLines = [
@@ -244,7 +234,7 @@ export async function precisionSections(out: string): Promise<Section[]> {
     (epsFailing.length === 0 ? "none" : [
       ...new Set(
         epsFailing.map((r) =>
-          `${sourceOf(r)} ${r.loss} ε = ${r.epsilon} γ = ${r.gamma} (bound ${
+          `${precisionSource(r)} ${r.loss} ε = ${r.epsilon} γ = ${r.gamma} (bound ${
             bound(r).toExponential(1)
           })`
         ),

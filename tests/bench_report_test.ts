@@ -143,7 +143,7 @@ Deno.test("the bench summary has a NaN-incidence row per precision", async () =>
     row("float16", "webgl", "none", 0.4),
     row("float16", "webgl", "exact", 0),
   ]);
-  assert.match(text, /\| ours, cpu, float32 \| 28\.0% \|/);
-  assert.match(text, /\| ours, webgl, float16 \| 40\.0% \| 0\.0% \|/);
+  assert.match(text, /\| ours · cpu · float32 \| 28\.0% \|/);
+  assert.match(text, /\| ours · webgl · float16 \| 40\.0% \| 0\.0% \|/);
   assert.match(text, /they time nothing/);
 });

@@ -66,7 +66,8 @@ export async function runWebglHalfPrecision(
   if (!hasBrowser()) return null;
   const path = `${out}/${WEBGL_EXPERIMENT}/runs.jsonl`;
   const done = new Set((await readRecords(path)).map((r) => r.runId));
-  const todo = webglRuns(profile).filter((r) => !done.has(r.runId));
+  const all = webglRuns(profile);
+  const todo = all.filter((r) => !done.has(r.runId));
   if (todo.length > 0) {
     const harness = await startHarness(await trainingSet(profile, seed, dataDir));
     try {
@@ -82,7 +83,7 @@ export async function runWebglHalfPrecision(
               seed: seed * 1000 + run.threshold,
               targets: `/data/targets-${run.threshold}.bin`,
             };
-            console.error(`[webgl ${run.index + 1}/${webglRuns(profile).length}] ${run.runId}`);
+            console.error(`[webgl ${run.index + 1}/${all.length}] ${run.runId}`);
             const startedAt = new Date();
             const result = await page.evaluate(
               (s) =>
@@ -119,7 +120,7 @@ export async function runWebglHalfPrecision(
       await harness.close();
     }
   }
-  const ids = new Set(webglRuns(profile).map((r) => r.runId));
+  const ids = new Set(all.map((r) => r.runId));
   return (await readRecords(path)).filter((r) => ids.has(r.runId)).sort((a, b) =>
     a.index - b.index
   );

@@ -18,6 +18,16 @@ export interface PrecisionFigureRow {
   nonFiniteAbove: number | null;
 }
 
+/**
+ * Where a row was computed, as the figure, the report and the bench summary
+ * name it: "ours · webgl · float16", "torchvision · PyTorch-emulated · bfloat16".
+ */
+export function precisionSource(r: PrecisionFigureRow): string {
+  return r.implementation === "torchvision"
+    ? `torchvision · PyTorch-emulated · ${r.precision}`
+    : `ours · ${r.backend} · ${r.precision}`;
+}
+
 /** The heatmap's cells: one per loss × source × variant. */
 export function precisionCells(rows: PrecisionFigureRow[]): {
   loss: string;
@@ -28,11 +38,8 @@ export function precisionCells(rows: PrecisionFigureRow[]): {
 }[] {
   const cells = new Map<string, { n: number; sum: number; onset: number | null }>();
   const keyOf = (r: PrecisionFigureRow) => {
-    const source = r.implementation === "torchvision"
-      ? `torchvision · PyTorch-emulated · ${r.precision}`
-      : `ours · ${r.backend} · ${r.precision}`;
     const variant = r.mode === "epsilon" ? `ε = ${r.epsilon}` : r.mode;
-    return [r.loss, source, variant].join("|");
+    return [r.loss, precisionSource(r), variant].join("|");
   };
   for (const r of rows) {
     if (!(r.gamma > 0 && r.gamma < 1)) continue;
