@@ -38,10 +38,24 @@ const KERNELS: { source: string; target: string; name: string; what: string; sha
       what: "The fused softmax focal kernel module, base64.",
     },
     {
+      source: "lib/kernels/assembly/softmax_focal.ts",
+      target: "lib/kernels/generated/softmax_focal_shared_wasm.ts",
+      name: "SOFTMAX_FOCAL_SHARED_WASM_BASE64",
+      what: "The fused softmax focal kernel for a shared memory (kernel threads), base64.",
+      shared: true,
+    },
+    {
       source: "lib/kernels/assembly/unified_focal.ts",
       target: "lib/kernels/generated/unified_focal_wasm.ts",
       name: "UNIFIED_FOCAL_WASM_BASE64",
       what: "The Unified Focal Loss's two passes, base64.",
+    },
+    {
+      source: "lib/kernels/assembly/unified_focal.ts",
+      target: "lib/kernels/generated/unified_focal_shared_wasm.ts",
+      name: "UNIFIED_FOCAL_SHARED_WASM_BASE64",
+      what: "The Unified Focal Loss's two passes for a shared memory (kernel threads), base64.",
+      shared: true,
     },
     {
       source: "lib/kernels/assembly/conv_pool_grad.ts",

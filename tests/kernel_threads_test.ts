@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { read } from "./_assert.ts";
-import { sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
+import {
+  qualityFocalLoss,
+  sigmoidFocalLoss,
+  type SigmoidFocalLossOptions,
+  softmaxFocalLoss,
+  type SoftmaxFocalLossOptions,
+  unifiedFocalLoss,
+  type UnifiedFocalLossOptions,
+} from "../mod.ts";
 import {
   KERNEL_THREADS_MIN_ELEMENTS,
   kernelThreadCount,
@@ -10,30 +18,135 @@ import {
   stopKernelThreads,
 } from "../threads.ts";
 import { kernelThreadSplitCalls } from "../lib/kernels/focal/kernel_threads.ts";
+import type { SplitLoss } from "../lib/kernels/focal/_kernel_split.ts";
 
-/**
- * Logits N(0, 12²) with saturated ones, and hard targets with every fifth
- * soft, so that both paths of the kernel and the original mode's NaN run.
- */
-function inputs(n: number): { x: tf.Tensor; t: tf.Tensor } {
-  const x = new Float32Array(n);
-  const t = new Float32Array(n);
-  let seed = 7;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  for (let i = 0; i < n; i++) {
-    x[i] = i % 97 === 0 ? (i % 2 ? 120 : -120) : (next() - 0.5) * 40;
-    t[i] = i % 5 === 0 ? next() : next() < 0.3 ? 1 : 0;
-  }
-  return { x: tf.tensor1d(x), t: tf.tensor1d(t) };
+/** A deterministic U(0, 1) stream. */
+function stream(seed: number): () => number {
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
+/**
+ * Logits N(0, 12²)-like with saturated ones (±120 every 97th), so that both
+ * paths of the kernels and the original mode's NaN run.
+ */
+function logits(n: number, next: () => number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = i % 97 === 0 ? (i % 2 ? 120 : -120) : (next() - 0.5) * 40;
+  return x;
+}
+
+/** Hard targets, every fifth soft (sigmoid, Quality, and Unified masks). */
+function elementInputs(shape: number[]): { x: tf.Tensor; t: tf.Tensor } {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const next = stream(7);
+  const x = logits(n, next);
+  const t = new Float32Array(n);
+  for (let i = 0; i < n; i++) t[i] = i % 5 === 0 ? next() : next() < 0.3 ? 1 : 0;
+  return { x: tf.tensor(x, shape), t: tf.tensor(t, shape) };
+}
+
+/** Rows of 10 classes, one-hot targets (every seventh row soft). */
+function rowInputs(elements: number): { x: tf.Tensor; t: tf.Tensor } {
+  const rows = Math.floor(elements / 10);
+  const next = stream(11);
+  const x = logits(rows * 10, next);
+  const t = new Float32Array(rows * 10);
+  for (let r = 0; r < rows; r++) {
+    if (r % 7 === 0) { for (let j = 0; j < 10; j++) t[r * 10 + j] = 0.1; }
+    else t[r * 10 + Math.floor(next() * 10)] = 1;
+  }
+  return { x: tf.tensor2d(x, [rows, 10]), t: tf.tensor2d(t, [rows, 10]) };
+}
+
+/** One loss under test: its inputs at about n elements, and its calls. */
+interface ThreadCase {
+  loss: SplitLoss;
+  inputs(n: number): { x: tf.Tensor; t: tf.Tensor };
+  /** Each option set: the loss, and whether its reduced value is a float64 sum in parts. */
+  calls: { what: string; f: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor; reduced: boolean }[];
+  /** Kernel calls per option set: the loss, then the loss with its gradient. */
+  kernelCalls: number;
+}
+
+const sigmoidCall = (options: SigmoidFocalLossOptions) => ({
+  what: JSON.stringify(options),
+  f: (x: tf.Tensor, t: tf.Tensor) => sigmoidFocalLoss(x, t, options),
+  reduced: options.reduction !== "none",
+});
+const softmaxCall = (options: SoftmaxFocalLossOptions) => ({
+  what: JSON.stringify(options),
+  f: (x: tf.Tensor, t: tf.Tensor) => softmaxFocalLoss(x, t, options),
+  // The rows' losses are summed after the parts are copied back, in row order.
+  reduced: false,
+});
+const unifiedCall = (options: UnifiedFocalLossOptions) => ({
+  what: JSON.stringify(options),
+  f: (x: tf.Tensor, t: tf.Tensor) => unifiedFocalLoss(x, t, options),
+  // Per-image sums, each computed whole by one thread.
+  reduced: false,
+});
+
+const CASES: ThreadCase[] = [
+  {
+    loss: "sigmoid",
+    inputs: (n) => elementInputs([n]),
+    calls: [
+      sigmoidCall({ stabilization: "exact", gamma: 0.5, alpha: 0.25, reduction: "none" }),
+      sigmoidCall({ stabilization: "exact", gamma: 0.3, reduction: "mean" }),
+      sigmoidCall({ stabilization: "epsilon", epsilon: 1e-3, gamma: 0.5, reduction: "sum" }),
+      sigmoidCall({ stabilization: "none", gamma: 0.5, alpha: 0.25, reduction: "none" }),
+    ],
+    kernelCalls: 2,
+  },
+  {
+    loss: "quality",
+    inputs: (n) => elementInputs([n]),
+    calls: [
+      {
+        what: "quality exact β=0.5 none",
+        f: (x, t) => qualityFocalLoss(x, t, { beta: 0.5, reduction: "none" }),
+        reduced: false,
+      },
+      {
+        what: "quality none β=0.3 mean",
+        f: (x, t) => qualityFocalLoss(x, t, { beta: 0.3, stabilization: "none" }),
+        reduced: true,
+      },
+    ],
+    kernelCalls: 2,
+  },
+  {
+    loss: "softmax",
+    inputs: rowInputs,
+    calls: [
+      softmaxCall({ stabilization: "exact", gamma: 0.5, reduction: "none" }),
+      softmaxCall({ stabilization: "exact", gamma: 0.3, reduction: "mean" }),
+      softmaxCall({ stabilization: "epsilon", epsilon: 1e-3, gamma: 0.5, reduction: "sum" }),
+      softmaxCall({ stabilization: "none", gamma: 0.5, reduction: "none" }),
+    ],
+    kernelCalls: 2,
+  },
+  {
+    loss: "unified",
+    // Images of 17 × 19 pixels: parts of whole images, none a multiple of 4 lanes.
+    inputs: (n) => elementInputs([Math.max(1, Math.round(n / 323)), 17, 19, 1]),
+    calls: [
+      unifiedCall({ stabilization: "exact", gamma: 0.5 }),
+      unifiedCall({ stabilization: "none", gamma: 0.2, weight: 0, delta: 0.7 }),
+      unifiedCall({ stabilization: "epsilon", epsilon: 1e-3, gamma: 0.5, weight: 1 }),
+    ],
+    // The sums; then the sums and the gradient pass.
+    kernelCalls: 3,
+  },
+];
+
 async function lossAndGrad(
+  f: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
   x: tf.Tensor,
   t: tf.Tensor,
-  options: SigmoidFocalLossOptions,
 ): Promise<{ loss: Float32Array; grad: Float32Array }> {
-  const loss = sigmoidFocalLoss(x, t, options);
-  const grad = tf.grad((z: tf.Tensor) => sigmoidFocalLoss(z, t, options).sum())(x);
+  const loss = f(x, t);
+  const grad = tf.grad((z: tf.Tensor) => f(z, t).sum())(x);
   const out = { loss: await read(loss), grad: await read(grad) };
   tf.dispose([loss, grad]);
   return out;
@@ -49,51 +162,47 @@ function assertSame(a: Float32Array, b: Float32Array, what: string): void {
   }
 }
 
-Deno.test(
-  name("kernel threads: the same losses and gradients as one thread, and they really split"),
-  async () => {
-    // Sizes that do not divide into equal parts, one below the threshold.
-    const sizes = [KERNEL_THREADS_MIN_ELEMENTS - 1, KERNEL_THREADS_MIN_ELEMENTS + 37, 400_003];
-    const cases: SigmoidFocalLossOptions[] = [
-      { stabilization: "exact", gamma: 0.5, alpha: 0.25, reduction: "none" },
-      { stabilization: "exact", gamma: 0.3, reduction: "mean" },
-      { stabilization: "epsilon", epsilon: 1e-3, gamma: 0.5, reduction: "sum" },
-      { stabilization: "none", gamma: 0.5, alpha: 0.25, reduction: "none" },
-    ];
-    for (const n of sizes) {
-      const { x, t } = inputs(n);
-      try {
-        const single = [];
-        for (const options of cases) single.push(await lossAndGrad(x, t, options));
-        // Three threads, so that two helpers run even on a 2-core machine.
-        assert.equal(await startKernelThreads(3), 3);
-        assert.equal(kernelThreadCount(), 3);
-        const before = kernelThreadSplitCalls();
-        for (const [i, options] of cases.entries()) {
-          const what = `n=${n} ${JSON.stringify(options)}`;
-          const threaded = await lossAndGrad(x, t, options);
-          assertSame(single[i].grad, threaded.grad, `${what} gradient`);
-          if (options.reduction === "none") assertSame(single[i].loss, threaded.loss, what);
-          else {
-            // A sum in parts: the same float64 terms, added in another order.
-            const [a, b] = [single[i].loss[0], threaded.loss[0]];
-            assert.ok(Math.abs(a - b) <= 1e-6 * Math.abs(a), `${what}: ${b} vs ${a}`);
+for (const c of CASES) {
+  Deno.test(
+    name(`kernel threads, ${c.loss}: the same losses and gradients as one thread, and they split`),
+    async () => {
+      const threshold = KERNEL_THREADS_MIN_ELEMENTS[c.loss];
+      // Sizes that do not divide into equal parts, one below the threshold.
+      for (const n of [Math.floor(threshold * 0.9), threshold + 3737, 400_003]) {
+        const { x, t } = c.inputs(n);
+        const elements = x.size;
+        try {
+          const single = [];
+          for (const call of c.calls) single.push(await lossAndGrad(call.f, x, t));
+          // Three threads, so that two helpers run even on a 2-core machine.
+          assert.equal(await startKernelThreads(3), 3);
+          assert.equal(kernelThreadCount(), 3);
+          const before = kernelThreadSplitCalls();
+          for (const [i, call] of c.calls.entries()) {
+            const what = `${c.loss} n=${elements} ${call.what}`;
+            const threaded = await lossAndGrad(call.f, x, t);
+            assertSame(single[i].grad, threaded.grad, `${what} gradient`);
+            if (!call.reduced) assertSame(single[i].loss, threaded.loss, what);
+            else {
+              // A sum in parts: the same float64 terms, added in another order.
+              const [a, b] = [single[i].loss[0], threaded.loss[0]];
+              assert.ok(Math.abs(a - b) <= 1e-6 * Math.abs(a), `${what}: ${b} vs ${a}`);
+            }
           }
+          const splits = kernelThreadSplitCalls() - before;
+          const expected = BACKEND === "wasm" && elements >= threshold
+            ? c.kernelCalls * c.calls.length
+            : 0;
+          assert.equal(splits, expected, `${c.loss} n=${elements}: split calls`);
+        } finally {
+          stopKernelThreads();
+          tf.dispose([x, t]);
         }
-        const splits = kernelThreadSplitCalls() - before;
-        // Each case runs the kernel twice (the loss, and the loss with its gradient).
-        const expected = BACKEND === "wasm" && n >= KERNEL_THREADS_MIN_ELEMENTS
-          ? 2 * cases.length
-          : 0;
-        assert.equal(splits, expected, `n=${n}: split calls`);
-      } finally {
-        stopKernelThreads();
-        tf.dispose([x, t]);
       }
-    }
-    assert.equal(kernelThreadCount(), 1);
-  },
-);
+      assert.equal(kernelThreadCount(), 1);
+    },
+  );
+}
 
 Deno.test(name("kernel threads: one thread starts none, and bad counts throw"), async () => {
   assert.equal(await startKernelThreads(1), 1);

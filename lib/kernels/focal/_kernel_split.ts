@@ -1,28 +1,92 @@
-// Where a wasm kernel hands a large elementwise call to helper threads, when a
-// pool was started. Runtime-neutral (no `node:` import), so that the losses
-// load in a browser: the pool itself (`kernel_threads.ts`, `node:worker_threads`)
-// is a separate export, `@focal/stability/threads`, that registers itself here.
+// Where a wasm kernel hands a large call to helper threads, when a pool was
+// started. Runtime-neutral (no `node:` import), so that the losses load in a
+// browser: the pool itself (`kernel_threads.ts`, `node:worker_threads`) is a
+// separate export, `@focal/stability/threads`, that registers itself here.
+//
+// A call covers `units` independent units (elements for the sigmoid and
+// Quality kernels, rows for the softmax kernel, images for the Unified
+// kernels); each part computes a run of whole units with the same code as one
+// thread would, so outputs are the same bit for bit.
 
-/** Below this many elements a call runs on the calling thread alone. */
-export const KERNEL_THREADS_MIN_ELEMENTS = 2 ** 17;
+/** The losses whose wasm kernels split, each with its own threshold. */
+export type SplitLoss = "sigmoid" | "quality" | "softmax" | "unified";
 
-/** The functions a helper runs, by number (slot 0 of its arguments). */
-export const KERNEL_FUNCTIONS = ["sigmoidFocalExact", "sigmoidFocalOriginal"] as const;
+/**
+ * Below this many float32 elements of input a call runs on the calling
+ * thread alone, per loss. Measured on 2 cores with `deno task bench:threads`
+ * (docs/kernels.md): below these sizes the copies to and from the shared
+ * memory and the hand-off cost what the second core saves.
+ */
+export const KERNEL_THREADS_MIN_ELEMENTS: Readonly<Record<SplitLoss, number>> = {
+  sigmoid: 2 ** 16,
+  quality: 2 ** 16,
+  softmax: 2 ** 15,
+  unified: 2 ** 15,
+};
 
-/** An elementwise kernel call to split: pointers are byte offsets. */
+/**
+ * The functions a helper runs, by number (slot 0 of its arguments): which of
+ * the kernel modules exports it, and the arguments of its warm-up calls
+ * ("S": the warm-up scratch's address), which must stay inside 4096 floats.
+ */
+export const KERNEL_FUNCTIONS = [
+  {
+    module: "sigmoid",
+    name: "sigmoidFocalExact",
+    warmUp: ["S", "S", "S", "S", 4096, 0.25, 0.75, 0.5, 1, 0],
+  },
+  {
+    module: "sigmoid",
+    name: "sigmoidFocalOriginal",
+    warmUp: ["S", "S", "S", "S", 4096, 0.25, 0.75, 0.5, 0, 1e-30, 1, 0],
+  },
+  { module: "softmax", name: "softmaxFocalExact", warmUp: ["S", "S", "S", "S", "S", 256, 10, 0.5] },
+  {
+    module: "softmax",
+    name: "softmaxFocalOriginal",
+    warmUp: ["S", "S", "S", "S", 400, 10, 0.5, 0, 1e-30],
+  },
+  {
+    module: "unified",
+    name: "unifiedFocalSums",
+    warmUp: ["S", "S", "S", 4, 1000, 1, 0.6, 0.5, 0],
+  },
+  {
+    module: "unified",
+    name: "unifiedFocalGrad",
+    warmUp: ["S", "S", "S", "S", 4, 1000, 1, 0.6, 0.5, 0, 1e-30],
+  },
+] as const;
+
+/** A kernel function's name. */
+export type KernelFunction = (typeof KERNEL_FUNCTIONS)[number]["name"];
+
+/** One array of a split call: `width` float32 values per unit, at byte offset `ptr`. */
+export interface SplitArray {
+  /** Byte offset in the backend's memory; 0 for an output not wanted. */
+  ptr: number;
+  width: number;
+}
+
+/** A kernel call to split by units. */
 export interface SplitCall {
+  /** Whose threshold applies. */
+  loss: SplitLoss;
   /** The backend's memory, which holds the tensors. */
   memory: WebAssembly.Memory;
-  /** Inputs of n float32 elements each. */
-  inputs: number[];
-  /** Outputs of n float32 elements each; 0 for an output not wanted. */
-  outputs: number[];
-  n: number;
-  /** Which of KERNEL_FUNCTIONS; its arguments are (…inputs, …outputs, n, …scalars). */
-  kernel: number;
-  scalars: number[];
-  /** The same function on the calling thread, over elements [0, count). */
-  local(inputs: number[], outputs: number[], count: number): number;
+  kernel: KernelFunction;
+  /** Independent units the call covers (elements, rows or images). */
+  units: number;
+  /** Parts start at multiples of this many units. */
+  align: number;
+  inputs: SplitArray[];
+  outputs: SplitArray[];
+  /** Float32 values of scratch each part needs (not copied in or out). @default {0} */
+  scratch?: number;
+  /** The arguments after the arrays' (and the scratch's) addresses, for a part of `count` units. */
+  args(count: number): number[];
+  /** The same function on the calling thread, over units [0, count). */
+  local(count: number): number;
 }
 
 /** Runs a call split across threads; null when it should run unsplit. */
@@ -37,9 +101,14 @@ export function setSplitRunner(next: SplitRunner | null): void {
 
 /**
  * Runs `call` split across the registered pool and returns the sum of the
- * parts' results (the kernels return Σ loss), or null when it should run
- * unsplit: no pool, or the pool declines it.
+ * parts' results (the sigmoid kernels return Σ loss), or null when it should
+ * run unsplit: no pool, or the pool declines it.
  */
 export function runSplit(call: SplitCall): number | null {
   return runner === null ? null : runner(call);
+}
+
+/** Runs `call` split when a pool takes it, else on this thread over every unit. */
+export function runMaybeSplit(call: SplitCall): number {
+  return runSplit(call) ?? call.local(call.units);
 }

@@ -1,10 +1,11 @@
-// Helper threads for the wasm sigmoid focal kernel. The tfjs wasm backend is
-// single-threaded (its threaded build does not load under Deno), so a loss
-// over 2^20 elements uses one core while PyTorch uses all of them. With
-// `startKernelThreads()`, a large kernel call is split into equal parts: the
-// calling thread computes the first in place in the backend's memory, and each
-// helper (a `node:worker_threads` worker running the same SIMD module, built
-// for a shared memory) computes one of the others on a copy of its inputs in a
+// Helper threads for the wasm focal kernels (sigmoid, Quality, softmax and
+// Unified). The tfjs wasm backend is single-threaded (its threaded build does
+// not load under Deno), so a loss over 2^20 elements uses one core while
+// PyTorch uses all of them. With `startKernelThreads()`, a large kernel call
+// is split into parts of whole units (elements, rows or images): the calling
+// thread computes the first in place in the backend's memory, and each helper
+// (a `node:worker_threads` worker running the same SIMD modules, built for a
+// shared memory) computes one of the others on a copy of its inputs in a
 // shared memory, whose outputs are copied back. The calling thread blocks on
 // `Atomics.wait` until the helpers are done: tfjs kernels are synchronous.
 //
@@ -14,23 +15,31 @@
 // into the kernels through `_kernel_split.ts`.
 import { Worker } from "node:worker_threads";
 import { SIGMOID_FOCAL_SHARED_WASM_BASE64 } from "../generated/sigmoid_focal_shared_wasm.ts";
+import { SOFTMAX_FOCAL_SHARED_WASM_BASE64 } from "../generated/softmax_focal_shared_wasm.ts";
+import { UNIFIED_FOCAL_SHARED_WASM_BASE64 } from "../generated/unified_focal_shared_wasm.ts";
 import { moduleCompiles } from "../runtime/wasm_kernel.ts";
 import {
   KERNEL_FUNCTIONS,
   KERNEL_THREADS_MIN_ELEMENTS,
   setSplitRunner,
   type SplitCall,
+  type SplitLoss,
 } from "./_kernel_split.ts";
 
 export { KERNEL_THREADS_MIN_ELEMENTS };
 
-/** Parts start at multiples of this (the kernel's 16 × 4-lane summing blocks). */
-const ALIGN = 64;
-/** The shared memory's limit in 64 KiB pages: 1 GiB, as the module is built. */
+/** The modules a helper instantiates on the shared memory, by KERNEL_FUNCTIONS' `module`. */
+const SHARED_MODULES = {
+  sigmoid: SIGMOID_FOCAL_SHARED_WASM_BASE64,
+  softmax: SOFTMAX_FOCAL_SHARED_WASM_BASE64,
+  unified: UNIFIED_FOCAL_SHARED_WASM_BASE64,
+};
+
+/** The shared memory's limit in 64 KiB pages: 1 GiB, as the modules are built. */
 const MAXIMUM_PAGES = 16384;
 /** Bytes of control data per helper at the start of the shared memory. */
 const CONTROL_BYTES = 256;
-/** Warm-up calls of each function, over this many elements (see HELPER_SOURCE). */
+/** Warm-up calls of each function, within this many floats (see HELPER_SOURCE). */
 const WARMUP_CALLS = 200;
 const WARMUP_ELEMENTS = 4096;
 /** A helper that has not answered in this long is taken to be broken. */
@@ -49,17 +58,20 @@ const RESULT = 15;
 // control block, runs the function and signals completion.
 const HELPER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
-const NAMES = ${JSON.stringify(KERNEL_FUNCTIONS)};
-parentPort.once("message", ({ bytes, memory, control, scratch }) => {
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  instance.exports.initConstants();
+const FUNCTIONS = ${JSON.stringify(KERNEL_FUNCTIONS)};
+parentPort.once("message", ({ modules, memory, control, scratch }) => {
+  const exports = {};
+  for (const [name, bytes] of Object.entries(modules)) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    instance.exports.initConstants();
+    exports[name] = instance.exports;
+  }
+  const calls = FUNCTIONS.map((f) => exports[f.module][f.name]);
   // V8 runs new wasm code in its baseline tier and optimizes it once it is
   // hot: run each function until then on a scratch of zeros, so the first
   // real requests do not run 2-3x slower.
   for (let i = 0; i < ${WARMUP_CALLS}; i++) {
-    for (const f of NAMES) {
-      instance.exports[f](scratch, scratch, scratch, scratch, ${WARMUP_ELEMENTS}, 0.25, 0.75, 0.5, 1, 0, 1);
-    }
+    FUNCTIONS.forEach((f, k) => calls[k](...f.warmUp.map((a) => (a === "S" ? scratch : a))));
   }
   const slots = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
   const args = new Float64Array(memory.buffer, control + ${ARGS_AT}, 16);
@@ -69,8 +81,8 @@ parentPort.once("message", ({ bytes, memory, control, scratch }) => {
     seen = Atomics.load(slots, ${REQUEST});
     if (seen < 0) return;
     try {
-      const f = NAMES[args[0]];
-      args[${RESULT}] = instance.exports[f](...Array.from(args.subarray(1, ${RESULT})));
+      const result = calls[args[0]](...Array.from(args.subarray(2, 2 + args[1])));
+      args[${RESULT}] = result === undefined ? 0 : result;
       slots[${FAILED}] = 0;
     } catch (e) {
       slots[${FAILED}] = 1;
@@ -89,6 +101,17 @@ interface Pool {
 
 let pool: Pool | null = null;
 let splitCalls = 0;
+/** Thresholds in force: KERNEL_THREADS_MIN_ELEMENTS, unless a bench overrides them. */
+let thresholds: Readonly<Record<SplitLoss, number>> = KERNEL_THREADS_MIN_ELEMENTS;
+
+/**
+ * Replaces the thresholds (null: back to KERNEL_THREADS_MIN_ELEMENTS), for
+ * `deno task bench:threads`, which times each loss split at sizes below
+ * them. Not exported from `@focal/stability/threads`.
+ */
+export function overrideThresholds(next: Partial<Record<SplitLoss, number>> | null): void {
+  thresholds = { ...KERNEL_THREADS_MIN_ELEMENTS, ...next };
+}
 
 /** How many kernel calls have been split across threads (for tests). */
 export function kernelThreadSplitCalls(): number {
@@ -97,7 +120,8 @@ export function kernelThreadSplitCalls(): number {
 
 /**
  * Starts `threads − 1` helper threads (default: one per logical CPU) for the
- * wasm sigmoid focal kernel, replacing any already running. Returns the number
+ * wasm focal kernels (sigmoid, Quality, softmax, Unified), replacing any
+ * already running. Returns the number
  * of threads a large call now uses, the caller's included: 1 where this
  * runtime's WebAssembly cannot compile the kernels (they use relaxed SIMD,
  * which Node.js 20 has only behind `--experimental-wasm-relaxed-simd`).
@@ -108,8 +132,8 @@ export function kernelThreadSplitCalls(): number {
  * import { kernelThreadCount, startKernelThreads, stopKernelThreads } from "@focal/stability/threads";
  *
  * assert.equal(await startKernelThreads(2), 2);
- * // sigmoidFocalLoss on the wasm backend now uses both threads from
- * // KERNEL_THREADS_MIN_ELEMENTS (2^17) elements.
+ * // The losses on the wasm backend now use both threads from
+ * // KERNEL_THREADS_MIN_ELEMENTS elements (per loss: 2^15 to 2^16).
  * stopKernelThreads();
  * assert.equal(kernelThreadCount(), 1);
  * ```
@@ -124,18 +148,22 @@ export async function startKernelThreads(
   const helpers = Math.min(threads, 64) - 1;
   // Where the kernels do not compile (Node.js 20 without
   // --experimental-wasm-relaxed-simd), the losses run composed on one thread.
-  if (helpers === 0 || !moduleCompiles(SIGMOID_FOCAL_SHARED_WASM_BASE64)) return 1;
+  if (helpers === 0 || !Object.values(SHARED_MODULES).every(moduleCompiles)) return 1;
   // The control blocks, then a scratch for the warm-up (one array: the
   // warm-up's inputs and outputs may alias, its values do not matter).
   const scratch = helpers * CONTROL_BYTES;
   const initial = Math.ceil((scratch + WARMUP_ELEMENTS * 4) / 65536);
   const memory = new WebAssembly.Memory({ initial, maximum: MAXIMUM_PAGES, shared: true });
-  const bytes = Uint8Array.from(atob(SIGMOID_FOCAL_SHARED_WASM_BASE64), (c) => c.charCodeAt(0));
+  const modules = Object.fromEntries(
+    Object.entries(SHARED_MODULES).map((
+      [name, base64],
+    ) => [name, Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))]),
+  );
   const workers: Worker[] = [];
   for (let h = 0; h < helpers; h++) {
     const worker = new Worker(HELPER_SOURCE, { eval: true });
     worker.unref();
-    worker.postMessage({ bytes, memory, control: h * CONTROL_BYTES, scratch });
+    worker.postMessage({ modules, memory, control: h * CONTROL_BYTES, scratch });
     workers.push(worker);
   }
   pool = { memory, workers, sequence: 0 };
@@ -167,7 +195,10 @@ function slot(h: number, which: number): number {
   return (h * CONTROL_BYTES) / 4 + which;
 }
 
-/** Index of a helper's first Float64 argument slot. */
+/**
+ * Index of a helper's first Float64 argument slot: the function's number,
+ * then the argument count, the arguments, and the result at RESULT.
+ */
 function argument(h: number): number {
   return (h * CONTROL_BYTES + ARGS_AT) / 8;
 }
@@ -198,17 +229,20 @@ async function helpersReady(p: Pool): Promise<void> {
 
 /**
  * Runs `call` split across the threads and returns the sum of the parts'
- * results (the kernels return Σ loss), or null when it should run unsplit:
- * no helpers, too few elements, or parts too large for the shared memory.
+ * results (the sigmoid kernels return Σ loss), or null when it should run
+ * unsplit: no helpers, too few elements, or parts too large for the shared
+ * memory. Parts hold whole units, the first `align`-aligned.
  */
 function runSplit(call: SplitCall): number | null {
   const p = pool;
-  if (p === null || call.n < KERNEL_THREADS_MIN_ELEMENTS) return null;
+  const width = Math.max(...call.inputs.map((a) => a.width));
+  if (p === null || call.units * width < thresholds[call.loss]) return null;
   const parts = p.workers.length + 1;
-  const size = Math.ceil(call.n / parts / ALIGN) * ALIGN;
-  const arrays = call.inputs.length + call.outputs.filter((o) => o !== 0).length;
+  const size = Math.ceil(call.units / parts / call.align) * call.align;
+  const arrays = [...call.inputs, ...call.outputs.filter((o) => o.ptr !== 0)];
+  const floatsPerPart = arrays.reduce((sum, a) => sum + a.width * size, call.scratch ?? 0);
   const dataStart = p.workers.length * CONTROL_BYTES;
-  const needed = dataStart + p.workers.length * arrays * size * 4;
+  const needed = dataStart + p.workers.length * floatsPerPart * 4;
   const have = p.memory.buffer.byteLength;
   if (needed > have) {
     const pages = Math.ceil((needed - have) / 65536);
@@ -221,34 +255,37 @@ function runSplit(call: SplitCall): number | null {
   const args = new Float64Array(shared);
   const sequence = ++p.sequence;
   const copies: { from: number; to: number; count: number }[] = [];
+  const kernel = KERNEL_FUNCTIONS.findIndex((f) => f.name === call.kernel);
   let next = dataStart;
   // The next array of one part in the shared memory.
-  const place = () => {
+  const place = (floats: number) => {
     const at = next;
-    next += size * 4;
+    next += floats * 4;
     return at;
   };
   for (let h = 0; h < p.workers.length; h++) {
     const start = size * (h + 1);
-    const count = Math.max(0, Math.min(size, call.n - start));
-    const inputs = call.inputs.map((ptr) => {
-      const at = place();
-      new Float32Array(shared, at, count).set(
-        new Float32Array(call.memory.buffer, ptr + start * 4, count),
+    const count = Math.max(0, Math.min(size, call.units - start));
+    const inputs = call.inputs.map(({ ptr, width }) => {
+      const at = place(size * width);
+      new Float32Array(shared, at, count * width).set(
+        new Float32Array(call.memory.buffer, ptr + start * width * 4, count * width),
       );
       return at;
     });
-    const outputs = call.outputs.map((ptr) => {
+    const outputs = call.outputs.map(({ ptr, width }) => {
       if (ptr === 0) return 0;
-      const at = place();
-      copies.push({ from: at, to: ptr + start * 4, count });
+      const at = place(size * width);
+      copies.push({ from: at, to: ptr + start * width * 4, count: count * width });
       return at;
     });
-    args.set([call.kernel, ...inputs, ...outputs, count, ...call.scalars], argument(h));
+    const scratch = call.scratch ? [place(call.scratch)] : [];
+    const list = [...inputs, ...outputs, ...scratch, ...call.args(count)];
+    args.set([kernel, list.length, ...list], argument(h));
     Atomics.store(slots, slot(h, REQUEST), sequence);
     Atomics.notify(slots, slot(h, REQUEST));
   }
-  let sum = call.local(call.inputs, call.outputs, Math.min(size, call.n));
+  let sum = call.local(Math.min(size, call.units));
   for (let h = 0; h < p.workers.length; h++) {
     const done = slot(h, DONE);
     const started = performance.now();

@@ -8,7 +8,7 @@ import {
   SIGMOID_FOCAL_REDUCED_KERNEL,
 } from "./focal_kernels.ts";
 import { SIGMOID_FOCAL_WASM_BASE64 } from "../generated/sigmoid_focal_wasm.ts";
-import { KERNEL_FUNCTIONS, runSplit } from "./_kernel_split.ts";
+import { runMaybeSplit } from "./_kernel_split.ts";
 import {
   backendMemory,
   kernelModule,
@@ -76,23 +76,29 @@ function run(
   const scalars = a.mode === 0
     ? [a.alpha, 1 - a.alpha, a.gamma, scale, a.base ?? 0]
     : [a.alpha, 1 - a.alpha, a.gamma, a.epsilon, a.singularBelow, scale, a.base ?? 0];
-  const local = ([xPtr, tPtr]: number[], [lPtr, gPtr]: number[], count: number) =>
-    a.mode === 0
-      ? kernel.sigmoidFocalExact(xPtr, tPtr, lPtr, gPtr, count, ...(scalars as Exact))
-      : kernel.sigmoidFocalOriginal(xPtr, tPtr, lPtr, gPtr, count, ...(scalars as Original));
-  const pointersIn = [at(x), at(t)];
-  const pointersOut = [lossPtr, gradPtr];
-  const name = a.mode === 0 ? "sigmoidFocalExact" : "sigmoidFocalOriginal";
   // Large calls are split across the kernel threads, when started.
-  const sum = runSplit({
+  const sum = runMaybeSplit({
+    loss: a.base === 1 ? "quality" : "sigmoid",
     memory,
-    inputs: pointersIn,
-    outputs: pointersOut,
-    n,
-    kernel: KERNEL_FUNCTIONS.indexOf(name),
-    scalars,
-    local,
-  }) ?? local(pointersIn, pointersOut, n);
+    kernel: a.mode === 0 ? "sigmoidFocalExact" : "sigmoidFocalOriginal",
+    units: n,
+    // The kernel's 16 × 4-lane summing blocks.
+    align: 64,
+    inputs: [{ ptr: at(x), width: 1 }, { ptr: at(t), width: 1 }],
+    outputs: [{ ptr: lossPtr, width: 1 }, { ptr: gradPtr, width: 1 }],
+    args: (count) => [count, ...scalars],
+    local: (count) =>
+      a.mode === 0
+        ? kernel.sigmoidFocalExact(at(x), at(t), lossPtr, gradPtr, count, ...(scalars as Exact))
+        : kernel.sigmoidFocalOriginal(
+          at(x),
+          at(t),
+          lossPtr,
+          gradPtr,
+          count,
+          ...(scalars as Original),
+        ),
+  });
   if (reduced) new Float32Array(memory.buffer, at(loss), 1)[0] = sum * scale;
   return grad === null ? [loss] : [loss, grad];
 }

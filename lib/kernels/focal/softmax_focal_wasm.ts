@@ -1,6 +1,7 @@
 // The fused softmax focal kernel on the wasm backend: a SIMD module of our
 // own (lib/kernels/assembly/softmax_focal.ts), four rows at a time, working
-// in place in the backend's memory.
+// in place in the backend's memory; large calls split by rows across the
+// kernel threads when they were started.
 import * as tf from "@tensorflow/tfjs";
 import {
   type FusedKernelAttrs,
@@ -16,6 +17,7 @@ import {
   registerIfCompiles,
   type WasmBackend,
 } from "../runtime/wasm_kernel.ts";
+import { runMaybeSplit } from "./_kernel_split.ts";
 
 interface KernelExports {
   softmaxFocalExact(
@@ -62,32 +64,59 @@ function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: 
   const at = (info: tf.TensorInfo) => offsetOf(backend, info);
   const kernel = kernelFor(memory);
   const gradPtr = grad === null ? 0 : at(grad);
+  const rowArrays = {
+    loss: "softmax" as const,
+    memory,
+    units: rows,
+    // Four rows a SIMD block.
+    align: 4,
+    inputs: [{ ptr: at(x), width: classes }, { ptr: at(t), width: classes }],
+    outputs: [{ ptr: at(loss), width: 1 }, { ptr: gradPtr, width: classes }],
+  };
+  // Large calls are split by rows across the kernel threads, when started.
   if (a.mode === 0) {
     // Three vectors per class: the block's columns (see the kernel).
     const scratch = wasm.makeOutput([12 * classes], "float32");
-    kernel.softmaxFocalExact(
-      at(x),
-      at(t),
-      at(loss),
-      gradPtr,
-      at(scratch),
-      rows,
-      classes,
-      a.gamma,
-    );
+    runMaybeSplit({
+      ...rowArrays,
+      kernel: "softmaxFocalExact",
+      scratch: 12 * classes,
+      args: (count) => [count, classes, a.gamma],
+      local: (count) => {
+        kernel.softmaxFocalExact(
+          at(x),
+          at(t),
+          at(loss),
+          gradPtr,
+          at(scratch),
+          count,
+          classes,
+          a.gamma,
+        );
+        return 0;
+      },
+    });
     wasm.disposeData(scratch.dataId);
   } else {
-    kernel.softmaxFocalOriginal(
-      at(x),
-      at(t),
-      at(loss),
-      gradPtr,
-      rows,
-      classes,
-      a.gamma,
-      a.epsilon,
-      a.singularBelow,
-    );
+    runMaybeSplit({
+      ...rowArrays,
+      kernel: "softmaxFocalOriginal",
+      args: (count) => [count, classes, a.gamma, a.epsilon, a.singularBelow],
+      local: (count) => {
+        kernel.softmaxFocalOriginal(
+          at(x),
+          at(t),
+          at(loss),
+          gradPtr,
+          count,
+          classes,
+          a.gamma,
+          a.epsilon,
+          a.singularBelow,
+        );
+        return 0;
+      },
+    });
   }
   if (!reduced) return grad === null ? [loss] : [loss, grad];
   const scale = a.scale ?? 1;

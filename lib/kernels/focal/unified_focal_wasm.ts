@@ -1,6 +1,7 @@
 // The Unified Focal Loss kernels on the wasm backend: a SIMD module of our
 // own (lib/kernels/assembly/unified_focal.ts) that reads and writes the
-// backend's tensors in place.
+// backend's tensors in place; large calls split by images across the kernel
+// threads when they were started.
 import * as tf from "@tensorflow/tfjs";
 import {
   UNIFIED_FOCAL_GRAD_KERNEL,
@@ -15,6 +16,7 @@ import {
   registerIfCompiles,
   type WasmBackend,
 } from "../runtime/wasm_kernel.ts";
+import { runMaybeSplit } from "./_kernel_split.ts";
 
 interface KernelExports {
   unifiedFocalSums(
@@ -55,17 +57,36 @@ registerIfCompiles(UNIFIED_FOCAL_WASM_BASE64, {
     // Allocate first: malloc may grow (and move) the heap.
     const sums = (backend as unknown as WasmBackend).makeOutput([images, 5], "float32");
     const at = (info: tf.TensorInfo) => offsetOf(backend, info);
-    kernelFor(backendMemory(backend)).unifiedFocalSums(
-      at(x),
-      at(t),
-      at(sums),
-      images,
-      tf.util.sizeFromShape(x.shape) / images,
-      Number(a.exact),
-      a.delta,
-      a.gamma,
-      a.epsilon,
-    );
+    const memory = backendMemory(backend);
+    const pixels = tf.util.sizeFromShape(x.shape) / images;
+    const scalars = [Number(a.exact), a.delta, a.gamma, a.epsilon];
+    // Large calls are split by images across the kernel threads, when started.
+    runMaybeSplit({
+      loss: "unified",
+      memory,
+      kernel: "unifiedFocalSums",
+      units: images,
+      align: 1,
+      inputs: [{ ptr: at(x), width: pixels }, { ptr: at(t), width: pixels }],
+      outputs: [{ ptr: at(sums), width: 5 }],
+      args: (count) => [count, pixels, ...scalars],
+      local: (count) => {
+        kernelFor(memory).unifiedFocalSums(
+          at(x),
+          at(t),
+          at(sums),
+          count,
+          pixels,
+          ...scalars as [
+            number,
+            number,
+            number,
+            number,
+          ],
+        );
+        return 0;
+      },
+    });
     return sums;
   },
 });
@@ -79,19 +100,34 @@ registerIfCompiles(UNIFIED_FOCAL_WASM_BASE64, {
     const images = x.shape[0];
     const grad = (backend as unknown as WasmBackend).makeOutput(x.shape, "float32");
     const at = (info: tf.TensorInfo) => offsetOf(backend, info);
-    kernelFor(backendMemory(backend)).unifiedFocalGrad(
-      at(x),
-      at(t),
-      at(c),
-      at(grad),
-      images,
-      tf.util.sizeFromShape(x.shape) / images,
-      Number(a.exact),
-      a.delta,
-      a.gamma,
-      a.epsilon,
-      a.singularBelow,
-    );
+    const memory = backendMemory(backend);
+    const pixels = tf.util.sizeFromShape(x.shape) / images;
+    const scalars = [Number(a.exact), a.delta, a.gamma, a.epsilon, a.singularBelow];
+    runMaybeSplit({
+      loss: "unified",
+      memory,
+      kernel: "unifiedFocalGrad",
+      units: images,
+      align: 1,
+      inputs: [{ ptr: at(x), width: pixels }, { ptr: at(t), width: pixels }, {
+        ptr: at(c),
+        width: 3,
+      }],
+      outputs: [{ ptr: at(grad), width: pixels }],
+      args: (count) => [count, pixels, ...scalars],
+      local: (count) => {
+        kernelFor(memory).unifiedFocalGrad(
+          at(x),
+          at(t),
+          at(c),
+          at(grad),
+          count,
+          pixels,
+          ...scalars as [number, number, number, number, number],
+        );
+        return 0;
+      },
+    });
     return grad;
   },
 });
