@@ -40,11 +40,19 @@ export function qualityInputs(size: number): Inputs {
   };
 }
 
-/** [images, side, side, 1] of `size` elements: 4 of 32² at 2^12, 16 images above. */
+/**
+ * [images, H, W, 1] of `size` elements: 4 images of 32² at 2^12, 16 images
+ * above, square where size/images is a square (2^16: 64², 2^20: 256²), else
+ * W = 2H (2^17: 64 × 128).
+ */
 export function maskShape(size: number): [number, number, number, number] {
   const images = size <= 2 ** 12 ? 4 : 16;
-  const side = Math.sqrt(size / images);
-  return [images, side, side, 1];
+  const pixels = size / images;
+  const h = 2 ** Math.floor(Math.log2(pixels) / 2);
+  if (!Number.isInteger(pixels / h)) {
+    throw new RangeError(`mask inputs take 4 or 16 images of a power of two pixels: ${size}`);
+  }
+  return [images, h, pixels / h, 1];
 }
 
 /** Unified: logits N(0, 4²) and masks with 30% foreground, [images, H, W, 1]. */

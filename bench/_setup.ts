@@ -6,6 +6,7 @@ import { setFocalKernelsEnabled } from "../lib/kernels/focal/focal_kernels.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { THREADS, warmUp } from "./_warm_up.ts";
 import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
+import type { SplitLoss } from "../lib/kernels/focal/_kernel_split.ts";
 import {
   kernelThreadCount,
   startKernelThreads,
@@ -95,17 +96,19 @@ export function benchGradient(
 }
 
 /**
- * The exact mode's benchmark, and on wasm from KERNEL_THREADS_MIN_ELEMENTS
- * (with more than one CPU) the same with the kernel threads.
+ * The exact mode's benchmark, and on wasm from the loss's
+ * KERNEL_THREADS_MIN_ELEMENTS (with more than one CPU) the same with the
+ * kernel threads.
  */
 export function benchExact(
   loss: string,
+  threads: SplitLoss,
   size: number,
   inputs: () => { x: tf.Tensor; t: tf.Tensor },
   exact: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
 ): void {
   benchGradient({ loss, size, name: "exact" }, inputs, exact);
-  if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS && THREADS > 1) {
+  if (BACKEND === "wasm" && size >= KERNEL_THREADS_MIN_ELEMENTS[threads] && THREADS > 1) {
     benchGradient({ loss, size, name: `exact, ${THREADS} threads`, threads: true }, inputs, exact);
   }
 }

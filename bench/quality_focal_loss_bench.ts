@@ -17,7 +17,7 @@ for (const size of SIZES) {
     inputs,
     ours({ stabilization: "none" }),
   );
-  benchExact(LOSS, size, inputs, ours({ stabilization: "exact" }));
+  benchExact(LOSS, "quality", size, inputs, ours({ stabilization: "exact" }));
   benchGradient(
     { loss: LOSS, size, name: "exact (composed)", fused: false },
     inputs,

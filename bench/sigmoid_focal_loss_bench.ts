@@ -16,7 +16,7 @@ for (const size of SIZES) {
     inputs,
     (x, t) => naiveSigmoidFocalLoss(x, t, { alpha: ALPHA, gamma: GAMMA }).mean(),
   );
-  benchExact(LOSS, size, inputs, ours({ stabilization: "exact" }));
+  benchExact(LOSS, "sigmoid", size, inputs, ours({ stabilization: "exact" }));
   benchGradient(
     { loss: LOSS, size, name: "exact (composed)", fused: false },
     inputs,

@@ -2,7 +2,7 @@
 // against the naive tf composition; sizes count logits (rows × 8).
 import type * as tf from "@tensorflow/tfjs";
 import { softmaxInputs } from "./_inputs.ts";
-import { benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
+import { benchExact, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
 import { naiveSoftmaxFocalLoss, softmaxFocalLoss, type SoftmaxFocalLossOptions } from "../mod.ts";
 
 const LOSS = "softmaxFocalLoss";
@@ -16,7 +16,7 @@ for (const size of SIZES) {
     inputs,
     (x, t) => naiveSoftmaxFocalLoss(x, t, { gamma: GAMMA }).mean(),
   );
-  benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
+  benchExact(LOSS, "softmax", size, inputs, ours({ stabilization: "exact" }));
   benchGradient({ loss: LOSS, size, name: "none" }, inputs, ours({ stabilization: "none" }));
   for (const epsilon of EPSILONS) {
     benchGradient(

@@ -3,7 +3,7 @@
 // FOCAL_BACKEND; γ = 0.5, λ = 0.5, δ = 0.6.
 import type * as tf from "@tensorflow/tfjs";
 import { maskInputs } from "./_inputs.ts";
-import { benchGradient, GAMMA, SIZES } from "./_setup.ts";
+import { benchExact, benchGradient, GAMMA, SIZES } from "./_setup.ts";
 import { unifiedFocalLoss, type UnifiedFocalLossOptions } from "../mod.ts";
 
 const LOSS = "unifiedFocalLoss";
@@ -17,7 +17,7 @@ for (const size of SIZES) {
     inputs,
     ours({ stabilization: "none" }),
   );
-  benchGradient({ loss: LOSS, size, name: "exact" }, inputs, ours({ stabilization: "exact" }));
+  benchExact(LOSS, "unified", size, inputs, ours({ stabilization: "exact" }));
   benchGradient(
     { loss: LOSS, size, name: "exact (composed)", fused: false },
     inputs,

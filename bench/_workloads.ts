@@ -1,0 +1,78 @@
+// The four losses as bench/versus.ts and bench/threads.ts time them: each
+// loss's exact mode on its benchmark inputs, forward+backward, the median
+// step after a warm-up.
+import * as tf from "@tensorflow/tfjs";
+import { settle } from "../lib/backends/use_backend.ts";
+import type { SplitLoss } from "../lib/kernels/focal/_kernel_split.ts";
+import { qualityFocalLoss, sigmoidFocalLoss, softmaxFocalLoss, unifiedFocalLoss } from "../mod.ts";
+import { binaryInputs, type Inputs, maskInputs, qualityInputs, softmaxInputs } from "./_inputs.ts";
+import { ALPHA, GAMMA } from "./_settings.ts";
+import type { PEER_OF } from "./_summary.ts";
+import { warmUp } from "./_warm_up.ts";
+
+/** One loss as the benches run it: inputs, our exact mode, whose thread threshold applies. */
+export interface Workload {
+  loss: keyof typeof PEER_OF;
+  threads: SplitLoss;
+  inputs(size: number): Inputs;
+  ours(x: tf.Tensor, t: tf.Tensor): tf.Tensor;
+}
+
+/** The losses, in the order of the tables. */
+export const WORKLOADS: Workload[] = [
+  {
+    loss: "sigmoidFocalLoss",
+    threads: "sigmoid",
+    inputs: binaryInputs,
+    ours: (x, t) => sigmoidFocalLoss(x, t, { alpha: ALPHA, gamma: GAMMA, reduction: "mean" }),
+  },
+  {
+    loss: "softmaxFocalLoss",
+    threads: "softmax",
+    inputs: softmaxInputs,
+    ours: (x, t) => softmaxFocalLoss(x, t, { gamma: GAMMA, reduction: "mean" }),
+  },
+  {
+    loss: "qualityFocalLoss",
+    threads: "quality",
+    inputs: qualityInputs,
+    ours: (x, t) => qualityFocalLoss(x, t, { beta: GAMMA, reduction: "mean" }),
+  },
+  {
+    loss: "unifiedFocalLoss",
+    threads: "unified",
+    inputs: maskInputs,
+    ours: (x, t) => unifiedFocalLoss(x, t, { gamma: GAMMA, weight: 0.5, delta: 0.6 }),
+  },
+];
+
+/** Elements per second of forward+backward: the median step after a warm-up. */
+export async function oursRate(w: Workload, size: number): Promise<number> {
+  const { x, t } = w.inputs(size);
+  const grad = tf.grad((z: tf.Tensor) => w.ours(z, t));
+  const step = async () => {
+    const g = grad(x);
+    await settle();
+    g.dispose();
+  };
+  await warmUp(step);
+  const times: number[] = [];
+  const steps = Math.max(30, Math.min(200, Math.round(2 ** 22 / size)));
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    await step();
+    times.push(performance.now() - start);
+  }
+  tf.dispose([x, t]);
+  times.sort((a, b) => a - b);
+  return size / (times[times.length >> 1] / 1000);
+}
+
+/** The median of a list (the mean of the middle two for an even count). */
+export function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Millions per second, as the tables print them. */
+export const mps = (v: number): string => (v / 1e6).toFixed(v >= 1e7 ? 0 : 1);
