@@ -15,6 +15,7 @@ import {
   type UnifiedKernelAttrs,
 } from "../kernels/focal/focal_kernels.ts";
 import { SHARE_FROM_ELEMENTS, withIdentityByReference } from "../kernels/runtime/identity_wasm.ts";
+import { coefficientsData, lossFromSumsData } from "./_unified_from_sums.ts";
 import "../kernels/focal/unified_focal_cpu.ts";
 import "../kernels/focal/unified_focal_wasm.ts";
 import "../kernels/focal/unified_focal_webgpu.ts";
@@ -29,6 +30,9 @@ export interface UnifiedSettings {
   exact: boolean;
 }
 
+/** Backends whose tensors are in this process's memory: reading the sums costs a copy. */
+const IN_PROCESS_BACKENDS = new Set(["cpu", "wasm"]);
+
 /** The per-image counts from the [images, 5] sums. */
 function countsOf(sums: tf.Tensor): TverskyCounts {
   const [tp, fn, fp, tn] = tf.unstack(sums.slice([0, 0], [-1, 4]), 1);
@@ -36,7 +40,7 @@ function countsOf(sums: tf.Tensor): TverskyCounts {
 }
 
 /** The loss from the sums, with the composed form's own Tversky term. */
-function lossFromSums(sums: tf.Tensor, elements: number, s: UnifiedSettings): tf.Tensor {
+export function lossFromSums(sums: tf.Tensor, elements: number, s: UnifiedSettings): tf.Tensor {
   const focal = tf.div(tf.sum(sums.slice([0, 4], [-1, 1])), elements);
   const tversky = tverskyTerm(countsOf(sums), s.delta, s.gamma, s.epsilon, s.exact);
   return tf.add(tf.mul(s.weight, tversky), tf.mul(1 - s.weight, focal));
@@ -46,7 +50,12 @@ function lossFromSums(sums: tf.Tensor, elements: number, s: UnifiedSettings): tf
  * ∂L/∂(TP, FN, FP, TN) per image, given dy, folded into the [images, 3]
  * coefficients the gradient kernel takes: (∂TP − ∂FN, ∂FP − ∂TN, ∂Σfocal).
  */
-function coefficients(sums: tf.Tensor, dy: tf.Tensor, elements: number, s: UnifiedSettings) {
+export function coefficients(
+  sums: tf.Tensor,
+  dy: tf.Tensor,
+  elements: number,
+  s: UnifiedSettings,
+): tf.Tensor {
   const images = sums.shape[0];
   const counts = countsOf(sums);
   const { tp, tn } = counts;
@@ -122,17 +131,34 @@ export function fusedUnifiedFocalLoss(
   };
   const kernelAttrs = attrs as unknown as tf.NamedAttrMap;
   const elements = logits.size;
+  // On cpu and wasm the sums are in this process: the per-image arithmetic
+  // runs in JavaScript (_unified_from_sums.ts) instead of ~90 small ops.
+  const inProcess = IN_PROCESS_BACKENDS.has(tf.getBackend());
   const op = customGrad1((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    const sums = tf.engine().runKernel(UNIFIED_FOCAL_SUMS_KERNEL, { x, t: targets }, kernelAttrs);
-    save([x, targets, sums as tf.Tensor]);
+    const sums = tf.engine().runKernel(
+      UNIFIED_FOCAL_SUMS_KERNEL,
+      { x, t: targets },
+      kernelAttrs,
+    ) as tf.Tensor;
+    save([x, targets, sums]);
+    const data = inProcess ? sums.dataSync() as Float32Array : null;
     return {
-      value: lossFromSums(sums as tf.Tensor, elements, s),
-      gradFunc: (dy: tf.Tensor, [xs, ts, ss]: tf.Tensor[]) =>
-        tf.engine().runKernel(
+      value: data === null
+        ? lossFromSums(sums, elements, s)
+        : tf.scalar(lossFromSumsData(data, elements, s)),
+      gradFunc: (dy: tf.Tensor, [xs, ts, ss]: tf.Tensor[]) => {
+        const c = data === null
+          ? coefficients(ss, dy, elements, s)
+          : tf.tensor2d(coefficientsData(data, dy.dataSync()[0], elements, s), [
+            data.length / 5,
+            3,
+          ]);
+        return tf.engine().runKernel(
           UNIFIED_FOCAL_GRAD_KERNEL,
-          { x: xs, t: ts, c: coefficients(ss, dy, elements, s) },
+          { x: xs, t: ts, c },
           kernelAttrs,
-        ) as tf.Tensor,
+        ) as tf.Tensor;
+      },
     };
   });
   return logits.size >= SHARE_FROM_ELEMENTS
