@@ -5,6 +5,8 @@ import {
   figure4Claims,
   figure4Markdown,
   overallVerdict,
+  SEED_SPREAD_FOLDER,
+  spreadBeside,
   summarize,
 } from "../experiments/mnist_classification/report.ts";
 import { loadPublished, type PublishedResults } from "../experiments/_published.ts";
@@ -16,11 +18,25 @@ function record(
   threshold: number,
   noise: "none" | "high",
   completedEpochs: number,
-  { cap = 20, stabilization = "none" }: { cap?: number; stabilization?: "none" | "epsilon" } = {},
+  { cap = 20, stabilization = "none", repeat = 0 }: {
+    cap?: number;
+    stabilization?: "none" | "epsilon";
+    repeat?: number;
+  } = {},
 ): RunRecord {
   return {
-    runId: `noise=${noise}/threshold=${threshold}/gamma=${gamma}/${stabilization}`,
-    config: { gamma, threshold, noise, stabilization, epochs: cap, alpha: 0.5, epsilon: 0 },
+    runId: `noise=${noise}/threshold=${threshold}/gamma=${gamma}/${stabilization}` +
+      (repeat > 0 ? `/repeat=${repeat}` : ""),
+    config: {
+      gamma,
+      threshold,
+      noise,
+      stabilization,
+      epochs: cap,
+      alpha: 0.5,
+      epsilon: 0,
+      ...(repeat > 0 ? { repeat } : {}),
+    },
     status: completedEpochs < cap ? "nan" : "completed",
     completedEpochs,
     nanEpoch: completedEpochs < cap ? completedEpochs + 1 : null,
@@ -50,15 +66,58 @@ Deno.test(name("Figure 4 cells are compared at the run's cap"), () => {
   const paper = published([[0.1, 0, "none", 3], [0.9, 4, "none", 60]]);
   const [a, b] = compareCells([record(0.1, 0, "none", 4), record(0.9, 4, "none", 20)], paper);
   // The paper's 60 of 100 is "completes" at a cap of 20.
-  assert.deepEqual([a.ours, a.paper, a.oursStops, a.paperStops], [4, 3, true, true]);
-  assert.deepEqual([b.ours, b.paper, b.oursStops, b.paperStops], [20, 20, false, false]);
+  assert.deepEqual([a.ours, a.paper, a.stops, a.paperStops], [4, 3, 1, true]);
+  assert.deepEqual([b.ours, b.paper, b.stops, b.paperStops], [20, 20, 0, false]);
   const s = summarize([a, b]);
   assert.equal(s.agreement, 1);
   assert.equal(s.rankCorrelation, 1);
   // NaN epochs 5 (ours) and 4 (the paper's): ratio 1.25.
   assert.equal(s.nanEpochRatio, 1.25);
   assert.equal(s.bothStop, 1);
+  assert.equal(s.repeats, 1);
+  assert.equal(s.insideShare, null, "one draw has no range");
 });
+
+Deno.test(
+  name("Figure 4 cells over seeds: ranges, the paper inside them, and the mean agreement"),
+  () => {
+    const paper = published([[0.1, 0, "none", 3], [0.9, 4, "none", 60], [0.5, 8, "none", 7]]);
+    const seeds = (gamma: number, threshold: number, epochs: number[]) =>
+      epochs.map((e, repeat) => record(gamma, threshold, "none", e, { repeat }));
+    const cells = compareCells([
+      // Repeats listed out of order: a cell's draws come in repeat order.
+      ...seeds(0.1, 0, [4, 2, 9, 20, 5]).reverse(),
+      ...seeds(0.9, 4, [20, 20, 20, 20, 20]),
+      ...seeds(0.5, 8, [12, 20, 9, 15, 20]),
+    ], paper);
+    assert.equal(cells.length, 3);
+    const [a, b, c] = cells;
+    assert.equal(a.runId, "noise=none/threshold=0/gamma=0.1/none");
+    assert.deepEqual(a.draws, [4, 2, 9, 20, 5]);
+    assert.deepEqual([a.ours, a.stops, a.inside], [5, 4, true]);
+    // All seeds and the paper (60 of 100, capped at 20) at the cap: inside.
+    assert.deepEqual([b.ours, b.stops, b.inside], [20, 0, true]);
+    // The paper's 7 lies below every seed's 9–20.
+    assert.deepEqual([c.ours, c.stops, c.inside], [15, 3, false]);
+    const s = summarize(cells);
+    assert.equal(s.repeats, 5);
+    // 4 of 5 seeds stop where the paper's does, 5 of 5 complete, 3 of 5 stop.
+    assert.ok(Math.abs(s.agreement - (0.8 + 1 + 0.6) / 3) < 1e-12);
+    assert.ok(Math.abs(s.insideShare! - 2 / 3) < 1e-12);
+    assert.ok(Math.abs(s.insideBaseline! - 4 / 6) < 1e-12);
+    // Claim (a)'s and (d)'s count is of runs, every seed's.
+    const claims = figure4Claims(cells);
+    assert.match(claims[1].measured, /inside our seeds' range in 67% of the cells \(67% expected/);
+    const { lines } = figure4Markdown(
+      seeds(0.1, 0, [4, 2, 9, 20, 5]),
+      published([[0.1, 0, "none", 3]]),
+    );
+    assert.ok(
+      lines.some((l) => l.includes("| 20 | 5 (2–20) | 4 of 5 | 3 × | yes |")),
+      lines.join("\n"),
+    );
+  },
+);
 
 Deno.test(name("Figure 4's claims follow their rules, both ways"), () => {
   const paper = published([
@@ -107,3 +166,49 @@ Deno.test(name("the Figure 4 report reads the real published cells"), async () =
   assert.ok(lines.some((l) => l.includes("| none | 0 (0.11) | 0.1 | original | 20 | 4 × | 3 × |")));
   assert.ok(lines.some((l) => l.includes("f3c8cb4")), "the reference's commit is cited");
 });
+
+Deno.test(
+  name("a seed spread beside the records stands in for its cells' single draws"),
+  async () => {
+    const out = await Deno.makeTempDir({ prefix: "focal-spread-" });
+    const withLosses = (r: RunRecord, profile = "default") =>
+      ({ ...r, profile, nanStep: null, epochLosses: [r.completedEpochs / 100] }) as RunRecord;
+    const records = [
+      withLosses(record(0.1, 0, "none", 4)),
+      withLosses(record(0.9, 0, "none", 20)),
+      withLosses(record(2, 0, "none", 20)),
+    ];
+    try {
+      assert.equal(await spreadBeside(out, records), null, "no spread: null");
+      const dir = `${out}/${SEED_SPREAD_FOLDER}/mnist-classification`;
+      await Deno.mkdir(dir, { recursive: true });
+      const seeds = [
+        withLosses(record(0.1, 0, "none", 4)),
+        withLosses(record(0.1, 0, "none", 7, { repeat: 1 })),
+        // Repeat 0 unlike the record beside it.
+        withLosses(record(0.9, 0, "none", 19)),
+        withLosses(record(0.9, 0, "none", 20, { repeat: 1 })),
+      ];
+      await Deno.writeTextFile(
+        `${dir}/runs.jsonl`,
+        seeds.map((r) => JSON.stringify(r) + "\n").join(""),
+      );
+      const spread = await spreadBeside(out, records);
+      assert.ok(spread !== null);
+      assert.deepEqual(
+        spread.judged.map((r) => r.runId).sort(),
+        [records[2], ...seeds].map((r) => r.runId).sort(),
+      );
+      assert.match(spread.note, /over 2 seeds: the 2 cells .* \(4 runs\)/);
+      assert.match(spread.note, /reproduces the record here in 1 of 2 cells/);
+      // Another profile's spread cannot stand in.
+      await Deno.writeTextFile(
+        `${dir}/runs.jsonl`,
+        seeds.map((r) => JSON.stringify({ ...r, profile: "paper" }) + "\n").join(""),
+      );
+      assert.equal(await spreadBeside(out, records), null);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);

@@ -8,7 +8,8 @@ import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { epochsHeatmapSpec } from "../../lib/figures/epochs_heatmap.ts";
 import type { RunRecord } from "../../lib/results/run_records.ts";
 import { loadPublished } from "../_published.ts";
-import { TABLE1_RATIOS } from "./report.ts";
+import { median } from "../_statistics.ts";
+import { cellOf, TABLE1_RATIOS } from "./report.ts";
 
 const panelOf = (gamma: number, loss: "original" | "stabilized") =>
   gamma === 0 || gamma >= 1
@@ -17,20 +18,31 @@ const panelOf = (gamma: number, loss: "original" | "stabilized") =>
     ? "(2) 0 < γ < 1, original"
     : "(3) 0 < γ < 1, stabilized";
 
-/** Renders Figure 4 as SVG from the records (any subset of the grid) beside the paper's. */
+/**
+ * Renders Figure 4 as SVG from the records (any subset of the grid) beside
+ * the paper's. A cell run over several seeds shows their median, and how
+ * many of them stopped at a NaN ("3/5×").
+ */
 export async function renderFigure4(records: RunRecord[], path: string): Promise<void> {
   const cap = Math.max(...records.map((r) => Number(r.config.epochs)));
   const noises = new Set(records.map((r) => r.config.noise));
-  const ours = records.map((r) => ({
-    column: `${
-      panelOf(r.config.gamma, r.config.stabilization === "none" ? "original" : "stabilized")
-    } · ours`,
-    noise: `noise: ${r.config.noise}`,
-    ratio: String(TABLE1_RATIOS[r.config.threshold as number]),
-    gamma: String(r.config.gamma),
-    epochs: r.completedEpochs,
-    nan: r.status === "nan" ? "×" : "",
-  }));
+  const byCell = new Map<string, RunRecord[]>();
+  for (const r of records) byCell.set(cellOf(r.runId), [...(byCell.get(cellOf(r.runId)) ?? []), r]);
+  const seeds = Math.max(...[...byCell.values()].map((runs) => runs.length));
+  const ours = [...byCell.values()].map((runs) => {
+    const r = runs[0];
+    const stopped = runs.filter((x) => x.status === "nan").length;
+    return {
+      column: `${
+        panelOf(r.config.gamma, r.config.stabilization === "none" ? "original" : "stabilized")
+      } · ours`,
+      noise: `noise: ${r.config.noise}`,
+      ratio: String(TABLE1_RATIOS[r.config.threshold as number]),
+      gamma: String(r.config.gamma),
+      epochs: median(runs.map((x) => x.completedEpochs)),
+      nan: stopped === 0 ? "" : runs.length === 1 ? "×" : `${stopped}/${runs.length}×`,
+    };
+  });
   const cells = (await loadPublished()).mnistClassification.filter((p) =>
     noises.has(p.noise!) && !(p.loss === "stabilized" && !(p.gamma! > 0 && p.gamma! < 1))
   );
@@ -61,7 +73,9 @@ export async function renderFigure4(records: RunRecord[], path: string): Promise
     path,
     epochsHeatmapSpec([...blanks, ...published, ...ours], {
       title: `Figure 4: completed epochs, capped at ${cap} (the paper's runs: of 100), MNIST ` +
-        "binary CNN; the paper's published cells beside ours; × = stopped at a NaN within the cap",
+        "binary CNN; the paper's published cells beside ours" +
+        (seeds > 1 ? ` (the median of ${seeds} seeds; k/${seeds}× = k stopped at a NaN)` : "") +
+        "; × = stopped at a NaN within the cap",
       cap,
       columns,
       rows: ["noise: none", "noise: medium", "noise: high"],

@@ -26,40 +26,64 @@ import {
 /** Table 1's class A/B ratio of each threshold. */
 export const TABLE1_RATIOS = [0.11, 0.27, 0.45, 0.70, 1.04, 1.50, 2.32, 4.08, 9.09];
 
-/** One of our runs beside the paper's cell, both at the run's cap. */
+/**
+ * One cell of ours (every seed that ran it: `--repeats`) beside the paper's
+ * single draw, both at the run's cap.
+ */
 export interface CellComparison {
+  /** The cell: its runs' id without "/repeat=r". */
   runId: string;
   gamma: number;
   threshold: number;
   noise: string;
   stabilization: string;
   cap: number;
+  /** Our completed epochs, one per seed, in repeat order. */
+  draws: number[];
+  /** Their median (the value itself for one seed). */
   ours: number;
+  /** Seeds that stopped at a NaN within the cap. */
+  stops: number;
   /** The paper's completed epochs, capped; null when the paper has no such cell. */
   paper: number | null;
-  oursStops: boolean;
   paperStops: boolean | null;
+  /** Whether the paper's value lies in [min, max] of our draws (null without one). */
+  inside: boolean | null;
 }
 
-/** Our records beside the published cells. */
+/** The cell a run belongs to: its id without the repeat. */
+export const cellOf = (runId: string): string => runId.replace(/\/repeat=\d+$/, "");
+
+/** Our records, grouped into cells, beside the published cells. */
 export function compareCells(
   records: RunRecord[],
   published: PublishedResults,
 ): CellComparison[] {
-  return records.map((r) => {
+  const byCell = new Map<string, RunRecord[]>();
+  for (const r of records) {
+    const key = cellOf(r.runId);
+    byCell.set(key, [...(byCell.get(key) ?? []), r]);
+  }
+  return [...byCell].map(([runId, runs]) => {
+    runs.sort((a, b) => Number(a.config.repeat ?? 0) - Number(b.config.repeat ?? 0));
+    const r = runs[0];
     const cap = Number(r.config.epochs);
     const cell = publishedMnistCell(published, r.config);
+    const draws = runs.map((x) => x.completedEpochs);
+    const paper = cell ? Math.min(cell.completedEpochs, cap) : null;
     return {
-      runId: r.runId,
+      runId,
       gamma: r.config.gamma,
       threshold: Number(r.config.threshold),
       noise: r.config.noise,
       stabilization: r.config.stabilization,
       cap,
-      ours: r.completedEpochs,
-      paper: cell ? Math.min(cell.completedEpochs, cap) : null,
-      oursStops: r.completedEpochs < cap,
+      draws,
+      ours: median(draws),
+      stops: draws.filter((d) => d < cap).length,
+      paper,
       paperStops: cell ? cell.completedEpochs < cap : null,
+      inside: paper === null ? null : Math.min(...draws) <= paper && paper <= Math.max(...draws),
     };
   });
 }
@@ -67,19 +91,34 @@ export function compareCells(
 const unstable = (g: number) => g > 0 && g < 1;
 const fmt = (x: number, digits = 2) => (Number.isNaN(x) ? "n/a" : x.toFixed(digits));
 const imbalance = (c: CellComparison) => Math.abs(Math.log(TABLE1_RATIOS[c.threshold]));
+/** The share of a cell's seeds whose outcome (stop or complete) is the paper's. */
+const agreementOf = (c: CellComparison) =>
+  (c.paperStops ? c.stops : c.draws.length - c.stops) / c.draws.length;
 
 /** The summary numbers of the unstable original cells. */
 export interface Figure4Summary {
   cells: number;
-  /** Share of cells where ours and the paper agree on "stops within the cap" vs "completes it". */
+  /** Seeds per cell (the fewest, where cells differ). */
+  repeats: number;
+  /**
+   * The share of our draws whose outcome ("stops within the cap" or
+   * "completes it") is the paper's, averaged over cells: the agreement one
+   * seed of ours would have on average (for one seed per cell, the share of
+   * cells that agree).
+   */
   agreement: number;
-  /** Spearman's ρ of completed epochs (capped), ours vs the paper's, across cells. */
+  /** Spearman's ρ of completed epochs (capped, our median), ours vs the paper's, across cells. */
   rankCorrelation: number;
-  /** Median of ours/paper NaN epochs where both stop within the cap. */
+  /** Median of ours/paper NaN epochs (our median) where both stop within the cap. */
   nanEpochRatio: number;
+  /** Cells whose median stops (ours) and whose paper's run stops, within the cap. */
   bothStop: number;
   oursStop: number;
   paperStop: number;
+  /** Share of cells where the paper's value lies within our seeds' range (null for one seed). */
+  insideShare: number | null;
+  /** What insideShare would be if the paper's draw were one more of ours: (R − 1)/(R + 1) without ties. */
+  insideBaseline: number | null;
 }
 
 /** Summary numbers of the unstable-γ original cells that the paper has. */
@@ -87,15 +126,20 @@ export function summarize(cells: CellComparison[]): Figure4Summary {
   const compared = cells.filter((c) =>
     c.paper !== null && unstable(c.gamma) && c.stabilization === "none"
   );
-  const both = compared.filter((c) => c.oursStops && c.paperStops);
+  const oursStop = (c: CellComparison) => c.ours < c.cap;
+  const both = compared.filter((c) => oursStop(c) && c.paperStops);
+  const repeats = Math.min(...compared.map((c) => c.draws.length));
   return {
     cells: compared.length,
-    agreement: compared.filter((c) => c.oursStops === c.paperStops).length / compared.length,
+    repeats,
+    agreement: compared.reduce((sum, c) => sum + agreementOf(c), 0) / compared.length,
     rankCorrelation: spearman(compared.map((c) => c.ours), compared.map((c) => c.paper!)),
     nanEpochRatio: median(both.map((c) => (c.ours + 1) / (c.paper! + 1))),
     bothStop: both.length,
-    oursStop: compared.filter((c) => c.oursStops).length,
+    oursStop: compared.filter(oursStop).length,
     paperStop: compared.filter((c) => c.paperStops).length,
+    insideShare: repeats > 1 ? compared.filter((c) => c.inside).length / compared.length : null,
+    insideBaseline: repeats > 1 ? (repeats - 1) / (repeats + 1) : null,
   };
 }
 
@@ -118,12 +162,13 @@ export function figure4Claims(cells: CellComparison[]): Claim[] {
   const stabilized = cells.filter((c) => c.stabilization !== "none");
   const s = summarize(cells);
   const never = (rs: CellComparison[], label: string, claim: string): Claim => {
-    const nan = rs.filter((c) => c.oursStops).length;
+    const nan = rs.reduce((sum, c) => sum + c.stops, 0);
+    const runs = rs.reduce((sum, c) => sum + c.draws.length, 0);
     return {
       label,
       claim,
       rule: "agree if none of our runs meets a NaN; otherwise disagree",
-      measured: `${nan} of ${rs.length} of our runs met a NaN (the paper's: ${
+      measured: `${nan} of ${runs} of our runs met a NaN (the paper's: ${
         rs.filter((c) => c.paperStops).length
       } of ${rs.filter((c) => c.paper !== null).length} stop within the same caps)`,
       verdict: rs.length === 0 ? "not run" : nan === 0 ? "agree" : "disagree",
@@ -153,14 +198,27 @@ export function figure4Claims(cells: CellComparison[]): Claim[] {
       label: "(b)",
       claim: "0 < γ < 1, original loss: runs stop at a NaN, sooner for small γ and strong " +
         "class imbalance",
-      rule: "agree if ours and the paper agree on stop-vs-complete in ≥ 80% of the cells, and " +
-        "completed epochs rise with γ (Spearman ρ > 0) and fall with imbalance |log(A/B)| " +
-        "(ρ < 0) in ours as in the paper; partly agree if the share is ≥ 60% or both trends " +
-        "hold; else disagree",
-      measured: `${s.oursStop} of ${original.length} of ours stop within the cap, the paper's ` +
-        `${s.paperStop} of ${s.cells}; agreement ${fmt(100 * s.agreement, 0)}%; ρ(epochs, γ) ` +
-        `ours ${fmt(byGamma.ours)}, paper ${fmt(byGamma.paper)}; ρ(epochs, imbalance) ours ` +
-        `${fmt(byImbalance.ours)}, paper ${fmt(byImbalance.paper)}`,
+      rule:
+        (s.repeats > 1
+          ? "agree if our seeds' outcomes (stop vs complete) are the paper's in ≥ 80% on average " +
+            "over the cells, and our median completed epochs rise with γ (Spearman ρ > 0) and " +
+            "fall with imbalance |log(A/B)| (ρ < 0)"
+          : "agree if ours and the paper agree on stop-vs-complete in ≥ 80% of the cells (one " +
+            "draw each), and completed epochs rise with γ (Spearman ρ > 0) and fall with " +
+            "imbalance |log(A/B)| (ρ < 0)") +
+        " in ours as in the paper; partly agree if the share is ≥ 60% or both trends hold; " +
+        "else disagree",
+      measured: `${s.oursStop} of ${original.length} of ours stop within the cap` +
+        (s.repeats > 1 ? ` (median of ${s.repeats} seeds)` : "") +
+        `, the paper's ${s.paperStop} of ${s.cells}; agreement ${fmt(100 * s.agreement, 0)}%` +
+        (s.insideShare !== null
+          ? `; the paper's value inside our seeds' range in ${
+            fmt(100 * s.insideShare, 0)
+          }% of the cells (${fmt(100 * s.insideBaseline!, 0)}% expected if it were one more ` +
+            "of our draws)"
+          : "") +
+        `; ρ(epochs, γ) ours ${fmt(byGamma.ours)}, paper ${fmt(byGamma.paper)}; ρ(epochs, ` +
+        `imbalance) ours ${fmt(byImbalance.ours)}, paper ${fmt(byImbalance.paper)}`,
       verdict: original.length === 0 ? "not run" : (() => {
         const trends = byGamma.ours > 0 && byImbalance.ours < 0;
         if (s.agreement >= 0.8 && trends) return "agree";
@@ -171,7 +229,10 @@ export function figure4Claims(cells: CellComparison[]): Claim[] {
     {
       label: "(c)",
       claim: "noise delays the NaN (or prevents it)",
-      rule: `agree if the median completed epochs of the unstable original cells with ` +
+      rule:
+        `agree if the median completed epochs (over cells${
+          s.repeats > 1 ? ", of each cell's median over seeds" : ""
+        }) of the unstable original cells with ` +
         `${noisiest} noise exceed those without noise, in ours as in the paper; partly agree ` +
         `if they are equal (both at the cap, or tied); else disagree`,
       measured: delayed
@@ -208,33 +269,62 @@ export function figure4Markdown(
   const cells = compareCells(records, published);
   const claims = figure4Claims(cells);
   const summary = summarize(cells);
+  const spread = summary.repeats > 1;
   const lines = [
     `Reference: the paper's published per-run results, ${publishedSource(published)}. ` +
-    "Each of its cells is one unseeded run; ours are seeded. Both sides are compared at each " +
-    "run's epoch cap.",
+    "Each of its cells is one unseeded run; ours are seeded" +
+    (spread
+      ? `, ${summary.repeats} seeds a cell (\`--repeats ${summary.repeats}\`)`
+      : ", one draw a cell") +
+    ". Both sides are compared at each run's epoch cap.",
     "",
     "| claim | paper | rule | measured | verdict |",
     "| --- | --- | --- | --- | --- |",
     ...claims.map((c) => `| ${c.label} | ${c.claim} | ${c.rule} | ${c.measured} | ${c.verdict} |`),
     "",
-    `Unstable-γ original cells compared: ${summary.cells}. Agreement on "stops at a NaN within ` +
-    `the cap" vs "completes the cap": **${fmt(100 * summary.agreement, 0)}%**. Spearman's ρ of ` +
-    `completed epochs, ours vs the paper's: **${fmt(summary.rankCorrelation)}**. Median ratio ` +
-    `of NaN epochs (ours / paper's) where both stop: **${fmt(summary.nanEpochRatio)}** ` +
-    `(${summary.bothStop} cells).`,
+    spread
+      ? `Unstable-γ original cells compared: ${summary.cells}, ${summary.repeats} seeds each. ` +
+        `**Agreement**, the share of our seeds whose outcome ("stops at a NaN within the cap" ` +
+        `or "completes it") is the paper's, averaged over the cells: ` +
+        `**${fmt(100 * summary.agreement, 0)}%**. **Inside the range**: the paper's completed ` +
+        `epochs lie within our seeds' min–max in **${fmt(100 * summary.insideShare!, 0)}%** of ` +
+        `the cells. Were the paper's run one more draw from our distribution, it would land ` +
+        `inside the range of ${summary.repeats} draws with probability (R − 1)/(R + 1) = ` +
+        `${fmt(100 * summary.insideBaseline!, 0)}%, more with ties at the cap (a cell where all ` +
+        `our seeds and the paper reach the cap counts as inside). Spearman's ρ of completed ` +
+        `epochs, our medians vs the paper's: **${fmt(summary.rankCorrelation)}**. Median ratio ` +
+        `of NaN epochs (our median / paper's) where both stop: ` +
+        `**${fmt(summary.nanEpochRatio)}** (${summary.bothStop} cells).`
+      : `Unstable-γ original cells compared: ${summary.cells}, one draw each. Agreement on ` +
+        `"stops at a NaN within the cap" vs "completes the cap": ` +
+        `**${fmt(100 * summary.agreement, 0)}%**. Spearman's ρ of completed epochs, ours vs the ` +
+        `paper's: **${fmt(summary.rankCorrelation)}**. Median ratio of NaN epochs (ours / ` +
+        `paper's) where both stop: **${fmt(summary.nanEpochRatio)}** (${summary.bothStop} cells).`,
     "",
     "<details><summary>Every cell: completed epochs, ours vs the paper's (capped at the run's " +
-    "epochs; × = stopped at a NaN)</summary>",
+    (spread
+      ? "epochs; ours: median (min–max) over the seeds, and how many stopped at a NaN)</summary>"
+      : "epochs; × = stopped at a NaN)</summary>"),
     "",
-    "| noise | threshold (A/B) | γ | loss | cap | ours | paper |",
-    "| --- | --- | ---: | --- | ---: | ---: | ---: |",
-    ...cells.map((c) =>
-      `| ${c.noise} | ${c.threshold} (${TABLE1_RATIOS[c.threshold]}) | ${c.gamma} | ${
+    spread
+      ? "| noise | threshold (A/B) | γ | loss | cap | ours: median (min–max) | seeds stopped | paper | paper inside |"
+      : "| noise | threshold (A/B) | γ | loss | cap | ours | paper |",
+    spread
+      ? "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |"
+      : "| --- | --- | ---: | --- | ---: | ---: | ---: |",
+    ...cells.map((c) => {
+      const head = `| ${c.noise} | ${c.threshold} (${TABLE1_RATIOS[c.threshold]}) | ${c.gamma} | ${
         c.stabilization === "none" ? "original" : "stabilized"
-      } | ${c.cap} | ${c.ours}${c.oursStops ? " ×" : ""} | ${
-        c.paper === null ? "—" : `${c.paper}${c.paperStops ? " ×" : ""}`
-      } |`
-    ),
+      } | ${c.cap} | `;
+      const paper = c.paper === null ? "—" : `${c.paper}${c.paperStops ? " ×" : ""}`;
+      return spread
+        ? `${head}${c.ours} (${Math.min(...c.draws)}–${
+          Math.max(...c.draws)
+        }) | ${c.stops} of ${c.draws.length} | ${paper} | ${
+          c.inside === null ? "—" : c.inside ? "yes" : "no"
+        } |`
+        : `${head}${c.ours}${c.stops > 0 ? " ×" : ""} | ${paper} |`;
+    }),
     "",
     "</details>",
   ];
@@ -248,6 +338,59 @@ function imagesTrained(r: RunRecord, datasetSize: number): number {
     (r.status === "nan" ? Math.min((r.nanStep as number) * batch, datasetSize) : 0);
 }
 
+/**
+ * The folder under a results root that holds the seed spread: the default
+ * profile's unstable-γ cells over several seeds (docs/reproduction.md gives
+ * its command).
+ */
+export const SEED_SPREAD_FOLDER = "seed-spread";
+
+/** The runs the claims are judged on when a seed spread lies beside the records, and a note. */
+export interface SpreadBeside {
+  /** The records, with each cell the spread ran replaced by its seeds. */
+  judged: RunRecord[];
+  note: string;
+}
+
+/**
+ * Reads <out>/seed-spread/mnist-classification/runs.jsonl; null when absent
+ * or of another profile or cap than `records` (then it cannot stand in).
+ * Its repeat 0 is the run a plain invocation makes: the note says in how
+ * many cells it equals the record beside it (status, NaN step, epoch losses).
+ */
+export async function spreadBeside(
+  out: string,
+  records: RunRecord[],
+): Promise<SpreadBeside | null> {
+  const seeds = await readRecords(`${out}/${SEED_SPREAD_FOLDER}/mnist-classification/runs.jsonl`);
+  if (seeds.length === 0) return null;
+  const same = (a: RunRecord, b: RunRecord) =>
+    a.profile === b.profile && a.config.epochs === b.config.epochs;
+  if (!seeds.every((r) => same(r, records[0]))) return null;
+  const cells = new Set(seeds.map((r) => cellOf(r.runId)));
+  const judged = [...records.filter((r) => !cells.has(cellOf(r.runId))), ...seeds];
+  const byId = new Map(records.map((r) => [r.runId, r]));
+  let equal = 0, paired = 0;
+  for (const r of seeds) {
+    const plain = byId.get(r.runId);
+    if (plain === undefined) continue;
+    paired++;
+    if (
+      plain.status === r.status && plain.nanStep === r.nanStep &&
+      JSON.stringify(plain.epochLosses) === JSON.stringify(r.epochLosses)
+    ) equal++;
+  }
+  const repeats = Math.max(...seeds.map((r) => Number(r.config.repeat ?? 0))) + 1;
+  return {
+    judged,
+    note: `over ${repeats} seeds: the ${cells.size} cells of ${SEED_SPREAD_FOLDER}/ ` +
+      `(${seeds.length} runs) stand in for their single draws in the claims ((b) and (c) ` +
+      "from the spread's statistics, (d) counting every seed's run) and the table; " +
+      `its repeat 0 reproduces the record here in ${equal} of ${paired} cells (status, NaN ` +
+      "step and every epoch's loss)",
+  };
+}
+
 /** Figure 4's section of REPORT.md, from `<out>/mnist-classification/runs.jsonl`. */
 export async function figure4Section(out: string, step?: StepRecord): Promise<Section> {
   const title = "Figure 4: MNIST binary classification, CNN of A.4";
@@ -257,7 +400,8 @@ export async function figure4Section(out: string, step?: StepRecord): Promise<Se
   const records = await readRecords(`${out}/mnist-classification/runs.jsonl`);
   if (records.length === 0) return notRun(title, claim, step?.reason ?? "no runs recorded", step);
   const published = await loadPublished();
-  const { verdict, lines } = figure4Markdown(records, published);
+  const spread = await spreadBeside(out, records);
+  const { verdict, lines } = figure4Markdown(spread?.judged ?? records, published);
   const first = records[0].config;
   const caps = [...new Set(records.map((r) => Number(r.config.epochs)))].sort((a, b) => a - b);
   const measured = [
@@ -281,6 +425,7 @@ export async function figure4Section(out: string, step?: StepRecord): Promise<Se
   measured.push(
     "made by: " + [...origins].map(([key, n]) => `${n} runs at ${key}`).join("; "),
   );
+  if (spread !== null) measured.push(spread.note);
   const seconds = span(records);
   const images = records.reduce(
     (sum, r) => sum + imagesTrained(r, Number(r.config.trainSamples ?? MNIST_TRAIN_IMAGES)),
@@ -296,7 +441,14 @@ export async function figure4Section(out: string, step?: StepRecord): Promise<Se
     verdict,
     measured,
     body: lines,
-    links: ["mnist-classification/runs.jsonl", "mnist-classification/figure4.svg"],
+    links: [
+      "mnist-classification/runs.jsonl",
+      "mnist-classification/figure4.svg",
+      ...(spread === null ? [] : [
+        `${SEED_SPREAD_FOLDER}/REPORT.md`,
+        `${SEED_SPREAD_FOLDER}/mnist-classification/figure4.svg`,
+      ]),
+    ],
     step,
     wallSeconds: seconds,
   };
