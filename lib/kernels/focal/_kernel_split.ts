@@ -14,14 +14,18 @@ export type SplitLoss = "sigmoid" | "quality" | "softmax" | "unified";
 /**
  * Below this many float32 elements of input a call runs on the calling
  * thread alone, per loss. Measured on 2 cores with `deno task bench:threads`
- * (docs/kernels.md): below these sizes the copies to and from the shared
- * memory and the hand-off cost what the second core saves.
+ * (results/bench-full/threads*.json, docs/kernels.md): the median
+ * forward+backward speed-up of two threads over one, in two runs of 3 and 5
+ * rounds, was at 2^16 sigmoid 0.87× / 0.73×, softmax 1.12× / 1.09×, Quality
+ * 1.04× / 1.08×, Unified 0.93× / 0.84×, and at 2^17 sigmoid 1.13× / 0.98×,
+ * Unified 1.18× / 1.16×. Below these sizes the copies to and from the
+ * shared memory and the hand-off cost what the second core saves.
  */
 export const KERNEL_THREADS_MIN_ELEMENTS: Readonly<Record<SplitLoss, number>> = {
-  sigmoid: 2 ** 16,
+  sigmoid: 2 ** 17,
   quality: 2 ** 16,
-  softmax: 2 ** 15,
-  unified: 2 ** 15,
+  softmax: 2 ** 16,
+  unified: 2 ** 17,
 };
 
 /**
