@@ -201,6 +201,14 @@ Deno.test(
       );
       assert.match(spread.note, /over 2 seeds: the 2 cells .* \(4 runs\)/);
       assert.match(spread.note, /reproduces the record here in 1 of 2 cells/);
+      // A spread still running (a cell without its second seed) only gets a line.
+      await Deno.writeTextFile(
+        `${dir}/runs.jsonl`,
+        seeds.slice(0, 3).map((r) => JSON.stringify(r) + "\n").join(""),
+      );
+      const partial = await spreadBeside(out, records);
+      assert.equal(partial?.judged, records);
+      assert.match(partial!.note, /3 runs of 2 cells \(of 2 unstable original cells here, 2 seeds/);
       // Another profile's spread cannot stand in.
       await Deno.writeTextFile(
         `${dir}/runs.jsonl`,

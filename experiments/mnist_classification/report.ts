@@ -368,6 +368,25 @@ export async function spreadBeside(
     a.profile === b.profile && a.config.epochs === b.config.epochs;
   if (!seeds.every((r) => same(r, records[0]))) return null;
   const cells = new Set(seeds.map((r) => cellOf(r.runId)));
+  const repeats = Math.max(...seeds.map((r) => Number(r.config.repeat ?? 0))) + 1;
+  // Every unstable original cell here, each with every seed; else (a spread
+  // still running, or resumed later) it only gets a line.
+  const wanted = new Set(
+    records.filter((r) => unstable(r.config.gamma) && r.config.stabilization === "none")
+      .map((r) => cellOf(r.runId)),
+  );
+  const perCell = new Map<string, number>();
+  for (const r of seeds) perCell.set(cellOf(r.runId), (perCell.get(cellOf(r.runId)) ?? 0) + 1);
+  const complete = [...wanted].every((c) => perCell.get(c) === repeats) &&
+    [...perCell.values()].every((n) => n === repeats);
+  if (!complete) {
+    return {
+      judged: records,
+      note: `${SEED_SPREAD_FOLDER}/ holds ${seeds.length} runs of ${perCell.size} cells (of ` +
+        `${wanted.size} unstable original cells here, ${repeats} seeds each when complete): ` +
+        "partial, so the claims below are judged on one draw a cell",
+    };
+  }
   const judged = [...records.filter((r) => !cells.has(cellOf(r.runId))), ...seeds];
   const byId = new Map(records.map((r) => [r.runId, r]));
   let equal = 0, paired = 0;
@@ -380,7 +399,6 @@ export async function spreadBeside(
       JSON.stringify(plain.epochLosses) === JSON.stringify(r.epochLosses)
     ) equal++;
   }
-  const repeats = Math.max(...seeds.map((r) => Number(r.config.repeat ?? 0))) + 1;
   return {
     judged,
     note: `over ${repeats} seeds: the ${cells.size} cells of ${SEED_SPREAD_FOLDER}/ ` +
