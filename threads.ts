@@ -1,10 +1,11 @@
 /**
- * Helper threads for the wasm sigmoid focal kernel, in Deno and Node.js.
+ * Helper threads for the wasm focal kernels, in Deno and Node.js.
  *
  * The tfjs wasm backend runs on one thread. After `startKernelThreads()`, a
- * `sigmoidFocalLoss` call on wasm over at least `KERNEL_THREADS_MIN_ELEMENTS`
- * (2^17) elements is split across `node:worker_threads` helpers sharing one
- * memory; the results are the same as on one thread. A separate entry point
+ * sigmoid, softmax, Quality or Unified focal loss on wasm over at least its
+ * `KERNEL_THREADS_MIN_ELEMENTS` (2^16 or 2^17) elements is split across
+ * `node:worker_threads` helpers sharing one memory; gradients are bitwise
+ * those of one thread. A separate entry point
  * from `@focal/stability` because browsers have no `node:worker_threads` (and
  * their main thread may not block on `Atomics.wait`): the losses themselves
  * load anywhere.

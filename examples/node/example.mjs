@@ -46,7 +46,7 @@ export async function main() {
     await tf.ready();
     result[backend] = await losses();
   }
-  // Large losses on wasm split over the kernel threads (2^17 elements and more).
+  // Large losses on wasm split over the kernel threads (2^17 elements and more for the sigmoid).
   const threads = await startKernelThreads(2);
   const n = 2 ** 20;
   const x = tf.randomNormal([n], 0, 4, "float32", 1);
