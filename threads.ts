@@ -27,6 +27,7 @@
 export {
   KERNEL_THREADS_MIN_ELEMENTS,
   kernelThreadCount,
+  type SplitLoss,
   startKernelThreads,
   stopKernelThreads,
 } from "./lib/kernels/focal/kernel_threads.ts";

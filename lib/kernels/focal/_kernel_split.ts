@@ -8,7 +8,7 @@
 // kernels); each part computes a run of whole units with the same code as one
 // thread would, so outputs are the same bit for bit.
 
-/** The losses whose wasm kernels split, each with its own threshold. */
+/** The losses whose wasm kernels split across the kernel threads, each with its own threshold. */
 export type SplitLoss = "sigmoid" | "quality" | "softmax" | "unified";
 
 /**

@@ -26,7 +26,7 @@ import {
   type SplitLoss,
 } from "./_kernel_split.ts";
 
-export { KERNEL_THREADS_MIN_ELEMENTS };
+export { KERNEL_THREADS_MIN_ELEMENTS, type SplitLoss };
 
 /** The modules a helper instantiates on the shared memory, by KERNEL_FUNCTIONS' `module`. */
 const SHARED_MODULES = {
