@@ -8,7 +8,7 @@ import {
 } from "../experiments/_plan.ts";
 import { mnistClassification } from "../experiments/mnist_classification/experiment.ts";
 import { mnistSegmentation } from "../experiments/mnist_segmentation/experiment.ts";
-import { selectRuns } from "../experiments/_experiment.ts";
+import { type Experiment, selectRuns } from "../experiments/_experiment.ts";
 import { loadPublished } from "../experiments/_published.ts";
 
 Deno.test("steps per epoch keep the last partial batch", () => {
@@ -73,4 +73,31 @@ Deno.test("shards needed for a limit, and durations as people read them", () => 
   assert.equal(formatDuration(3 * 3600 + 12 * 60), "3 h 12 min");
   assert.equal(formatDuration(5 * 86400), "5.0 days");
   assert.equal(formatDuration(null), "n/a");
+});
+
+Deno.test("the plan prices repeats, for every experiment: R seeds cost R times one", async () => {
+  const published = await loadPublished();
+  for (const each of [mnistClassification, mnistSegmentation]) {
+    const experiment = each as unknown as Experiment;
+    const grid = experiment.grid(experiment.profiles.default);
+    const cost = (repeats: number) => {
+      const runs = selectRuns(grid, { repeats });
+      const costs = runCosts(
+        runs,
+        experiment.datasetSize,
+        (c) => experiment.publishedRun(published, c),
+        (c) => experiment.stepModel(c).key,
+      );
+      return {
+        runs: runs.length,
+        steps: costs.reduce((s, c) => s + c.epochs * c.stepsPerEpoch, 0),
+        expected: costs.reduce((s, c) => s + c.expectedEpochs * c.stepsPerEpoch, 0),
+      };
+    };
+    const one = cost(1), five = cost(5);
+    assert.equal(five.runs, 5 * one.runs, experiment.name);
+    assert.equal(five.steps, 5 * one.steps, experiment.name);
+    // A repeat is priced from its cell's published run, as repeat 0 is.
+    assert.equal(five.expected, 5 * one.expected, experiment.name);
+  }
 });
