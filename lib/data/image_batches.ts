@@ -39,6 +39,10 @@ export interface BinaryBatches {
    * disposes both tensors.
    */
   batch(indices: Int32Array): { inputs: tf.Tensor; targets: tf.Tensor };
+  /** The source's random state after the batches drawn so far (for a checkpoint). */
+  state?(): number[];
+  /** Sets the random state that state() gave, to continue from there. */
+  restore?(state: number[]): void;
 }
 
 /** Options of {@linkcode imageBatches}. */
@@ -110,6 +114,13 @@ export function imageBatches(options: ImageBatchesOptions): BinaryBatches {
   const stream = new NoiseStream(seed);
   return {
     count,
+    state: () => [stream.state],
+    restore: ([state]) => {
+      if (!(Number.isInteger(state) && state > 0 && state < 2 ** 32)) {
+        throw new RangeError(`a noise stream's state is a nonzero uint32: received ${state}`);
+      }
+      stream.state = state;
+    },
     batch(indices) {
       const size = indices.length * pixels;
       // A new array each batch: the cpu backend keeps the array it is given

@@ -16,6 +16,7 @@ import { mulberry32 } from "../data/_random.ts";
 import type { BinaryBatches } from "../data/image_batches.ts";
 import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "./optimizer.ts";
 import { gatherRows } from "../kernels/training/gather_rows_wasm.ts";
+import { captureState, restoreState, type TrainingState } from "./checkpoint.ts";
 
 /** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
 export interface TrainableModel {
@@ -39,6 +40,33 @@ export interface TrainBinaryOptions {
   loss: (logits: tf.Tensor, targets: tf.Tensor) => tf.Scalar;
   /** Called after each completed epoch with its mean loss. */
   onEpoch?: (epoch: number, meanLoss: number) => void | Promise<void>;
+  /** Called after each optimizer step this invocation takes (epoch and step, 1-based). */
+  onStep?: (epoch: number, step: number) => void;
+  /** Checkpoints: where to resume from, and how to save. */
+  checkpoints?: TrainingCheckpoints;
+}
+
+/** How {@linkcode trainBinary} resumes a run and saves its state. */
+export interface TrainingCheckpoints {
+  /** The state to continue from (from readCheckpoint), or null to start afresh. */
+  resume: TrainingState | null;
+  /** Saves a state (writeCheckpoint, say); awaited before training goes on. */
+  save(state: TrainingState): Promise<void>;
+  /** Saves after every this many completed epochs (not after the last). @default {1} */
+  everyEpochs?: number;
+  /**
+   * Checked after every step: when it returns true, the state is saved and
+   * trainBinary throws a TrainingInterrupted (a SIGTERM's handler sets it).
+   */
+  stopRequested?(): boolean;
+}
+
+/** Thrown by trainBinary when a checkpoint's stopRequested said stop: the state was saved. */
+export class TrainingInterrupted extends Error {
+  override name = "TrainingInterrupted";
+  constructor(readonly epoch: number, readonly step: number) {
+    super(`training stopped in epoch ${epoch} after step ${step}; its checkpoint is saved`);
+  }
 }
 
 /**
@@ -88,17 +116,45 @@ export async function trainBinary(
   data: BinaryBatches,
   options: TrainBinaryOptions,
 ): Promise<RunOutcome> {
-  const { epochs, batchSize = 64, optimizer: config = PAPER_OPTIMIZER, seed, loss, onEpoch } =
-    options;
+  const {
+    epochs,
+    batchSize = 64,
+    optimizer: config = PAPER_OPTIMIZER,
+    seed,
+    loss,
+    onEpoch,
+    onStep,
+    checkpoints,
+  } = options;
   const count = data.count;
   const optimizer = createOptimizer(config);
-  const epochLosses: number[] = [];
+  const resume = checkpoints?.resume ?? null;
+  const epochLosses: number[] = resume ? [...resume.epochLosses] : [];
+  const every = checkpoints?.everyEpochs ?? 1;
+  if (!(Number.isInteger(every) && every >= 1)) {
+    throw new RangeError(`everyEpochs must be a positive integer: received ${every}`);
+  }
+  const save = async (epoch: number, step: number, sum: number) => {
+    const state = await captureState(model.variables, optimizer, {
+      epoch,
+      step,
+      sum,
+      epochLosses,
+      source: data.state?.() ?? [],
+    });
+    await checkpoints!.save(state);
+  };
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (resume) {
+      await restoreState(resume, model.variables, optimizer);
+      if (resume.source.length > 0) data.restore!(resume.source);
+    }
+    for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
       const order = shuffled(count, seed * 1000003 + epoch);
-      let sum = 0;
-      let steps = 0;
-      for (let start = 0; start < count; start += batchSize) {
+      const resumed = resume !== null && epoch === resume.epoch;
+      let sum = resumed ? resume.sum : 0;
+      let steps = resumed ? resume.step : 0;
+      for (let start = steps * batchSize; start < count; start += batchSize) {
         const { inputs: x, targets: y } = data.batch(order.subarray(start, start + batchSize));
         const { value, grads } = tf.variableGrads(() => loss(model.forward(x), y), model.variables);
         // One read per step: the loss and whether every gradient is finite.
@@ -124,9 +180,18 @@ export async function trainBinary(
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         tf.dispose(Object.values(grads));
         sum += lossValue;
+        onStep?.(epoch, steps);
+        if (checkpoints?.stopRequested?.() && start + batchSize < count) {
+          await save(epoch, steps, sum);
+          throw new TrainingInterrupted(epoch, steps);
+        }
       }
       epochLosses.push(sum / steps);
       await onEpoch?.(epoch, sum / steps);
+      if (checkpoints && epoch < epochs && (epoch % every === 0 || checkpoints.stopRequested?.())) {
+        await save(epoch + 1, 0, 0);
+        if (checkpoints.stopRequested?.()) throw new TrainingInterrupted(epoch + 1, 0);
+      }
     }
     return {
       status: "completed",
