@@ -41,6 +41,7 @@ export const CLI_OPTIONS = {
   optimizer: { type: "string" },
   plan: { type: "boolean", default: false },
   stacked: { type: "boolean", default: false },
+  "checkpoint-every": { type: "string", default: "1" },
 } as const;
 
 /** The help lines of the run-selection options, shared by both commands. */
@@ -54,6 +55,9 @@ export const SELECTION_HELP =
   --stacked                       train the runs that can share a program as one (for a GPU;
                                   --backend auto on real GPU hardware does); they share order
                                   and noise per noise level, and their records say stacked
+  --checkpoint-every N            save each run's checkpoint every N epochs (and on SIGTERM or
+                                  SIGINT) in <out>/<experiment>/checkpoints/, and resume from it;
+                                  0: none (default: 1; stacked runs do not checkpoint)
   --plan                          print what the runs would cost (runs, epochs, steps, and the
                                   wall time from a few timed steps of each model here), then stop`;
 
@@ -72,6 +76,8 @@ export interface CliOptions {
   selection: RunSelection;
   /** Train stackable runs as one program each (Experiment.stack). */
   stacked: boolean;
+  /** Checkpoint every this many epochs; 0 for none. */
+  checkpointEvery: number;
 }
 
 /** The common options as parseArgs gives them. */
@@ -88,6 +94,7 @@ interface CliValues {
   repeats?: string;
   optimizer?: string;
   stacked?: boolean;
+  "checkpoint-every"?: string;
 }
 
 /** Parses and checks the common options; throws a UsageError naming a bad one. */
@@ -124,6 +131,12 @@ async function parseChecked(values: CliValues): Promise<CliOptions> {
     optimizer: values.optimizer as RunSelection["optimizer"],
   };
   checkSelection(selection);
+  const checkpointEvery = Number(values["checkpoint-every"] ?? 1);
+  if (!(Number.isInteger(checkpointEvery) && checkpointEvery >= 0)) {
+    throw new RangeError(
+      `--checkpoint-every must be an integer of 0 or more: received ${values["checkpoint-every"]}`,
+    );
+  }
   const requested = values.backend === "auto" ? "auto" : parseBackend(values.backend);
   const { backend, reason } = await chooseBackend(requested);
   // One GPU is shared by one process; on a CPU backend each worker takes a core.
@@ -149,6 +162,7 @@ async function parseChecked(values: CliValues): Promise<CliOptions> {
     // On real GPU hardware (auto's choice) a grid trains as stacks: one
     // device read per epoch instead of one per step.
     stacked: values.stacked === true || (requested === "auto" && backend === "webgpu"),
+    checkpointEvery,
   };
 }
 
@@ -259,6 +273,9 @@ export async function runNamed(
     selection: cli.selection,
     workers: cli.workers,
     stacked: cli.stacked,
+    checkpointEvery: cli.checkpointEvery,
+    resumed: (runId, epoch, step) =>
+      console.log(`${runId}: resuming from its checkpoint at epoch ${epoch}, step ${step}`),
     progress: (done, total, record) => {
       const elapsed = (performance.now() - start) / 1000;
       const perEpoch = costs.get(record.runId)?.stepsPerEpoch ?? 0;

@@ -2,6 +2,7 @@
 // (experiments/_runner.ts): its profiles as data, its grid of runs, how to
 // load its data once per process, how to train one run, its figures, and its
 // section of the report (experiments/_report.ts).
+import type { TrainingCheckpoints } from "../lib/train/train_binary.ts";
 import type { RunOutcome, RunRecord } from "../lib/results/run_records.ts";
 import { type OptimizerConfig, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
 import type { Section, StepRecord } from "./_sections.ts";
@@ -201,9 +202,15 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
   /**
    * Trains one run of the grid, seeded from `seed`: per run (MNIST
    * classification) or per pair of original and stabilized runs, which then
-   * start alike (segmentation, CIFAR-10).
+   * start alike (segmentation, CIFAR-10); resumed from and saved through
+   * `checkpoints` when the runner gives them.
    */
-  train(context: C, run: GridRun, seed: number): Promise<RunOutcome>;
+  train(
+    context: C,
+    run: GridRun,
+    seed: number,
+    checkpoints?: TrainingCheckpoints,
+  ): Promise<RunOutcome>;
   /** Draws the experiment's figures from its records into `dir`; returns their paths. */
   figures(records: RunRecord[], dir: string): Promise<string[]>;
   /** Its section of REPORT.md (claim, rule, verdict) from what `out` holds. */

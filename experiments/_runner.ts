@@ -6,6 +6,8 @@ import type { RunOutcome } from "../lib/results/run_records.ts";
 import type { BackendName } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
+import { TrainingInterrupted } from "../lib/train/train_binary.ts";
+import { type Checkpointing, runCheckpoints } from "./_checkpoints.ts";
 import {
   type Experiment,
   type GridRun,
@@ -41,7 +43,18 @@ export interface RunnerOptions<P extends ProfileBase> {
   stacked?: boolean;
   /** Called after each run with (done, total, record). */
   progress?: (done: number, total: number, record: RunRecord) => void;
+  /**
+   * Saves each run's checkpoint after every this many epochs (and on SIGTERM
+   * or SIGINT), and resumes from it; 0 turns checkpoints off. Stacked
+   * runs do not checkpoint. @default {1}
+   */
+  checkpointEvery?: number;
+  /** Called when a run resumes from its checkpoint, with where. */
+  resumed?: (runId: string, epoch: number, step: number) => void;
 }
+
+/** Set when this process was asked to stop (SIGTERM, SIGINT); shared with the workers. */
+const STOP = new Int32Array(new SharedArrayBuffer(4));
 
 /** A finished run: what a worker or this process reports, with when it ran. */
 export interface FinishedRun {
@@ -60,24 +73,40 @@ export type ToWorker =
     backend: BackendName;
     dataDir?: string;
     seed: number;
+    checkpointing: Checkpointing | null;
   }
   | { type: "run"; run: GridRun; seed: number };
 
 /** Messages from a worker. */
 export type FromWorker =
   | { type: "ready" }
+  | { type: "interrupted"; runId: string }
+  | { type: "resumed"; runId: string; epoch: number; step: number }
   | ({ type: "done" } & FinishedRun)
   | { type: "error"; message: string; stack?: string };
 
-/** Trains one run here and times it. */
+/**
+ * Trains one run here and times it, resuming from its checkpoint and saving
+ * them when `checkpointing` is given; the checkpoint goes once the run ends.
+ * Throws TrainingInterrupted when the process was asked to stop.
+ */
 export async function trainOne<P extends ProfileBase, C>(
   experiment: Experiment<P, C>,
   context: C,
   run: GridRun,
   seed: number,
+  checkpointing: Checkpointing | null = null,
+  resumed?: (runId: string, epoch: number, step: number) => void,
 ): Promise<FinishedRun> {
   const startedAt = new Date().toISOString();
-  const result = await experiment.train(context, run, seed);
+  if (checkpointing === null) {
+    const result = await experiment.train(context, run, seed);
+    return { run, result, startedAt, finishedAt: new Date().toISOString() };
+  }
+  const { checkpoints, path, resumedFrom } = await runCheckpoints(checkpointing, run, seed);
+  if (resumedFrom) resumed?.(run.runId, ...resumedFrom);
+  const result = await experiment.train(context, run, seed, checkpoints);
+  await Deno.remove(path).catch(() => {});
   return { run, result, startedAt, finishedAt: new Date().toISOString() };
 }
 
@@ -87,6 +116,7 @@ async function inWorkers<P extends ProfileBase>(
   options: RunnerOptions<P>,
   todo: GridRun[],
   count: number,
+  checkpointing: Checkpointing | null,
   onOutcome: (outcome: FinishedRun) => Promise<void>,
 ): Promise<void> {
   const queue = [...todo];
@@ -102,7 +132,7 @@ async function inWorkers<P extends ProfileBase>(
             });
             workers.push(worker);
             const next = () => {
-              const run = queue.shift();
+              const run = Atomics.load(STOP, 0) === 1 ? undefined : queue.shift();
               if (run === undefined) return resolve();
               worker.postMessage({ type: "run", run, seed: options.seed } satisfies ToWorker);
             };
@@ -118,6 +148,13 @@ async function inWorkers<P extends ProfileBase>(
                 return reject(Object.assign(new Error(data.message), { stack: data.stack }));
               }
               if (data.type === "ready") return next();
+              if (data.type === "resumed") {
+                return options.resumed?.(data.runId, data.epoch, data.step);
+              }
+              // Stopped on request: its checkpoint is saved; it takes no more runs.
+              if (data.type === "interrupted") {
+                return resolve();
+              }
               onOutcome(data).then(next, reject);
             };
             worker.postMessage(
@@ -128,6 +165,7 @@ async function inWorkers<P extends ProfileBase>(
                 backend: options.backend,
                 dataDir: options.dataDir,
                 seed: options.seed,
+                checkpointing,
               } satisfies ToWorker,
             );
           }),
@@ -231,13 +269,43 @@ export async function runExperiment<P extends ProfileBase, C>(
     return writes;
   };
   const workers = options.workers ?? 1;
-  if (todo.length > 0 && stackable) {
-    await inStacks(experiment, options, todo, record);
-  } else if (todo.length > 0 && workers > 1) {
-    await inWorkers(experiment, options, todo, workers, record);
-  } else if (todo.length > 0) {
-    const context = await experiment.prepare(profile, { dataDir: options.dataDir, seed });
-    for (const run of todo) await record(await trainOne(experiment, context, run, seed));
+  const every = options.checkpointEvery ?? 1;
+  const checkpointing: Checkpointing | null = every > 0
+    ? { dir: `${out}/${experiment.name}/checkpoints`, everyEpochs: every, stop: STOP }
+    : null;
+  // Asked to stop, a run saves its checkpoint at the next step and the
+  // invocation ends; the same command resumes it.
+  const signals = ["SIGTERM", "SIGINT"] as const;
+  const onSignal = () => Atomics.store(STOP, 0, 1);
+  if (checkpointing) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
+  try {
+    if (todo.length > 0 && stackable) {
+      await inStacks(experiment, options, todo, record);
+    } else if (todo.length > 0 && workers > 1) {
+      await inWorkers(experiment, options, todo, workers, checkpointing, record);
+    } else if (todo.length > 0) {
+      const context = await experiment.prepare(profile, { dataDir: options.dataDir, seed });
+      for (const run of todo) {
+        if (Atomics.load(STOP, 0) === 1) break;
+        await record(
+          await trainOne(experiment, context, run, seed, checkpointing, options.resumed),
+        );
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof TrainingInterrupted)) throw e;
+  } finally {
+    if (checkpointing) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+  }
+  await writes;
+  if (Atomics.load(STOP, 0) === 1) {
+    throw new TrainingInterrupted(
+      0,
+      0,
+      `stopped on request: the runs in progress saved their checkpoints in ${
+        checkpointing!.dir
+      }; run the same command to resume them`,
+    );
   }
   await writes;
   const ids = new Set(runs.map((r) => r.runId));

@@ -4,7 +4,11 @@
 import type { RunOutcome } from "../lib/results/run_records.ts";
 import type * as tf from "@tensorflow/tfjs";
 import type { BinaryBatches } from "../lib/data/image_batches.ts";
-import { type TrainableModel, trainBinary } from "../lib/train/train_binary.ts";
+import {
+  type TrainableModel,
+  trainBinary,
+  type TrainingCheckpoints,
+} from "../lib/train/train_binary.ts";
 import type { OptimizerConfig } from "../lib/train/optimizer.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
 
@@ -29,13 +33,15 @@ export function optimizerOf(config: OptimizerConfig): OptimizerConfig {
 
 /**
  * Trains `model` on the batches of `data` with the focal loss and optimizer
- * of `config`, shuffling with `seed`, and disposes the model afterwards.
+ * of `config`, shuffling with `seed` (resuming and saving through
+ * `checkpoints` when given), and disposes the model afterwards.
  */
 export async function trainWithFocalLoss(
   model: TrainableModel & { dispose(): void },
   data: BinaryBatches,
   config: FocalTrainingConfig,
   seed: number,
+  checkpoints?: TrainingCheckpoints,
 ): Promise<RunOutcome> {
   const { gamma, alpha, stabilization, epsilon, epochs, batchSize } = config;
   try {
@@ -44,6 +50,7 @@ export async function trainWithFocalLoss(
       batchSize,
       optimizer: optimizerOf(config),
       seed,
+      checkpoints,
       loss: (logits, y) =>
         sigmoidFocalLoss(logits, y, {
           gamma,

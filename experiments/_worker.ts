@@ -4,6 +4,8 @@ import { useBackend } from "../lib/backends/use_backend.ts";
 import type { FromWorker, ToWorker } from "./_runner.ts";
 import { trainOne } from "./_runner.ts";
 import { EXPERIMENTS } from "./registry.ts";
+import type { Checkpointing } from "./_checkpoints.ts";
+import { TrainingInterrupted } from "../lib/train/train_binary.ts";
 import type { Experiment, ProfileBase } from "./_experiment.ts";
 
 // The worker's global scope, typed as Deno types a worker's `self`.
@@ -14,6 +16,7 @@ const scope = self as unknown as {
 
 let experiment: Experiment<ProfileBase> | undefined;
 let context: unknown;
+let checkpointing: Checkpointing | null = null;
 
 function reply(message: FromWorker) {
   scope.postMessage(message);
@@ -25,10 +28,24 @@ scope.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
       await useBackend(data.backend);
       experiment = EXPERIMENTS[data.experiment] as Experiment<ProfileBase>;
       context = await experiment.prepare(data.profile, { dataDir: data.dataDir, seed: data.seed });
+      checkpointing = data.checkpointing;
       reply({ type: "ready" });
     } else {
       if (experiment === undefined) throw new Error("a run arrived before init");
-      reply({ type: "done", ...(await trainOne(experiment, context, data.run, data.seed)) });
+      try {
+        const finished = await trainOne(
+          experiment,
+          context,
+          data.run,
+          data.seed,
+          checkpointing,
+          (runId, epoch, step) => reply({ type: "resumed", runId, epoch, step }),
+        );
+        reply({ type: "done", ...finished });
+      } catch (e) {
+        if (!(e instanceof TrainingInterrupted)) throw e;
+        reply({ type: "interrupted", runId: data.run.runId });
+      }
     }
   } catch (e) {
     reply({

@@ -73,7 +73,7 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
   },
   prepare: async (profile, { dataDir, seed }) =>
     cifarContext(await loadCifar10("train", { dataDir }), profile, seed),
-  train({ images, targets }, run: GridRun, seed) {
+  train({ images, targets }, run: GridRun, seed, checkpoints) {
     const c = run.config as GridRun["config"] & FocalTrainingConfig & {
       vit?: VitOptions;
       normalize: { mean: number; std: number };
@@ -90,7 +90,7 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
     const model = c.vit
       ? createVit(c.vit, runSeed)
       : createBinaryCnn({ size: 32, channels: 3 }, runSeed);
-    return trainWithFocalLoss(model, data, c, runSeed + 2);
+    return trainWithFocalLoss(model, data, c, runSeed + 2, checkpoints);
   },
   async figures(records, dir) {
     const path = `${dir}/figure5.svg`;

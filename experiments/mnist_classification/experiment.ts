@@ -45,7 +45,7 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
   grid: runGrid,
   unavailable: () => Promise.resolve(null),
   prepare: (_profile, { dataDir }) => loadMnist("train", { dataDir }),
-  train(mnist, gridRun, seed) {
+  train(mnist, gridRun, seed, checkpoints) {
     const run = gridRun as MnistRun;
     const { threshold, noise, trainSamples } = run.config;
     // The original run and its stabilized twin share weights, order and noise.
@@ -59,7 +59,7 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
       seed: runSeed + 1,
     });
     const model = createBinaryCnn({ size: mnist.rows, channels: 1 }, runSeed);
-    return trainWithFocalLoss(model, data, run.config, runSeed + 2);
+    return trainWithFocalLoss(model, data, run.config, runSeed + 2, checkpoints);
   },
   // On a GPU a noise level's runs train as one program: their thresholds,
   // γ, losses and weights are their own (each starts from the weights its

@@ -44,7 +44,7 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
     );
     return { images, rows, cols };
   },
-  train({ images, rows, cols }, run: GridRun, seed) {
+  train({ images, rows, cols }, run: GridRun, seed, checkpoints) {
     const c = run.config as GridRun["config"] & FocalTrainingConfig & {
       noise: NoiseLevel;
       maskThreshold: number;
@@ -61,7 +61,7 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
       seed: runSeed + 1,
     });
     const model = createUNet({ width: c.width }, runSeed);
-    return trainWithFocalLoss(model, data, c, runSeed + 2);
+    return trainWithFocalLoss(model, data, c, runSeed + 2, checkpoints);
   },
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;

@@ -64,8 +64,10 @@ export interface TrainingCheckpoints {
 /** Thrown by trainBinary when a checkpoint's stopRequested said stop: the state was saved. */
 export class TrainingInterrupted extends Error {
   override name = "TrainingInterrupted";
-  constructor(readonly epoch: number, readonly step: number) {
-    super(`training stopped in epoch ${epoch} after step ${step}; its checkpoint is saved`);
+  constructor(readonly epoch: number, readonly step: number, message?: string) {
+    super(
+      message ?? `training stopped in epoch ${epoch} after step ${step}; its checkpoint is saved`,
+    );
   }
 }
 

@@ -1,0 +1,54 @@
+// Where the runner keeps each run's checkpoint, and how a run resumes from
+// it: <out>/<experiment>/checkpoints/<run id>.ckpt, written after every epoch
+// (--checkpoint-every N: every N) and when the process is asked to stop
+// (SIGTERM, SIGINT), removed once the run's record is written. `merge` reads
+// runs.jsonl only, so checkpoints never enter a result; they travel with
+// the folder between jobs that share storage.
+import { readCheckpoint, writeCheckpoint } from "../lib/train/checkpoint.ts";
+import type { TrainingCheckpoints } from "../lib/train/train_binary.ts";
+import type { GridRun } from "./_experiment.ts";
+
+/** How the runner checkpoints: where, how often, and the flag that asks every worker to stop. */
+export interface Checkpointing {
+  /** <out>/<experiment>/checkpoints */
+  dir: string;
+  everyEpochs: number;
+  /** Slot 0 becomes 1 when the process is asked to stop; shared with the workers. */
+  stop: Int32Array;
+}
+
+/** The file of a run's checkpoint. */
+export function checkpointPath(dir: string, runId: string): string {
+  return `${dir}/${encodeURIComponent(runId)}.ckpt`;
+}
+
+/** What a checkpoint must have been written under to resume a run: its id, config and seed. */
+export function checkpointKey(run: GridRun, seed: number): string {
+  return JSON.stringify({ runId: run.runId, config: run.config, seed });
+}
+
+/**
+ * The checkpoints of one run: resumed from its file when there is one
+ * (refused, in one line, when written for another config), saved to it.
+ */
+export async function runCheckpoints(
+  c: Checkpointing,
+  run: GridRun,
+  seed: number,
+): Promise<
+  { checkpoints: TrainingCheckpoints; path: string; resumedFrom: [number, number] | null }
+> {
+  const path = checkpointPath(c.dir, run.runId);
+  const key = checkpointKey(run, seed);
+  const resume = await readCheckpoint(path, key);
+  return {
+    path,
+    resumedFrom: resume ? [resume.epoch, resume.step] : null,
+    checkpoints: {
+      resume,
+      save: (state) => writeCheckpoint(path, key, state),
+      everyEpochs: c.everyEpochs,
+      stopRequested: () => Atomics.load(c.stop, 0) === 1,
+    },
+  };
+}
