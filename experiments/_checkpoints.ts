@@ -12,9 +12,23 @@ import type { GridRun } from "./_experiment.ts";
 export interface Checkpointing {
   /** <out>/<experiment>/checkpoints */
   dir: string;
+  /** The commit this invocation runs (recorded in each checkpoint it writes). */
+  gitCommit: string;
+  gitDirty: boolean;
   everyEpochs: number;
   /** Slot 0 becomes 1 when the process is asked to stop; shared with the workers. */
   stop: Int32Array;
+}
+
+/**
+ * Where a run resumed: the epoch and step its checkpoint held and the commit
+ * that wrote it (a record's provenance.resumed).
+ */
+export interface Resumed {
+  epoch: number;
+  step: number;
+  gitCommit: string;
+  gitDirty: boolean;
 }
 
 /** The file of a run's checkpoint. */
@@ -35,18 +49,27 @@ export async function runCheckpoints(
   c: Checkpointing,
   run: GridRun,
   seed: number,
-): Promise<
-  { checkpoints: TrainingCheckpoints; path: string; resumedFrom: [number, number] | null }
-> {
+): Promise<{ checkpoints: TrainingCheckpoints; path: string; resumed: Resumed | null }> {
   const path = checkpointPath(c.dir, run.runId);
   const key = checkpointKey(run, seed);
   const resume = await readCheckpoint(path, key);
   return {
     path,
-    resumedFrom: resume ? [resume.epoch, resume.step] : null,
+    resumed: resume
+      ? {
+        epoch: resume.epoch,
+        step: resume.step,
+        gitCommit: String(resume.meta?.gitCommit ?? "unknown"),
+        gitDirty: resume.meta?.gitDirty === true,
+      }
+      : null,
     checkpoints: {
       resume,
-      save: (state) => writeCheckpoint(path, key, state),
+      save: (state) =>
+        writeCheckpoint(path, key, {
+          ...state,
+          meta: { gitCommit: c.gitCommit, gitDirty: c.gitDirty },
+        }),
       everyEpochs: c.everyEpochs,
       stopRequested: () => Atomics.load(c.stop, 0) === 1,
     },

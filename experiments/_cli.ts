@@ -21,6 +21,7 @@ import {
   shardOf,
 } from "./_experiment.ts";
 import { runExperiment } from "./_runner.ts";
+import { provenance } from "../lib/results/provenance.ts";
 import { type ExperimentPlan, formatDuration, planTable, runCosts } from "./_plan.ts";
 import { planExperiment } from "./_calibration.ts";
 import { loadPublished } from "./_published.ts";
@@ -234,6 +235,7 @@ export async function runNamed(
 ): Promise<ExperimentOutcome> {
   const start = performance.now();
   const profile = experiment.profiles[cli.profile];
+  const here = (await provenance()).gitCommit;
   console.log(`${experiment.name}, profile ${profile.name}: ${profile.description}`);
   const skipped = await experiment.unavailable({ dataDir: cli.dataDir, seed: cli.seed });
   if (skipped !== null) return { records: [], figures: [], skipped, wallSeconds: 0 };
@@ -274,8 +276,17 @@ export async function runNamed(
     workers: cli.workers,
     stacked: cli.stacked,
     checkpointEvery: cli.checkpointEvery,
-    resumed: (runId, epoch, step) =>
-      console.log(`${runId}: resuming from its checkpoint at epoch ${epoch}, step ${step}`),
+    resumed: (runId, from) => {
+      console.log(
+        `${runId}: resuming from its checkpoint at epoch ${from.epoch}, step ${from.step}`,
+      );
+      if (from.gitCommit !== here) {
+        console.warn(
+          `warning: ${runId}'s checkpoint was written at commit ${from.gitCommit.slice(0, 7)}, ` +
+            `this is ${here.slice(0, 7)}; the record names both (provenance.resumed)`,
+        );
+      }
+    },
     progress: (done, total, record) => {
       const elapsed = (performance.now() - start) / 1000;
       const perEpoch = costs.get(record.runId)?.stepsPerEpoch ?? 0;

@@ -7,7 +7,7 @@ import type { BackendName } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { TrainingInterrupted } from "../lib/train/train_binary.ts";
-import { type Checkpointing, runCheckpoints } from "./_checkpoints.ts";
+import { type Checkpointing, type Resumed, runCheckpoints } from "./_checkpoints.ts";
 import {
   type Experiment,
   type GridRun,
@@ -49,8 +49,8 @@ export interface RunnerOptions<P extends ProfileBase> {
    * runs do not checkpoint. @default {1}
    */
   checkpointEvery?: number;
-  /** Called when a run resumes from its checkpoint, with where. */
-  resumed?: (runId: string, epoch: number, step: number) => void;
+  /** Called when a run resumes from its checkpoint, with where and the commit that wrote it. */
+  resumed?: (runId: string, from: Resumed) => void;
 }
 
 /** Set when this process was asked to stop (SIGTERM, SIGINT); shared with the workers. */
@@ -62,6 +62,8 @@ export interface FinishedRun {
   result: RunOutcome;
   startedAt: string;
   finishedAt: string;
+  /** Where it resumed from a checkpoint, when it did. */
+  resumed?: Resumed;
 }
 
 /** Messages to a worker (experiments/_worker.ts). */
@@ -81,7 +83,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: "ready" }
   | { type: "interrupted"; runId: string }
-  | { type: "resumed"; runId: string; epoch: number; step: number }
+  | { type: "resumed"; runId: string; from: Resumed }
   | ({ type: "done" } & FinishedRun)
   | { type: "error"; message: string; stack?: string };
 
@@ -96,18 +98,24 @@ export async function trainOne<P extends ProfileBase, C>(
   run: GridRun,
   seed: number,
   checkpointing: Checkpointing | null = null,
-  resumed?: (runId: string, epoch: number, step: number) => void,
+  resumed?: (runId: string, from: Resumed) => void,
 ): Promise<FinishedRun> {
   const startedAt = new Date().toISOString();
   if (checkpointing === null) {
     const result = await experiment.train(context, run, seed);
     return { run, result, startedAt, finishedAt: new Date().toISOString() };
   }
-  const { checkpoints, path, resumedFrom } = await runCheckpoints(checkpointing, run, seed);
-  if (resumedFrom) resumed?.(run.runId, ...resumedFrom);
+  const { checkpoints, path, resumed: from } = await runCheckpoints(checkpointing, run, seed);
+  if (from) resumed?.(run.runId, from);
   const result = await experiment.train(context, run, seed, checkpoints);
   await Deno.remove(path).catch(() => {});
-  return { run, result, startedAt, finishedAt: new Date().toISOString() };
+  return {
+    run,
+    result,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ...(from ? { resumed: from } : {}),
+  };
 }
 
 /** Runs `todo` on `count` workers, each taking the next run when it is free. */
@@ -149,7 +157,7 @@ async function inWorkers<P extends ProfileBase>(
               }
               if (data.type === "ready") return next();
               if (data.type === "resumed") {
-                return options.resumed?.(data.runId, data.epoch, data.step);
+                return options.resumed?.(data.runId, data.from);
               }
               // Stopped on request: its checkpoint is saved; it takes no more runs.
               if (data.type === "interrupted") {
@@ -244,7 +252,7 @@ export async function runExperiment<P extends ProfileBase, C>(
   let finished = runs.length - todo.length;
   // Appends one at a time, in the order runs finish.
   let writes = Promise.resolve();
-  const record = ({ run, result, startedAt, finishedAt }: FinishedRun): Promise<void> => {
+  const record = ({ run, result, startedAt, finishedAt, resumed }: FinishedRun): Promise<void> => {
     const entry: RunRecord = {
       experiment: experiment.name,
       runId: run.runId,
@@ -261,6 +269,7 @@ export async function runExperiment<P extends ProfileBase, C>(
         startedAt,
         finishedAt,
         wallSeconds: (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000,
+        ...(resumed ? { resumed } : {}),
       },
     };
     writes = writes.then(() => appendRecord(path, entry)).then(() =>
@@ -271,7 +280,13 @@ export async function runExperiment<P extends ProfileBase, C>(
   const workers = options.workers ?? 1;
   const every = options.checkpointEvery ?? 1;
   const checkpointing: Checkpointing | null = every > 0
-    ? { dir: `${out}/${experiment.name}/checkpoints`, everyEpochs: every, stop: STOP }
+    ? {
+      dir: `${out}/${experiment.name}/checkpoints`,
+      everyEpochs: every,
+      stop: STOP,
+      gitCommit: base.gitCommit,
+      gitDirty: base.gitDirty,
+    }
     : null;
   // Asked to stop, a run saves its checkpoint at the next step and the
   // invocation ends; the same command resumes it.

@@ -39,7 +39,7 @@ scope.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
           data.run,
           data.seed,
           checkpointing,
-          (runId, epoch, step) => reply({ type: "resumed", runId, epoch, step }),
+          (runId, from) => reply({ type: "resumed", runId, from }),
         );
         reply({ type: "done", ...finished });
       } catch (e) {

@@ -27,9 +27,13 @@ const RUN = [
   "experiments/main.ts",
 ];
 
-function start(out: string, workers: number): Deno.ChildProcess {
+/** The commit the interrupted invocations claim (a bundle's FOCAL_GIT_COMMIT). */
+const EARLIER = "0123456789abcdef0123456789abcdef01234567";
+
+function start(out: string, workers: number, env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: [...RUN, ...ARGS, "--workers", String(workers), "--out", out],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -73,7 +77,7 @@ Deno.test({
       assert.equal(whole.length, 2);
       for (const [signal, workers] of [["SIGKILL", 1], ["SIGTERM", 2]] as const) {
         const out = `${root}/${signal}`;
-        const child = start(out, workers);
+        const child = start(out, workers, { FOCAL_GIT_COMMIT: EARLIER, FOCAL_GIT_DIRTY: "false" });
         await firstCheckpoint(out);
         child.kill(signal);
         const status = await child.status;
@@ -89,12 +93,20 @@ Deno.test({
         ];
         assert.ok(resumed.length >= 1, `${signal}: no run resumed:\n${log}`);
         assert.ok(resumed.every(([, epoch]) => Number(epoch) >= 2), log);
+        // Written at another commit: it continues, warns, and the record names both.
+        assert.match(log, /warning: .*checkpoint was written at commit 0123456, this is /);
         const records = await readRecords(`${out}/mnist-classification/runs.jsonl`);
         assert.deepEqual(
           records.map(essence).sort((a, b) => a.index - b.index),
           whole,
           `${signal}: the resumed records`,
         );
+        const continued = records.filter((r) => r.provenance.resumed !== undefined);
+        assert.equal(continued.length, resumed.length);
+        for (const r of continued) {
+          assert.equal(r.provenance.resumed!.gitCommit, EARLIER);
+          assert.notEqual(r.provenance.gitCommit, EARLIER);
+        }
         // Each run's checkpoint goes once its record is written.
         for (const r of records) {
           await assert.rejects(() =>

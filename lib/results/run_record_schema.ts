@@ -133,6 +133,16 @@ export const RUN_RECORD_SCHEMA = {
         startedAt: { type: "string", format: "date-time" },
         finishedAt: { type: "string", format: "date-time" },
         wallSeconds: { type: "number", minimum: 0 },
+        resumed: {
+          type: "object",
+          required: ["epoch", "step", "gitCommit", "gitDirty"],
+          properties: {
+            epoch: { type: "integer", minimum: 1 },
+            step: { type: "integer", minimum: 0 },
+            gitCommit: { type: "string" },
+            gitDirty: { type: "boolean" },
+          },
+        },
       },
     },
   },

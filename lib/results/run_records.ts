@@ -64,7 +64,14 @@ export interface RunRecord extends RunOutcome {
     seed: number;
     startedAt: string;
     finishedAt: string;
+    /** This invocation's part: from startedAt (or the resume) to finishedAt. */
     wallSeconds: number;
+    /**
+     * Present when the run resumed from a checkpoint: the epoch and step it
+     * held, and the commit that wrote it (gitCommit above is the one that
+     * finished the run).
+     */
+    resumed?: { epoch: number; step: number; gitCommit: string; gitDirty: boolean };
   };
 }
 

@@ -25,6 +25,8 @@ export interface TrainingState {
   optimizer: { name: string; shape: number[]; values: Float32Array }[];
   /** The data source's random state (BinaryBatches.state), empty when it has none. */
   source: number[];
+  /** Whatever the writer adds (the runner: the commit it ran at); kept as JSON. */
+  meta?: Record<string, unknown>;
 }
 
 /** What the header holds besides the arrays. */
@@ -36,6 +38,7 @@ interface Header {
   sum: number;
   epochLosses: number[];
   source: number[];
+  meta: Record<string, unknown>;
   variables: number[];
   optimizer: { name: string; shape: number[] }[];
   sha256: string;
@@ -129,6 +132,7 @@ export async function writeCheckpoint(
     sum: state.sum,
     epochLosses: state.epochLosses,
     source: state.source,
+    meta: state.meta ?? {},
     variables: state.variables.map((v) => v.length),
     optimizer: state.optimizer.map((o) => ({ name: o.name, shape: o.shape })),
     sha256: await sha256(payload),
@@ -184,6 +188,7 @@ export async function readCheckpoint(path: string, key: string): Promise<Trainin
     sum: header.sum,
     epochLosses: header.epochLosses,
     source: header.source,
+    meta: header.meta,
     variables: header.variables.map(take),
     optimizer: header.optimizer.map(({ name, shape }) => ({
       name,
