@@ -136,8 +136,8 @@ Deno.test(
       assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["run.ckpt"]);
       const back = await readCheckpoint(path, "k");
       assert.deepEqual(back, { ...saved[1], meta: {} });
-    await writeCheckpoint(path, "k", { ...saved[1], meta: { gitCommit: "abc" } });
-    assert.deepEqual((await readCheckpoint(path, "k"))?.meta, { gitCommit: "abc" });
+      await writeCheckpoint(path, "k", { ...saved[1], meta: { gitCommit: "abc" } });
+      assert.deepEqual((await readCheckpoint(path, "k"))?.meta, { gitCommit: "abc" });
       await assert.rejects(() => readCheckpoint(path, "another config"), CheckpointMismatch);
       const bytes = await Deno.readFile(path);
       bytes[bytes.length - 3] ^= 0x40;
