@@ -9,6 +9,7 @@ import { binaryInputs, type Inputs, maskInputs, qualityInputs, softmaxInputs } f
 import { ALPHA, GAMMA } from "./_settings.ts";
 import type { PEER_OF } from "./_summary.ts";
 import { warmUp } from "./_warm_up.ts";
+import { DEBUG_OPTION, UsageError } from "../lib/cli/usage.ts";
 
 /** One loss as the benches run it: inputs, our exact mode, whose thread threshold applies. */
 export interface Workload {
@@ -76,3 +77,36 @@ export function median(v: number[]): number {
 
 /** Millions per second, as the tables print them. */
 export const mps = (v: number): string => (v / 1e6).toFixed(v >= 1e7 ? 0 : 1);
+
+/** The command-line options both alternating benches share, with their defaults. */
+export function alternatingOptions(rounds: number, sizes: number[]) {
+  return {
+    rounds: { type: "string", default: String(rounds) },
+    sizes: { type: "string", default: sizes.join(",") },
+    out: { type: "string" },
+    ...DEBUG_OPTION,
+    help: { type: "boolean", default: false },
+  } as const;
+}
+
+/**
+ * --rounds and --sizes as both alternating benches take them: a positive
+ * round count, and sizes that are multiples of `multipleOf` (at least 8).
+ */
+export function roundsAndSizes(
+  values: { rounds: string; sizes: string },
+  multipleOf = 1,
+): { rounds: number; sizes: number[] } {
+  const rounds = Number(values.rounds);
+  const sizes = values.sizes.split(",").map(Number);
+  const ok = (n: number) =>
+    Number.isInteger(n) && n >= Math.max(8, multipleOf) && n % multipleOf === 0;
+  if (!(Number.isInteger(rounds) && rounds >= 1) || !sizes.every(ok)) {
+    throw new UsageError(
+      `--rounds takes a positive integer and --sizes integers of 8 or more${
+        multipleOf > 1 ? `, multiples of ${multipleOf}` : ""
+      }`,
+    );
+  }
+  return { rounds, sizes };
+}

@@ -12,7 +12,7 @@
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { useBackend } from "../lib/backends/use_backend.ts";
-import { DEBUG_OPTION, UsageError } from "../lib/cli/usage.ts";
+import { UsageError } from "../lib/cli/usage.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import {
   KERNEL_THREADS_MIN_ELEMENTS,
@@ -21,30 +21,24 @@ import {
   stopKernelThreads,
 } from "../lib/kernels/focal/kernel_threads.ts";
 import { THREADS } from "./_warm_up.ts";
-import { median, mps, oursRate, WORKLOADS } from "./_workloads.ts";
+import {
+  alternatingOptions,
+  median,
+  mps,
+  oursRate,
+  roundsAndSizes,
+  WORKLOADS,
+} from "./_workloads.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: {
-    rounds: { type: "string", default: "3" },
-    sizes: { type: "string", default: "4096,8192,16384,32768,65536,131072,262144" },
-    out: { type: "string" },
-    ...DEBUG_OPTION,
-    help: { type: "boolean", default: false },
-  },
+  options: alternatingOptions(3, [4096, 8192, 16384, 32768, 65536, 131072, 262144]),
 });
 if (values.help) {
   console.log("deno task bench:threads [--rounds 3] [--sizes 4096,...,262144] [--out FILE]");
   Deno.exit(0);
 }
-const rounds = Number(values.rounds);
-const sizes = values.sizes.split(",").map(Number);
-if (
-  !(Number.isInteger(rounds) && rounds >= 1) ||
-  !sizes.every((n) => Number.isInteger(n) && n >= 64 && n % 64 === 0)
-) {
-  throw new UsageError("--rounds takes a positive integer and --sizes multiples of 64");
-}
+const { rounds, sizes } = roundsAndSizes(values, 64);
 if (THREADS < 2) throw new UsageError("one logical CPU: there is nothing to split across");
 await useBackend("wasm");
 overrideThresholds({ sigmoid: 0, quality: 0, softmax: 0, unified: 0 });

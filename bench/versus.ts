@@ -14,7 +14,7 @@
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { parseBackend, useBackend } from "../lib/backends/use_backend.ts";
-import { DEBUG_OPTION, option, UsageError } from "../lib/cli/usage.ts";
+import { option } from "../lib/cli/usage.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import {
   KERNEL_THREADS_MIN_ELEMENTS,
@@ -25,17 +25,21 @@ import { ALPHA, GAMMA } from "./_settings.ts";
 import { PEER_OF } from "./_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { THREADS } from "./_warm_up.ts";
-import { median, mps, oursRate, type Workload, WORKLOADS } from "./_workloads.ts";
+import {
+  alternatingOptions,
+  median,
+  mps,
+  oursRate,
+  roundsAndSizes,
+  type Workload,
+  WORKLOADS,
+} from "./_workloads.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    rounds: { type: "string", default: "5" },
-    sizes: { type: "string", default: "4096,65536,1048576" },
+    ...alternatingOptions(5, [4096, 65536, 1048576]),
     backend: { type: "string", default: "wasm" },
-    out: { type: "string" },
-    ...DEBUG_OPTION,
-    help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
@@ -45,13 +49,7 @@ if (values.help) {
   Deno.exit(0);
 }
 const backend = option(() => parseBackend(values.backend));
-const rounds = Number(values.rounds);
-const sizes = values.sizes.split(",").map(Number);
-if (
-  !(Number.isInteger(rounds) && rounds >= 1) || !sizes.every((n) => Number.isInteger(n) && n >= 8)
-) {
-  throw new UsageError("--rounds takes a positive integer and --sizes integers of 8 or more");
-}
+const { rounds, sizes } = roundsAndSizes(values);
 await useBackend(backend);
 
 /** The peer's median rate at one size, or null without torch. */
