@@ -2,6 +2,7 @@
 // common options, choosing the backend, the plan (what a run will cost), and
 // running one experiment with progress, ETA and its figures.
 import {
+  type AdapterDescription,
   type BackendName,
   chooseBackend,
   describeAdapter,
@@ -69,6 +70,8 @@ export interface CliOptions {
   /** Why this backend (auto's reasoning, or "requested"). */
   reason: string;
   adapter: string | null;
+  /** The adapter's vendor, architecture, limits and features (webgpu only). */
+  adapterInfo: AdapterDescription | null;
   shard: [number, number];
   workers: number;
   out: string;
@@ -148,12 +151,14 @@ async function parseChecked(values: CliValues): Promise<CliOptions> {
     throw new RangeError(`--workers must be a positive integer: received ${values.workers}`);
   }
   await useBackend(backend);
-  const adapter = backend === "webgpu" ? (await describeAdapter())?.description ?? null : null;
+  const adapterInfo = backend === "webgpu" ? await describeAdapter() : null;
+  const adapter = adapterInfo?.description ?? null;
   return {
     profile: values.profile as ProfileName,
     backend,
     reason,
     adapter,
+    adapterInfo,
     shard,
     workers,
     out: values.out,
@@ -268,6 +273,7 @@ export async function runNamed(
     profile,
     backend: cli.backend,
     adapter: cli.adapter,
+    adapterInfo: cli.adapterInfo,
     shard: cli.shard,
     out: cli.out,
     seed: cli.seed,

@@ -3,7 +3,7 @@
 // other shards' runs, trained in this process or spread over Web Workers
 // (each with its own tfjs and its own core), one record appended per run.
 import type { RunOutcome } from "../lib/results/run_records.ts";
-import type { BackendName } from "../lib/backends/use_backend.ts";
+import type { AdapterDescription, BackendName } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { TrainingInterrupted } from "../lib/train/train_binary.ts";
@@ -22,6 +22,8 @@ export interface RunnerOptions<P extends ProfileBase> {
   profile: P;
   backend: BackendName;
   adapter: string | null;
+  /** The adapter's vendor, architecture, limits and features, recorded with each run. */
+  adapterInfo?: AdapterDescription | null;
   /** [i, n]: every n-th run of the grid, starting at the i-th (1-based). */
   shard: [number, number];
   /** Which cells, how many epochs, how many repeats (the profile's grid when absent). */
@@ -264,6 +266,7 @@ export async function runExperiment<P extends ProfileBase, C>(
         ...base,
         backend: options.backend,
         adapter: options.adapter,
+        ...(options.adapterInfo ? { adapterInfo: options.adapterInfo } : {}),
         profile: profile.name,
         seed,
         startedAt,

@@ -35,19 +35,45 @@ export async function useBackend(name: BackendName): Promise<void> {
 }
 
 /** The adapter behind webgpu: its description, whether it is a software fallback, and whether it offers `shader-f16`. */
-export async function describeAdapter(): Promise<
-  { description: string; fallback: boolean; shaderF16: boolean } | null
-> {
+export async function describeAdapter(): Promise<AdapterDescription | null> {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   const adapter = await gpu?.requestAdapter();
   if (!adapter) return null;
   const info = adapter.info;
+  const limits = Object.fromEntries(ADAPTER_LIMITS.map((k) => [k, adapter.limits[k]])) as Record<
+    (typeof ADAPTER_LIMITS)[number],
+    number
+  >;
   return {
     description: info.description || `${info.vendor} ${info.architecture} ${info.device}`.trim(),
+    vendor: info.vendor,
+    architecture: info.architecture,
     fallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
       false,
     shaderF16: adapter.features.has("shader-f16"),
+    limits,
   };
+}
+
+/** The adapter limits a record keeps: those that bound the kernels' and the stacks' sizes. */
+export const ADAPTER_LIMITS = [
+  "maxBufferSize",
+  "maxStorageBufferBindingSize",
+  "maxComputeWorkgroupSizeX",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupsPerDimension",
+] as const;
+
+/** What a WebGPU adapter is, as records and reports give it. */
+export interface AdapterDescription {
+  description: string;
+  vendor: string;
+  architecture: string;
+  /** A software fallback (llvmpipe, SwiftShader). */
+  fallback: boolean;
+  /** Whether the adapter offers the `shader-f16` feature. */
+  shaderF16: boolean;
+  limits: Record<(typeof ADAPTER_LIMITS)[number], number>;
 }
 
 /**

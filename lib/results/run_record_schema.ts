@@ -128,6 +128,15 @@ export const RUN_RECORD_SCHEMA = {
         tfjsVersion: { type: "string" },
         backend: { enum: ["cpu", "wasm", "webgpu", "webgl"] },
         adapter: { type: ["string", "null"] },
+        adapterInfo: {
+          type: "object",
+          required: ["description", "vendor", "architecture", "fallback", "shaderF16", "limits"],
+          properties: {
+            fallback: { type: "boolean" },
+            shaderF16: { type: "boolean" },
+            limits: { type: "object", additionalProperties: { type: "number" } },
+          },
+        },
         profile: { enum: ["paper", "default", "smoke"] },
         seed: { type: "integer" },
         startedAt: { type: "string", format: "date-time" },

@@ -2,6 +2,7 @@
 // <out>/<experiment>/runs.jsonl as soon as the run ends. A run killed midway
 // loses only itself (an incomplete last line is dropped when the file is read
 // again), and a rerun skips the runs already recorded.
+import type { AdapterDescription } from "../backends/use_backend.ts";
 import type { Provenance } from "./provenance.ts";
 
 /**
@@ -60,6 +61,8 @@ export interface RunRecord extends RunOutcome {
   provenance: Provenance & {
     backend: string;
     adapter: string | null;
+    /** On webgpu: the adapter's vendor, architecture, whether it is a fallback, shader-f16, limits. */
+    adapterInfo?: AdapterDescription;
     profile: string;
     seed: number;
     startedAt: string;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# On the bare machine: unpacks the Deno binary that scripts/device/pack.sh
-# packed, prints the machine and the WebGPU adapter Deno sees, then runs
-# `deno task experiment` from the bundle with the packed MNIST files.
+# On the bare machine: unpacks the Deno binary and the Vulkan/EGL loaders
+# that scripts/device/pack.sh packed, prints the machine and the WebGPU
+# adapter Deno sees (vendor, architecture, limits, whether shader-f16 is
+# offered), then runs `deno task experiment` from the bundle with the packed
+# MNIST files, on wasm with a message when no adapter is found.
 #
 #   bash DIR/run.sh DIR <experiment> [experiment options]
 set -euo pipefail
@@ -10,10 +12,39 @@ shift
 deno=/tmp/focal-deno
 [ -x "$deno" ] || { xz -dc "$dir/deno.xz" > "$deno" && chmod +x "$deno"; }
 echo "cores: $(nproc); $("$deno" --version | head -1)"
-"$deno" eval 'const a = await navigator.gpu?.requestAdapter();
-  console.log("WebGPU adapter:", a ? JSON.stringify(a.info) : "none")' || echo "WebGPU: the probe failed"
+for f in "$dir"/bundle/*.xz "$dir"/bundle/reference/*.xz; do
+  if [ -e "$f" ] && [ ! -e "${f%.xz}" ]; then xz -dc "$f" > "${f%.xz}"; fi
+done
+# Only where the loader is missing (a machine that has one keeps its own).
+if compgen -G "$dir/debs/*.deb" >/dev/null && [ "$(id -u)" -eq 0 ] &&
+  ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+  for deb in "$dir"/debs/*.deb; do dpkg -x "$deb" /; done
+  ldconfig
+  echo "unpacked $(ls "$dir"/debs/*.deb | wc -l) loader packages"
+fi
+probe='const a = await navigator.gpu?.requestAdapter();
+  if (!a) { console.log("WebGPU adapter: none"); Deno.exit(3); }
+  const limits = {};
+  for (const k of ["maxBufferSize", "maxStorageBufferBindingSize", "maxComputeWorkgroupSizeX",
+    "maxComputeInvocationsPerWorkgroup", "maxComputeWorkgroupsPerDimension"]) limits[k] = a.limits[k];
+  console.log("WebGPU adapter:", JSON.stringify({ ...a.info, isFallbackAdapter: a.isFallbackAdapter,
+    shaderF16: a.features.has("shader-f16"), limits }));'
+found=0
+"$deno" eval "$probe" || found=$?
+nvidia=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ "$found" -ne 0 ] && [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia" ]; then
+  export VK_DRIVER_FILES="$nvidia"
+  echo "no adapter: retrying with VK_DRIVER_FILES=$nvidia"
+  found=0
+  "$deno" eval "$probe" || found=$?
+fi
+backend=()
+if [ "$found" -ne 0 ]; then
+  echo "no WebGPU adapter here: the experiment runs on wasm"
+  backend=(--backend wasm)
+fi
 cd "$dir/bundle"
 set -a
 . ./provenance.env
 set +a
-exec "$deno" run -A main.js "$@" --data-dir "$dir/mnist"
+exec "$deno" run -A main.js "$@" "${backend[@]}" --data-dir "$dir/mnist"
