@@ -12,12 +12,14 @@ shift
 deno=/tmp/focal-deno
 [ -x "$deno" ] || { xz -dc "$dir/deno.xz" > "$deno" && chmod +x "$deno"; }
 echo "cores: $(nproc); $("$deno" --version | head -1)"
+# Deno's WebGPU wants a runtime folder; a bare machine's root shell may have none.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d /tmp/focal-xdg-XXXXXX)}"
 for f in "$dir"/bundle/*.xz "$dir"/bundle/reference/*.xz; do
   if [ -e "$f" ] && [ ! -e "${f%.xz}" ]; then xz -dc "$f" > "${f%.xz}"; fi
 done
 # Only where the loader is missing (a machine that has one keeps its own).
 if compgen -G "$dir/debs/*.deb" >/dev/null && [ "$(id -u)" -eq 0 ] &&
-  ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+  ! ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null; then
   for deb in "$dir"/debs/*.deb; do dpkg -x "$deb" /; done
   ldconfig
   echo "unpacked $(ls "$dir"/debs/*.deb | wc -l) loader packages"
@@ -27,7 +29,9 @@ probe='const a = await navigator.gpu?.requestAdapter();
   const limits = {};
   for (const k of ["maxBufferSize", "maxStorageBufferBindingSize", "maxComputeWorkgroupSizeX",
     "maxComputeInvocationsPerWorkgroup", "maxComputeWorkgroupsPerDimension"]) limits[k] = a.limits[k];
-  console.log("WebGPU adapter:", JSON.stringify({ ...a.info, isFallbackAdapter: a.isFallbackAdapter,
+  const { vendor, architecture, device, description } = a.info;
+  console.log("WebGPU adapter:", JSON.stringify({ vendor, architecture, device, description,
+    isFallbackAdapter: a.info.isFallbackAdapter ?? a.isFallbackAdapter,
     shaderF16: a.features.has("shader-f16"), limits }));'
 found=0
 "$deno" eval "$probe" || found=$?
