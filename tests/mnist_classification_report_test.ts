@@ -105,6 +105,14 @@ Deno.test(
     assert.ok(Math.abs(s.agreement - (0.8 + 1 + 0.6) / 3) < 1e-12);
     assert.ok(Math.abs(s.insideShare! - 2 / 3) < 1e-12);
     assert.ok(Math.abs(s.insideBaseline! - 4 / 6) < 1e-12);
+    assert.equal(s.fewer, 0);
+    // A spread still running: a cell with 2 seeds counts with its own (R − 1)/(R + 1) = 1/3.
+    const running = summarize(compareCells([
+      ...seeds(0.1, 0, [4, 2, 9, 20, 5]),
+      ...seeds(0.9, 4, [20, 20]),
+    ], paper));
+    assert.deepEqual([running.repeats, running.fewer], [5, 1]);
+    assert.ok(Math.abs(running.insideBaseline! - (4 / 6 + 1 / 3) / 2) < 1e-12);
     // Claim (a)'s and (d)'s count is of runs, every seed's.
     const claims = figure4Claims(cells);
     assert.match(claims[1].measured, /inside our seeds' range in 67% of the cells \(67% expected/);

@@ -98,8 +98,10 @@ const agreementOf = (c: CellComparison) =>
 /** The summary numbers of the unstable original cells. */
 export interface Figure4Summary {
   cells: number;
-  /** Seeds per cell (the fewest, where cells differ). */
+  /** Seeds per cell (the most, where cells differ: a spread still running). */
   repeats: number;
+  /** Cells with fewer seeds than `repeats`. */
+  fewer: number;
   /**
    * The share of our draws whose outcome ("stops within the cap" or
    * "completes it") is the paper's, averaged over cells: the agreement one
@@ -115,9 +117,9 @@ export interface Figure4Summary {
   bothStop: number;
   oursStop: number;
   paperStop: number;
-  /** Share of cells where the paper's value lies within our seeds' range (null for one seed). */
+  /** Share of the cells with several seeds where the paper's value lies within their range (null for none). */
   insideShare: number | null;
-  /** What insideShare would be if the paper's draw were one more of ours: (R − 1)/(R + 1) without ties. */
+  /** What insideShare would be if the paper's draw were one more of ours: the mean of (R − 1)/(R + 1) without ties. */
   insideBaseline: number | null;
 }
 
@@ -128,7 +130,8 @@ export function summarize(cells: CellComparison[]): Figure4Summary {
   );
   const oursStop = (c: CellComparison) => c.ours < c.cap;
   const both = compared.filter((c) => oursStop(c) && c.paperStops);
-  const repeats = Math.min(...compared.map((c) => c.draws.length));
+  const repeats = Math.max(...compared.map((c) => c.draws.length));
+  const ranged = compared.filter((c) => c.draws.length > 1);
   return {
     cells: compared.length,
     repeats,
@@ -138,8 +141,12 @@ export function summarize(cells: CellComparison[]): Figure4Summary {
     bothStop: both.length,
     oursStop: compared.filter(oursStop).length,
     paperStop: compared.filter((c) => c.paperStops).length,
-    insideShare: repeats > 1 ? compared.filter((c) => c.inside).length / compared.length : null,
-    insideBaseline: repeats > 1 ? (repeats - 1) / (repeats + 1) : null,
+    fewer: compared.filter((c) => c.draws.length < repeats).length,
+    insideShare: ranged.length > 0 ? ranged.filter((c) => c.inside).length / ranged.length : null,
+    insideBaseline: ranged.length > 0
+      ? ranged.reduce((sum, c) => sum + (c.draws.length - 1) / (c.draws.length + 1), 0) /
+        ranged.length
+      : null,
   };
 }
 
@@ -274,7 +281,9 @@ export function figure4Markdown(
     `Reference: the paper's published per-run results, ${publishedSource(published)}. ` +
     "Each of its cells is one unseeded run; ours are seeded" +
     (spread
-      ? `, ${summary.repeats} seeds a cell (\`--repeats ${summary.repeats}\`)`
+      ? `, ${summary.repeats} seeds a cell (\`--repeats ${summary.repeats}\`${
+        summary.fewer > 0 ? `; ${summary.fewer} cells have fewer: a spread still running` : ""
+      })`
       : ", one draw a cell") +
     ". Both sides are compared at each run's epoch cap.",
     "",
