@@ -87,12 +87,13 @@ Deno.test({
         const done = (await readRecords(`${out}/mnist-classification/runs.jsonl`)).length;
         assert.ok(done < 2, `${signal}: killed before both runs ended`);
         const log = await finish(out, workers);
-        // The second invocation resumes a run past its first epoch instead of starting over.
+        // The second invocation resumes each cut-off run where it was instead of starting over.
         const resumed = [
           ...log.matchAll(/resuming from its checkpoint at epoch (\d+), step (\d+)/g),
         ];
         assert.ok(resumed.length >= 1, `${signal}: no run resumed:\n${log}`);
-        assert.ok(resumed.every(([, epoch]) => Number(epoch) >= 2), log);
+        // (A SIGTERM checkpoint may fall inside epoch 1: a step past the start counts.)
+        assert.ok(resumed.every(([, epoch, step]) => Number(epoch) > 1 || Number(step) > 0), log);
         // Written at another commit: it continues, warns, and the record names both.
         assert.match(log, /warning: .*checkpoint was written at commit 0123456, this is /);
         const records = await readRecords(`${out}/mnist-classification/runs.jsonl`);
