@@ -46,6 +46,15 @@ interface Header {
 
 const FORMAT = "focal-stability-checkpoint/1";
 
+/**
+ * Optimizer state that getWeights leaves out: tfjs's Adam keeps β1^t and
+ * β2^t as running products, and its setWeights recomputes them with pow,
+ * which on webgpu differs from the product in the last bits; they are saved
+ * under these names with the EXTRA prefix and restored as they were.
+ */
+const RUNNING_PRODUCTS = ["accBeta1", "accBeta2"] as const;
+const EXTRA = "checkpoint:";
+
 /** Reads the values of the model's variables and the optimizer's weights. */
 export async function captureState(
   variables: tf.Variable[],
@@ -53,6 +62,10 @@ export async function captureState(
   position: Pick<TrainingState, "epoch" | "step" | "sum" | "epochLosses" | "source">,
 ): Promise<TrainingState> {
   const weights = await optimizer.getWeights();
+  for (const key of RUNNING_PRODUCTS) {
+    const v = (optimizer as unknown as Record<string, tf.Variable | undefined>)[key];
+    if (v instanceof tf.Variable) weights.push({ name: `${EXTRA}${key}`, tensor: v });
+  }
   return {
     ...position,
     epochLosses: [...position.epochLosses],
@@ -90,7 +103,15 @@ export async function restoreState(
     tensor: tf.tensor(values, shape, "float32"),
   }));
   try {
-    await optimizer.setWeights(tensors);
+    await optimizer.setWeights(tensors.filter((t) => !t.name.startsWith(EXTRA)));
+    // After setWeights, which recomputes them as β^t: the products as they were.
+    for (const { name, tensor } of tensors.filter((t) => t.name.startsWith(EXTRA))) {
+      const v = (optimizer as unknown as Record<string, tf.Variable | undefined>)[
+        name.slice(EXTRA.length)
+      ];
+      if (!(v instanceof tf.Variable)) throw new RangeError(`the optimizer has no ${name}`);
+      v.assign(tensor);
+    }
   } finally {
     tf.dispose(tensors.map((t) => t.tensor));
   }
