@@ -294,6 +294,8 @@ export async function runExperiment<P extends ProfileBase, C>(
   // Asked to stop, a run saves its checkpoint at the next step and the
   // invocation ends; the same command resumes it.
   const signals = ["SIGTERM", "SIGINT"] as const;
+  // A stop belongs to the invocation it ended, not to a later one in this process.
+  Atomics.store(STOP, 0, 0);
   const onSignal = () => Atomics.store(STOP, 0, 1);
   if (checkpointing) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
   try {
