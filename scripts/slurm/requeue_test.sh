@@ -39,15 +39,19 @@ grep -q "resuming from its checkpoint" "$work/slurm-${job}_1.out" ||
 $deno task merge --out "$work/merged" "$FOCAL_OUT"/shard-* </dev/null
 $deno task experiment "$FOCAL_EXPERIMENT" --profile "$FOCAL_PROFILE" --cells "$FOCAL_CELLS" \
   --epochs "$FOCAL_EPOCHS" --out "$work/whole" </dev/null >/dev/null
+# One invocation appends its records in the order its workers finish them and
+# merge sorts by index, so both sides are compared in index order.
 $deno eval "
   const read = (p) => Deno.readTextFileSync(p).trim().split('\n').map((l) => {
     const { provenance: _, ...rest } = JSON.parse(l);
-    return JSON.stringify(rest);
-  });
+    return rest;
+  }).sort((a, b) => a.index - b.index);
   const merged = read('$work/merged/$FOCAL_EXPERIMENT/runs.jsonl');
   const whole = read('$work/whole/$FOCAL_EXPERIMENT/runs.jsonl');
-  if (merged.length !== 4 || merged.join() !== whole.join()) {
-    console.error('merged shards differ from the unsharded run:', merged, whole);
+  const differ = whole.filter((r, i) => JSON.stringify(r) !== JSON.stringify(merged[i])).map((r) => r.runId);
+  if (merged.length !== 4 || whole.length !== 4 || differ.length > 0) {
+    console.error('merged shards (' + merged.length + ' runs) differ from the unsharded run (' +
+      whole.length + ' runs) in: ' + (differ.join(', ') || 'their number'));
     Deno.exit(1);
   }
   console.log('slurm requeue test: 4 runs over 2 array tasks, task 1 requeued and resumed; merge equals the unsharded records');
