@@ -95,3 +95,37 @@ Deno.test(
     assert.deepEqual(ours.epochLosses, means);
   },
 );
+
+Deno.test(
+  name("nanTerms: asked at the NaN step with that step's logits, recorded in the outcome"),
+  async () => {
+    const before = tf.memory().numTensors;
+    const { images, targets } = easyData(64);
+    const model = createBinaryCnn({ size: 28, channels: 1 }, 11);
+    const seen: { shape: number[]; finite: boolean }[] = [];
+    const outcome = await trainBinary(model, tensorBatches(images, targets), {
+      epochs: 40,
+      seed: 3,
+      optimizer: FAST,
+      loss: focal("none", 0.3),
+      nanTerms: async (logits, y) => {
+        seen.push({
+          shape: logits.shape,
+          finite: (await logits.data()).every(Number.isFinite) && y.shape[0] === logits.shape[0],
+        });
+        return ["focal"];
+      },
+    });
+    model.dispose();
+    tf.dispose([images, targets]);
+    assert.equal(outcome.status, "nan");
+    assert.deepEqual(outcome.nanTerms, ["focal"]);
+    // Once, at the NaN step, on the weights before it: finite logits, one per sample.
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].shape[1], 1);
+    assert.ok(seen[0].finite);
+    assert.equal(tf.memory().numTensors, before, "the diagnosis leaked tensors");
+    const completed = await train("exact", 0.3, 1);
+    assert.equal(completed.nanTerms, undefined);
+  },
+);

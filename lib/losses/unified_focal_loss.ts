@@ -1,8 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { StabilizationOptions } from "./types.ts";
-import { bceWithLogitsTorch, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
 import { fusedUnifiedFocalLoss } from "./_unified_fused.ts";
-import { tverskyTerm } from "./_tversky.ts";
+import { unifiedParts } from "./_unified_parts.ts";
 import {
   focalKernelAvailable,
   UNIFIED_FOCAL_GRAD_KERNEL,
@@ -148,65 +147,7 @@ export function unifiedFocalLoss(
         exact: stabilization === "exact",
       });
     }
-    const parts = stabilization === "exact"
-      ? exactParts(logits, targets, delta, gamma)
-      : originalParts(logits, targets, delta, gamma, stabilization === "epsilon" ? epsilon : 0);
+    const parts = unifiedParts(logits, targets, { delta, gamma, stabilization, epsilon });
     return tf.add(tf.mul(weight, parts.tversky), tf.mul(1 - weight, parts.focal));
   });
-}
-
-interface UnifiedParts {
-  focal: tf.Tensor;
-  tversky: tf.Tensor;
-}
-
-function pixelAxes(x: tf.Tensor): number[] {
-  return Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
-}
-
-/** The formula as written, in float32, with PyTorch's pow gradient. */
-function originalParts(
-  x: tf.Tensor,
-  y: tf.Tensor,
-  delta: number,
-  gamma: number,
-  epsilon: number,
-): UnifiedParts {
-  const p = sigmoidTorch(x);
-  const ceFg = bceWithLogitsTorch(x, tf.onesLike(x)); // −log p
-  const ceBg = bceWithLogitsTorch(x, tf.zerosLike(x)); // −log(1 − p)
-  // The background "1 − p_bg" of a two-channel output: 1 − (1 − p).
-  const bgFactor = powTorch(tf.add(tf.sub(1, tf.sub(1, p)), epsilon), gamma);
-  const focal = tf.mean(tf.add(
-    tf.mul(delta, tf.mul(y, ceFg)),
-    tf.mul(1 - delta, tf.mul(tf.mul(tf.sub(1, y), bgFactor), ceBg)),
-  ));
-  const axes = pixelAxes(x);
-  const tp = tf.sum(tf.mul(y, p), axes);
-  const fn = tf.sum(tf.mul(y, tf.sub(1, p)), axes);
-  const fp = tf.sum(tf.mul(tf.sub(1, y), p), axes);
-  const tn = tf.sum(tf.mul(tf.sub(1, y), tf.sub(1, p)), axes);
-  const tversky = tverskyTerm({ tp, fn, fp, tn }, delta, gamma, epsilon, false);
-  return { focal, tversky };
-}
-
-/** Log-space forms whose autograd is finite for every finite logit. */
-function exactParts(x: tf.Tensor, y: tf.Tensor, delta: number, gamma: number): UnifiedParts {
-  const spPos = softplus(x); // −log(1 − p)
-  const spNeg = softplus(tf.neg(x)); // −log p
-  const bgFactor = tf.exp(tf.mul(-gamma, spNeg)); // p^γ
-  const focal = tf.mean(tf.add(
-    tf.mul(delta, tf.mul(y, spNeg)),
-    tf.mul(1 - delta, tf.mul(tf.mul(tf.sub(1, y), bgFactor), spPos)),
-  ));
-  const p = tf.exp(tf.neg(spNeg));
-  const q = tf.exp(tf.neg(spPos)); // 1 − p without cancellation
-  const axes = pixelAxes(x);
-  const tp = tf.sum(tf.mul(y, p), axes);
-  const fn = tf.sum(tf.mul(y, q), axes);
-  const fp = tf.sum(tf.mul(tf.sub(1, y), p), axes);
-  const tn = tf.sum(tf.mul(tf.sub(1, y), q), axes);
-  // log(1 − TI) = log D − log(TP + s + D): never log(1 − 1).
-  const tversky = tverskyTerm({ tp, fn, fp, tn }, delta, gamma, 0, true);
-  return { focal, tversky };
 }

@@ -19,6 +19,13 @@ export interface RunOutcome {
   nanStep: number | null;
   /** Mean training loss of each completed epoch. */
   epochLosses: number[];
+  /**
+   * Of a loss with several terms (the Unified Focal Loss's focal and
+   * Tversky parts): those whose value or gradient with respect to the
+   * logits was non-finite alone at the NaN step; [] when each was finite
+   * alone. Absent where the experiment does not ask.
+   */
+  nanTerms?: string[];
 }
 
 /** What every experiment records of a run's configuration: noise, model and the protocol. */

@@ -44,6 +44,12 @@ export interface TrainBinaryOptions {
   onStep?: (epoch: number, step: number) => void;
   /** Checkpoints: where to resume from, and how to save. */
   checkpoints?: TrainingCheckpoints;
+  /**
+   * At the first non-finite step, before anything is updated: the loss's
+   * terms that are non-finite alone on that batch (value or gradient with
+   * respect to the logits), recorded as the outcome's `nanTerms`.
+   */
+  nanTerms?: (logits: tf.Tensor, targets: tf.Tensor) => Promise<string[]>;
 }
 
 /** How {@linkcode trainBinary} resumes a run and saves its state. */
@@ -127,6 +133,7 @@ export async function trainBinary(
     onEpoch,
     onStep,
     checkpoints,
+    nanTerms,
   } = options;
   const count = data.count;
   const optimizer = createOptimizer(config);
@@ -167,18 +174,26 @@ export async function trainBinary(
           ])
         );
         const [lossValue, gradsFinite] = await check.data();
-        tf.dispose([x, y, value, check]);
+        tf.dispose([value, check]);
         steps++;
         if (!Number.isFinite(lossValue) || gradsFinite !== 1) {
           tf.dispose(Object.values(grads));
-          return {
+          const outcome: RunOutcome = {
             status: "nan",
             completedEpochs: epoch - 1,
             nanEpoch: epoch,
             nanStep: steps,
             epochLosses,
           };
+          if (nanTerms !== undefined) {
+            // The weights are still those the step started from.
+            const logits = model.forward(x);
+            outcome.nanTerms = await nanTerms(logits, y).finally(() => logits.dispose());
+          }
+          tf.dispose([x, y]);
+          return outcome;
         }
+        tf.dispose([x, y]);
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         tf.dispose(Object.values(grads));
         sum += lossValue;
