@@ -192,6 +192,7 @@ export async function planAll(
   experiments: Experiment<ProfileBase>[],
   cli: CliOptions,
   timeUnavailable = true,
+  selectionOf: (e: Experiment<ProfileBase>) => RunSelection = () => cli.selection,
 ): Promise<ExperimentPlan[]> {
   const calibrated = new Map<string, number>();
   const plans: ExperimentPlan[] = [];
@@ -202,7 +203,7 @@ export async function planAll(
     plans.push(
       await planExperiment(experiment, {
         profile: cli.profile,
-        selection: cli.selection,
+        selection: selectionOf(experiment),
         shard: cli.shard,
         workers: cli.workers,
         calibrate,
@@ -212,6 +213,21 @@ export async function planAll(
     );
   }
   return plans;
+}
+
+/**
+ * What `deno task reproduce` runs of an experiment: the command line's
+ * selection, or with the default profile and no --cells the experiment's
+ * reproduceCells (a sample of a long default profile).
+ */
+export function reproduceSelection(
+  experiment: Experiment<ProfileBase>,
+  cli: CliOptions,
+): RunSelection {
+  return cli.profile === "default" && cli.selection.cells === undefined &&
+      experiment.reproduceCells !== undefined
+    ? { ...cli.selection, cells: experiment.reproduceCells }
+    : cli.selection;
 }
 
 /** Prints the plans: a table, the total, and (with `json`) one JSON object last. */

@@ -190,11 +190,17 @@ export interface DataOptions {
 
 /** An experiment: `P` its profile type, `C` what `prepare` loads once per process. */
 export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
-  name: "mnist-classification" | "cifar10-classification" | "mnist-segmentation";
+  name: "mnist-classification" | "cifar10-classification" | "mnist-segmentation" | "variants";
   /** The paper's section and figure. */
   title: string;
   profiles: Record<ProfileName, P>;
   grid(profile: P): GridRun[];
+  /**
+   * The cells `deno task reproduce --profile default` runs when no --cells
+   * is given (a sample of a long default profile); `deno task experiment`
+   * runs them all. Absent: every run.
+   */
+  reproduceCells?: Record<string, string[]>;
   /** Null when the experiment can run, else why not and how to fix it (missing data). */
   unavailable(options: DataOptions): Promise<string | null>;
   /** Loads what the runs share (data); called once per process or worker. */
@@ -213,8 +219,8 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
   ): Promise<RunOutcome>;
   /** Draws the experiment's figures from its records into `dir`; returns their paths. */
   figures(records: RunRecord[], dir: string): Promise<string[]>;
-  /** Its section of REPORT.md (claim, rule, verdict) from what `out` holds. */
-  report(out: string, step?: StepRecord): Promise<Section>;
+  /** Its sections of REPORT.md (claim, rule, verdict) from what `out` holds. */
+  report(out: string, step?: StepRecord): Promise<Section | Section[]>;
   /** Images in the whole training set: a run with trainSamples null trains on all. */
   datasetSize: number;
   /** The paper's published run of a config, if it has one (the plan's expectation). */

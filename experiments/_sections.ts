@@ -31,7 +31,8 @@ export type Verdict = "agree" | "partly agree" | "not reproduced" | "disagree" |
 export interface Section {
   title: string;
   claim: string;
-  verdict: Verdict | "measured (not a claim of the paper)";
+  /** "not observed within N steps": a conjecture's effect that did not show within the runs' steps. */
+  verdict: Verdict | "measured (not a claim of the paper)" | `not observed within ${number} steps`;
   measured: string[];
   /** Markdown printed as it is after the measured lines (tables). */
   body?: string[];

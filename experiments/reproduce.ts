@@ -10,7 +10,15 @@
 import { DEBUG_OPTION, describeFailure, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
-import { CLI_OPTIONS, parseCli, planAll, printPlan, runNamed, SELECTION_HELP } from "./_cli.ts";
+import {
+  CLI_OPTIONS,
+  parseCli,
+  planAll,
+  printPlan,
+  reproduceSelection,
+  runNamed,
+  SELECTION_HELP,
+} from "./_cli.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
 
@@ -57,7 +65,10 @@ if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
 }
 
 // What the experiments will cost, first (the bench is not planned: see the README).
-printPlan(await planAll(Object.values(EXPERIMENTS), cli, values.plan), values.plan);
+printPlan(
+  await planAll(Object.values(EXPERIMENTS), cli, values.plan, (e) => reproduceSelection(e, cli)),
+  values.plan,
+);
 if (values.plan) Deno.exit(0);
 
 const base = await provenance();
@@ -120,7 +131,10 @@ if (benchMode !== "skip" && cli.shard[0] === 1) {
 for (const experiment of Object.values(EXPERIMENTS)) {
   console.log(`== ${experiment.name}`);
   try {
-    const outcome = await runNamed(experiment, cli);
+    const outcome = await runNamed(experiment, {
+      ...cli,
+      selection: reproduceSelection(experiment, cli),
+    });
     if (outcome.skipped !== null) {
       console.log(`${experiment.name} skipped: ${outcome.skipped}`);
       // The figure still shows the paper's published curves, with none of ours.

@@ -19,8 +19,8 @@ import { publishedMnistCell } from "../_published.ts";
 import { randomBinaryBatch } from "../_calibration.ts";
 import { figure4Section } from "./report.ts";
 
-/** The images (bytes, pixel/255 when batched) and binary targets of one run. */
-function runImages(
+/** The images (bytes, pixel/255 when batched) and binary targets of one run (a stratified subset when trainSamples is set). */
+export function runImages(
   mnist: MnistSplit,
   threshold: number,
   trainSamples: number | null,

@@ -1,0 +1,239 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { validateRecord as validate } from "./_schema.ts";
+import { BACKEND, name, RTOL } from "./_backend.ts";
+import {
+  AUTHORS_CLIP,
+  cellKey,
+  PROFILES,
+  REPRODUCE_SAMPLE,
+  runGrid,
+} from "../experiments/variants/profiles.ts";
+import { nonFiniteParts, softTargets, variants } from "../experiments/variants/experiment.ts";
+import { clippedUnifiedParts } from "../experiments/variants/clipped_unified.ts";
+import { variantsSections } from "../experiments/variants/report.ts";
+import { stepsTrained } from "../experiments/variants/figure.ts";
+import { unifiedParts } from "../lib/losses/_unified_parts.ts";
+import { selectRuns } from "../experiments/_experiment.ts";
+import { runExperiment } from "../experiments/_runner.ts";
+import type { RunRecord } from "../lib/results/run_records.ts";
+
+Deno.test("the variants grid: Unified γ × 3 arms, Quality threshold × β × targets × 2 arms", () => {
+  const grid = runGrid(PROFILES.default);
+  assert.equal(grid.length, 33);
+  assert.equal(new Set(grid.map((r) => r.runId)).size, 33);
+  const unified = grid.filter((r) => r.config.loss === "unified");
+  assert.deepEqual(unified.map((r) => r.runId).slice(0, 3), [
+    "unified/gamma=0.2/none",
+    "unified/gamma=0.2/exact",
+    "unified/gamma=0.2/clipped",
+  ]);
+  for (const r of unified) {
+    assert.equal(r.config.width, 4);
+    assert.equal(r.config.noise, "none");
+    assert.equal(r.config.clip, r.runId.endsWith("/clipped") ? AUTHORS_CLIP : undefined);
+    assert.equal(r.config.stabilization, r.runId.endsWith("/exact") ? "exact" : "none");
+  }
+  const quality = grid.filter((r) => r.config.loss === "quality");
+  assert.equal(quality.length, 24);
+  assert.ok(quality.every((r) => r.config.gamma === r.config.focus && r.config.epochs === 20));
+  // The sample deno task reproduce runs: γ = β = 0.5, every arm.
+  const sample = selectRuns(grid, { cells: REPRODUCE_SAMPLE });
+  assert.equal(sample.length, 3 + 8);
+  assert.equal(runGrid(PROFILES.smoke).length, 7);
+  assert.equal(runGrid(PROFILES.paper).length, 33);
+});
+
+Deno.test("a cell's arms share a seed key, other cells do not", () => {
+  assert.equal(cellKey("unified/gamma=0.5/none"), cellKey("unified/gamma=0.5/clipped"));
+  assert.equal(cellKey("unified/gamma=0.5/exact/repeat=2"), "unified/gamma=0.5/repeat=2");
+  assert.notEqual(
+    cellKey("quality/threshold=0/beta=0.5/hard/none"),
+    cellKey(
+      "quality/threshold=0/beta=0.5/soft/none",
+    ),
+  );
+});
+
+Deno.test("soft targets: label smoothing 0.05, in float32", () => {
+  assert.deepEqual([...softTargets(Float32Array.of(0, 1))], [Math.fround(0.05), Math.fround(0.95)]);
+});
+
+const parts = {
+  none: (x: tf.Tensor, y: tf.Tensor) =>
+    unifiedParts(x, y, { delta: 0.6, gamma: 0.5, stabilization: "none", epsilon: 0 }),
+  exact: (x: tf.Tensor, y: tf.Tensor) =>
+    unifiedParts(x, y, { delta: 0.6, gamma: 0.5, stabilization: "exact", epsilon: 0 }),
+  clipped: (x: tf.Tensor, y: tf.Tensor) =>
+    clippedUnifiedParts(x, y, { delta: 0.6, gamma: 0.5, clip: AUTHORS_CLIP }),
+};
+
+Deno.test(name("the authors' clipping changes nothing where no prediction is clipped"), () => {
+  const x = tf.randomNormal([2, 6, 6, 1], 0, 2, "float32", 3);
+  const y = tf.cast(tf.greater(tf.randomUniform([2, 6, 6, 1], 0, 1, "float32", 4), 0.6), "float32");
+  for (const part of ["focal", "tversky"] as const) {
+    const [a, b] = [parts.none, parts.clipped].map((f) =>
+      tf.valueAndGrad((l: tf.Tensor) => f(l, y)[part] as tf.Scalar)(x)
+    );
+    const va = a.value.dataSync()[0], vb = b.value.dataSync()[0];
+    assert.ok(Math.abs(va - vb) <= 10 * RTOL * Math.abs(va), `${part}: ${va} vs ${vb}`);
+    const ga = a.grad.dataSync(), gb = b.grad.dataSync();
+    const scale = Math.max(...ga.map(Math.abs));
+    ga.forEach((g, i) =>
+      assert.ok(Math.abs(g - gb[i]) <= 10 * RTOL * scale, `${part} grad ${i}: ${g} vs ${gb[i]}`)
+    );
+    tf.dispose([a.value, a.grad, b.value, b.grad]);
+  }
+  tf.dispose([x, y]);
+});
+
+/** One image, 8 foreground pixels at `fg` and 8 background pixels at `bg`. */
+function image(fg: number, bg: number): { x: tf.Tensor; y: tf.Tensor } {
+  const y = tf.tensor4d(Array.from({ length: 16 }, (_, i) => (i < 8 ? 1 : 0)), [1, 4, 4, 1]);
+  const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => (i < 8 ? fg : bg)), [1, 4, 4, 1]);
+  return { x, y };
+}
+
+Deno.test(name("nonFiniteParts names the part that is singular alone"), async () => {
+  // A background pixel at x = -30: 1 - (1 - p) rounds to 0, the focal
+  // factor's gradient is NaN (the Tversky index stays below 1: FN > 0).
+  let { x, y } = image(2, -30);
+  assert.deepEqual(await nonFiniteParts(parts.none, x, y), ["focal"]);
+  assert.deepEqual(await nonFiniteParts(parts.exact, x, y), []);
+  assert.deepEqual(await nonFiniteParts(parts.clipped, x, y), []);
+  tf.dispose([x, y]);
+  // Every pixel right and sure (fg at +30, bg at -17): FN = 0 and FP ~ 3e-7
+  // vanish beside TP = 8, TI rounds to 1; the focal factor stays above 0.
+  ({ x, y } = image(30, -17));
+  assert.deepEqual(await nonFiniteParts(parts.none, x, y), ["tversky"]);
+  assert.deepEqual(await nonFiniteParts(parts.exact, x, y), []);
+  tf.dispose([x, y]);
+});
+
+/** A record of the variants experiment with the fields the report reads. */
+function record(runId: string, nanStep: number | null, extra: Partial<RunRecord> = {}): RunRecord {
+  const run = runGrid(PROFILES.default).find((r) => r.runId === runId)!;
+  return {
+    experiment: "variants",
+    runId,
+    index: run.index,
+    profile: "default",
+    config: run.config as RunRecord["config"],
+    status: nanStep === null ? "completed" : "nan",
+    completedEpochs: nanStep === null ? Number(run.config.epochs) : 0,
+    nanEpoch: nanStep === null ? null : 1,
+    nanStep,
+    epochLosses: nanStep === null ? [0.2, 0.1] : [],
+    ...extra,
+    provenance: {
+      startedAt: "2026-12-03T00:00:00.000Z",
+      finishedAt: "2026-12-03T00:01:00.000Z",
+      wallSeconds: 60,
+    } as RunRecord["provenance"],
+  };
+}
+
+async function sections(records: RunRecord[]) {
+  const out = await Deno.makeTempDir({ prefix: "variants-report-" });
+  try {
+    await Deno.mkdir(`${out}/variants`);
+    await Deno.writeTextFile(
+      `${out}/variants/runs.jsonl`,
+      records.map((r) => JSON.stringify(r) + "\n").join(""),
+    );
+    return await variantsSections(out);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+}
+
+Deno.test("variants report: verdicts follow the records", async () => {
+  const q = "quality/threshold=8/beta=0.5/hard";
+  const calm = [
+    record("unified/gamma=0.5/none", null),
+    record("unified/gamma=0.5/exact", null),
+    record("unified/gamma=0.5/clipped", null),
+    record(`${q}/none`, null),
+    record(`${q}/exact`, null),
+  ];
+  // Nothing met a NaN: the conjectures are "not observed" within the fewest
+  // steps an original trained (Unified: 2 epochs of 938; Quality: 20 of 938).
+  assert.deepEqual((await sections(calm)).map((s) => s.verdict), [
+    "not observed within 1876 steps",
+    "not observed within 1876 steps",
+    "not observed within 18760 steps",
+    "agree",
+  ]);
+  const stormy = [
+    record("unified/gamma=0.5/none", 7, { nanTerms: ["focal"] }),
+    record("unified/gamma=0.5/exact", null),
+    record("unified/gamma=0.5/clipped", null),
+    record(`${q}/none`, 3),
+    record(`${q}/exact`, null),
+  ];
+  const found = await sections(stormy);
+  assert.deepEqual(found.map((s) => s.verdict), ["agree", "agree", "agree", "agree"]);
+  assert.ok(found[0].measured.some((m) => m.includes("non-finite alone on that batch: focal")));
+  assert.equal(stepsTrained(stormy[0]), 7);
+  // A clipped or an exact run that meets a NaN contradicts its claim.
+  const broken = stormy.map((r) =>
+    r.runId.endsWith("clipped") || r.runId === `${q}/exact` ? record(r.runId, 5) : r
+  );
+  assert.deepEqual((await sections(broken)).map((s) => s.verdict), [
+    "agree",
+    "disagree",
+    "agree",
+    "disagree",
+  ]);
+  // Clipping a γ whose original met no NaN hides nothing there: partly.
+  const partly = [
+    ...stormy,
+    record("unified/gamma=0.2/none", 9),
+  ];
+  assert.equal((await sections(partly))[1].verdict, "partly agree");
+  assert.deepEqual((await sections([])).map((s) => s.verdict), [
+    "not run",
+    "not run",
+    "not run",
+    "not run",
+  ]);
+});
+
+Deno.test(
+  name("variants runs write schema-valid records, logit ranges and the figure"),
+  async () => {
+    const out = await Deno.makeTempDir({ prefix: "variants-" });
+    try {
+      const smoke = PROFILES.smoke;
+      const profile = {
+        ...smoke,
+        unified: { ...smoke.unified, trainSamples: 64, epochs: 1 },
+        quality: { ...smoke.quality, trainSamples: 64, epochs: 1 },
+      };
+      const records = await runExperiment(variants, {
+        profile,
+        backend: BACKEND,
+        adapter: null,
+        shard: [1, 1],
+        out,
+        seed: 1,
+      });
+      assert.equal(records.length, 7);
+      for (const r of records) {
+        assert.ok(validate(r), JSON.stringify(validate.errors));
+        const range = (r as RunRecord & { logitRange: number[] }).logitRange;
+        assert.ok(range.length === 2 && range[0] <= range[1] && range.every(Number.isFinite));
+      }
+      // A cell's arms start alike: one step apart only by their forms.
+      const [none, exact, clipped] = records.filter((r) => r.config.loss === "unified")
+        .sort((a, b) => a.index - b.index).map((r) => r.epochLosses[0]);
+      for (const other of [exact, clipped]) {
+        assert.ok(Math.abs(none - other) < 1e-3 * none, `${none} vs ${other}`);
+      }
+      const [path] = await variants.figures(records, `${out}/variants`);
+      assert.match(await Deno.readTextFile(path), /^<svg/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
