@@ -1,4 +1,5 @@
 // deno task bench:models [--backend wasm] [--widths 4,8,16] [--steps N] [--no-peer]
+//                        [--vit default|paper] [--peer-device cpu|cuda]
 //
 // The training steps of the segmentation and CIFAR-10 experiments' models
 // side by side with PyTorch's: the U-Net of Appendix A.6 at each width
@@ -9,10 +10,13 @@
 // (bench/peers/torch_unet_train.py, torch_vit_train.py, all cores) in the
 // same run, and, off webgpu, where our step's time goes (kernel time by
 // kernel, from tf.profile). Prints a line per model and one JSON object last.
+// On the GPU machine (scripts/device/gpu.sh): `--backend webgpu --widths 64
+// --vit paper --peer-device cuda`, the paper's U-Net and its ViT-B/16 at
+// 224² (batch 128), PyTorch's steps on CUDA.
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
+import { describeAdapter, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
 import { DEBUG_OPTION, option, UsageError } from "../lib/cli/usage.ts";
 import { createUNet } from "../lib/models/unet.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
@@ -27,13 +31,16 @@ const { values } = parseArgs({
     widths: { type: "string", default: "4,8,16" },
     steps: { type: "string", default: "10" },
     "no-peer": { type: "boolean", default: false },
+    vit: { type: "string", default: "default" },
+    "peer-device": { type: "string", default: "cpu" },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   console.log(
-    "deno task bench:models [--backend wasm|cpu|webgpu] [--widths 4,8,16] [--steps N] [--no-peer]",
+    "deno task bench:models [--backend wasm|cpu|webgpu] [--widths 4,8,16] [--steps N] [--no-peer]\n" +
+      "                       [--vit default|paper] [--peer-device cpu|cuda]",
   );
   Deno.exit(0);
 }
@@ -44,6 +51,10 @@ if (
   !widths.every((w) => Number.isInteger(w) && w >= 1) || !(Number.isInteger(steps) && steps >= 1)
 ) {
   throw new UsageError("--widths takes positive integers and --steps a positive integer");
+}
+const peerDevice = values["peer-device"];
+if (!["default", "paper"].includes(values.vit) || !["cpu", "cuda"].includes(peerDevice)) {
+  throw new UsageError("--vit takes default or paper, --peer-device cpu or cuda");
 }
 await useBackend(backend);
 const BATCH = 64;
@@ -139,6 +150,8 @@ const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_u
   String(steps),
   "--widths",
   ...widths.map(String),
+  "--device",
+  peerDevice,
 ]) as
   | { threads: number; torch: string; results: { width: number; secondsPerStep: number }[] }
   | null;
@@ -156,17 +169,29 @@ if (peer) {
   }
 }
 
-// The default profile's ViT, batch 128.
-const VIT: VitOptions = { imageSize: 32, patchSize: 4, width: 64, depth: 4, heads: 4 };
+// The default profile's ViT, or the paper's ViT-B/16 at 224² (Appendix A.5); batch 128.
+const VIT: VitOptions = values.vit === "paper"
+  ? { imageSize: 224, patchSize: 16, width: 768, depth: 12, heads: 12 }
+  : { imageSize: 32, patchSize: 4, width: 64, depth: 4, heads: 4 };
 const VIT_BATCH = 128;
 const vitSteps = Math.max(2, Math.round(steps / 3));
 const vit = await ours(() => ({
   model: createVit(VIT, 1),
-  x: tf.randomUniform([VIT_BATCH, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D,
+  x: tf.randomUniform(
+    [VIT_BATCH, VIT.imageSize!, VIT.imageSize!, 3],
+    0,
+    1,
+    "float32",
+    1,
+  ) as tf.Tensor4D,
   y: tf.cast(tf.less(tf.randomUniform([VIT_BATCH, 1], 0, 1, "float32", 2), 0.3), "float32"),
 }), vitSteps);
 const vitSplit = groups(vit.kernels);
-describe("ViT 32x32 patch 4 width 64 depth 4, batch 128", vit.seconds, vitSplit);
+describe(
+  `ViT ${VIT.imageSize}x${VIT.imageSize} patch ${VIT.patchSize} width ${VIT.width} depth ${VIT.depth}, batch ${VIT_BATCH}`,
+  vit.seconds,
+  vitSplit,
+);
 const vitPeer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_vit_train.py", [
   "--threads",
   threads,
@@ -182,6 +207,10 @@ const vitPeer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torc
   String(VIT.heads),
   "--batch",
   String(VIT_BATCH),
+  "--image",
+  String(VIT.imageSize),
+  "--device",
+  peerDevice,
 ]) as { threads: number; torch: string; secondsPerStep: number } | null;
 if (vitPeer) {
   console.log(
@@ -193,6 +222,8 @@ if (vitPeer) {
 console.log(JSON.stringify({
   provenance: await provenance(),
   backend,
+  adapter: backend === "webgpu" ? await describeAdapter() : null,
+  peerDevice,
   unet: { batch: BATCH, steps, pytorchThreads: peer?.threads ?? null, rows: table },
   vit: {
     options: VIT,

@@ -1,4 +1,5 @@
 // deno task bench:versus [--rounds 5] [--sizes 4096,65536,1048576] [--backend wasm] [--out FILE]
+//                        [--dispatches N] [--peer-device cpu|cuda]
 //
 // Each loss against its PyTorch peer, alternating: in every round, for each
 // loss and size, our exact mode's forward+backward on one backend (the
@@ -11,10 +12,13 @@
 // minutes, and `deno task bench` times the peers only after every backend's
 // benches. The ratio per round, then its median and range over the rounds:
 // a line per measurement on stderr, a table and one JSON object on stdout.
+// On a GPU machine (scripts/device/gpu.sh): `--backend webgpu --dispatches
+// 20 --peer-device cuda` queues 20 steps between two waits for the device
+// and runs the peer on CUDA, timed between synchronizations.
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
-import { parseBackend, useBackend } from "../lib/backends/use_backend.ts";
-import { option } from "../lib/cli/usage.ts";
+import { describeAdapter, parseBackend, useBackend } from "../lib/backends/use_backend.ts";
+import { option, UsageError } from "../lib/cli/usage.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import {
   KERNEL_THREADS_MIN_ELEMENTS,
@@ -40,16 +44,26 @@ const { values } = parseArgs({
   options: {
     ...alternatingOptions(5, [4096, 65536, 1048576]),
     backend: { type: "string", default: "wasm" },
+    // Steps queued between two waits for the device (a GPU's readback costs milliseconds).
+    dispatches: { type: "string", default: "1" },
+    // Where the PyTorch peer runs: cpu here, cuda on the GPU machine.
+    "peer-device": { type: "string", default: "cpu" },
   },
 });
 if (values.help) {
   console.log(
-    "deno task bench:versus [--rounds 5] [--sizes 4096,65536,1048576] [--backend wasm|cpu|webgpu] [--out FILE]",
+    "deno task bench:versus [--rounds 5] [--sizes 4096,65536,1048576] [--backend wasm|cpu|webgpu] [--out FILE]\n" +
+      "                       [--dispatches N] [--peer-device cpu|cuda]",
   );
   Deno.exit(0);
 }
 const backend = option(() => parseBackend(values.backend));
 const { rounds, sizes } = roundsAndSizes(values);
+const dispatches = Number(values.dispatches);
+const peerDevice = values["peer-device"];
+if (!(Number.isInteger(dispatches) && dispatches >= 1) || !["cpu", "cuda"].includes(peerDevice)) {
+  throw new UsageError("--dispatches takes a positive integer and --peer-device cpu or cuda");
+}
 await useBackend(backend);
 
 /** The peer's median rate at one size, or null without torch. */
@@ -62,6 +76,8 @@ async function peerRate(w: Workload, size: number): Promise<number | null> {
     String(size),
     "--peers",
     key,
+    "--device",
+    peerDevice,
   ]) as { results: Record<string, number>[] } | null;
   return out === null ? null : out.results[0][key];
 }
@@ -84,13 +100,13 @@ for (let round = 1; round <= rounds; round++) {
   for (const w of WORKLOADS) {
     for (const size of sizes) {
       stopKernelThreads();
-      const one = await oursRate(w, size);
+      const one = await oursRate(w, size, dispatches);
       let threaded: number | null = null;
       const splits = backend === "wasm" && THREADS > 1 &&
         size >= KERNEL_THREADS_MIN_ELEMENTS[w.threads];
       if (splits) {
         await startKernelThreads();
-        threaded = await oursRate(w, size);
+        threaded = await oursRate(w, size, dispatches);
         stopKernelThreads();
       }
       const peer = await peerRate(w, size);
@@ -140,7 +156,16 @@ for (const w of WORKLOADS) {
   }
 }
 const result = {
-  provenance: { ...(await provenance()), backend, rounds, gamma: GAMMA, alpha: ALPHA },
+  provenance: {
+    ...(await provenance()),
+    backend,
+    adapter: backend === "webgpu" ? await describeAdapter() : null,
+    rounds,
+    dispatches,
+    peerDevice,
+    gamma: GAMMA,
+    alpha: ALPHA,
+  },
   unit:
     "elements per second, forward+backward, median step; ratio = ours (threads started where they split the size) / the peer",
   measurements,

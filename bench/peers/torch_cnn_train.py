@@ -18,10 +18,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 
+from _device import add_device_argument, describe, synchronize
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--steps", type=int, default=300)
 parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+add_device_argument(parser)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 BATCH = 64
@@ -46,14 +49,14 @@ class CNN(nn.Module):
         return self.fc3(x)
 
 
-model = CNN()
+model = CNN().to(args.device)
 optimizer = (
     torch.optim.SGD(model.parameters(), 1e-3, momentum=0.9)
     if args.optimizer == "sgd"
     else torch.optim.Adam(model.parameters(), 1e-3)
 )
-x = torch.rand(BATCH, 1, 28, 28)
-y = (torch.rand(BATCH, 1) < 0.3).float()
+x = torch.rand(BATCH, 1, 28, 28, device=args.device)
+y = (torch.rand(BATCH, 1, device=args.device) < 0.3).float()
 
 
 def step():
@@ -65,9 +68,11 @@ def step():
 
 for _ in range(20):
     step()
+synchronize(args.device)
 start = time.perf_counter()
 for _ in range(args.steps):
     step()
+synchronize(args.device)
 seconds = time.perf_counter() - start
 print(json.dumps({
     "imagesPerSecond": BATCH * args.steps / seconds,
@@ -75,4 +80,5 @@ print(json.dumps({
     "optimizer": args.optimizer,
     "steps": args.steps,
     "torch": torch.__version__,
+    "device": describe(args.device),
 }))

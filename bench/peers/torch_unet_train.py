@@ -20,10 +20,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 
+from _device import add_device_argument, describe, synchronize
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--steps", type=int, default=20)
 parser.add_argument("--widths", type=int, nargs="+", default=[4, 8, 16])
+add_device_argument(parser)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 BATCH = 64
@@ -72,9 +75,9 @@ class UNet(nn.Module):
 
 results = []
 for width in args.widths:
-    model = UNet(width)
+    model = UNet(width).to(args.device)
     optimizer = torch.optim.SGD(model.parameters(), 1e-3, momentum=0.9)
-    x = torch.rand(BATCH, 1, 28, 28)
+    x = torch.rand(BATCH, 1, 28, 28, device=args.device)
     y = (x > 0.5).float()
 
     def step():
@@ -85,8 +88,15 @@ for width in args.widths:
 
     for _ in range(3):
         step()
+    synchronize(args.device)
     start = time.perf_counter()
     for _ in range(args.steps):
         step()
+    synchronize(args.device)
     results.append({"width": width, "secondsPerStep": (time.perf_counter() - start) / args.steps})
-print(json.dumps({"threads": args.threads, "torch": torch.__version__, "results": results}))
+print(json.dumps({
+    "threads": args.threads,
+    "torch": torch.__version__,
+    "device": describe(args.device),
+    "results": results,
+}))

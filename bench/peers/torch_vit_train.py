@@ -19,6 +19,8 @@ import torch
 import torch.nn as nn
 from torchvision.ops import sigmoid_focal_loss
 
+from _device import add_device_argument, describe, synchronize
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--steps", type=int, default=5)
@@ -28,6 +30,7 @@ parser.add_argument("--width", type=int, default=64)
 parser.add_argument("--depth", type=int, default=4)
 parser.add_argument("--heads", type=int, default=4)
 parser.add_argument("--batch", type=int, default=128)
+add_device_argument(parser)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 
@@ -65,10 +68,10 @@ class ViT(nn.Module):
         return self.head(x[:, 0])
 
 
-model = ViT()
+model = ViT().to(args.device)
 optimizer = torch.optim.SGD(model.parameters(), 1e-3, momentum=0.9)
-x = torch.rand(args.batch, 3, args.image, args.image)
-y = (torch.rand(args.batch, 1) < 0.3).float()
+x = torch.rand(args.batch, 3, args.image, args.image, device=args.device)
+y = (torch.rand(args.batch, 1, device=args.device) < 0.3).float()
 
 
 def step():
@@ -80,11 +83,15 @@ def step():
 
 for _ in range(2):
     step()
+synchronize(args.device)
 start = time.perf_counter()
 for _ in range(args.steps):
     step()
+synchronize(args.device)
+seconds = time.perf_counter() - start
 print(json.dumps({
     "threads": args.threads,
     "torch": torch.__version__,
-    "secondsPerStep": (time.perf_counter() - start) / args.steps,
+    "device": describe(args.device),
+    "secondsPerStep": seconds / args.steps,
 }))

