@@ -42,7 +42,12 @@ set -a
 . "$dir/bundle/provenance.env"
 set +a
 export FOCAL_WASM_DIR="$dir/bundle"
-cuda="$(python3 -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")' 2>/dev/null || echo cpu)"
+# The first python3 with torch (the GPU machine's has CUDA; here, Debian's /usr/bin/python3).
+python=python3
+for p in python3 /usr/bin/python3; do
+  if "$p" -c 'import torch' 2>/dev/null; then python="$p" && break; fi
+done
+cuda="$("$python" -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")' 2>/dev/null || echo cpu)"
 echo "PyTorch peers on: $cuda"
 left() { echo $((budget - ($(date +%s) - start))); }
 
@@ -59,7 +64,8 @@ step() {
   "$DENO" eval --no-config '
     const [name, seconds, code, path] = Deno.args;
     const lines = Deno.readTextFileSync(path).trim().split("\n").reverse();
-    let result = null;
+    // The last JSON line; else the last line (the test summary, say), as text.
+    let result = lines[0] ? { text: lines[0].replace(/\x1b\[[0-9;]*m/g, "") } : null;
     for (const l of lines) { try { result = JSON.parse(l); break; } catch { /* not JSON */ } }
     console.log(JSON.stringify({ step: name, seconds: Number(seconds), exit: Number(code), result }));
   ' "$name" "$(($(date +%s) - t0))" "$code" "$out/.step.out" >> "$jsonl"
@@ -72,23 +78,24 @@ step() {
 
 if $quick; then
   sizes=1048576 ks=1,4 widths=4 vit=default steps=2 rounds=1 tests_filter="--filter=kernel"
+  plan=smoke
 else
   sizes=1048576,2097152,4194304,8388608,16777216,33554432 ks=1,16,81,216,648 widths=64
-  vit=paper steps=5 rounds=3 tests_filter=""
+  vit=paper steps=5 rounds=1 tests_filter="" plan=paper
 fi
 
 # 2. The test files on this backend, bundled (node_modules does not travel).
 cp "$dir/bundle/tests.js" tests/_gpu_bundle.js
-FOCAL_BACKEND="$BACKEND" step tests 150 "$DENO" test --no-config -A $tests_filter tests/_gpu_bundle.js
+FOCAL_BACKEND="$BACKEND" step tests 100 "$DENO" test --no-config -A $tests_filter tests/_gpu_bundle.js
 rm -f tests/_gpu_bundle.js
 
 # 3. The fused kernels against their peers.
-step kernels 120 "$DENO" run -A "$dir/bundle/versus.js" --backend "$BACKEND" --rounds "$rounds" \
+step kernels 150 "$DENO" run -A "$dir/bundle/versus.js" --backend "$BACKEND" --rounds "$rounds" \
   --sizes "$sizes" --dispatches 20 --peer-device "$cuda" --out "$out/versus.json"
 
 # 4. The stacked CNN, K runs per program, and PyTorch's CUDA step of one CNN.
-step stacked 90 "$DENO" run -A "$dir/bundle/stacked.js" --backend "$BACKEND" --models "$ks" --steps 10
-step torch-cnn 30 python3 bench/peers/torch_cnn_train.py --device "$cuda" --steps 300 \
+step stacked 60 "$DENO" run -A "$dir/bundle/stacked.js" --backend "$BACKEND" --models "$ks" --steps 10
+step torch-cnn 30 "$python" bench/peers/torch_cnn_train.py --device "$cuda" --steps 300 \
   --threads "$(nproc)"
 
 # 5. The U-Net at width 64 and the ViT-B/16, ours and PyTorch's.
@@ -97,7 +104,7 @@ step models 90 "$DENO" run -A "$dir/bundle/models.js" --backend "$BACKEND" --wid
 
 # 6. What the paper's profiles would cost here.
 for experiment in mnist-classification mnist-segmentation cifar10-classification; do
-  step "plan $experiment" 60 "$DENO" run -A "$dir/bundle/main.js" "$experiment" --profile paper \
+  step "plan $experiment" 40 "$DENO" run -A "$dir/bundle/main.js" "$experiment" --profile "$plan" \
     --plan --backend "$BACKEND" --data-dir "$dir/mnist"
 done
 

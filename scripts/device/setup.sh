@@ -2,8 +2,8 @@
 # the bundles and the Vulkan/EGL loaders that pack.sh packed, and probes the
 # WebGPU adapter Deno sees (vendor, architecture, limits, whether
 # shader-f16 is offered), retrying with NVIDIA's Vulkan manifest when none is
-# found. Sets DENO, BACKEND (webgpu, or wasm with a message) and ADAPTER (the
-# probe's JSON, or "null").
+# found. Sets DENO, BACKEND (webgpu; wasm with a message when there is no
+# adapter or only a software one) and ADAPTER (the probe's JSON, or "null").
 #
 #   . DIR/setup.sh DIR
 dir="$(cd "${1:?usage: . setup.sh DIR}" && pwd)"
@@ -46,4 +46,9 @@ if [ "$found" -ne 0 ]; then
   echo "no WebGPU adapter here: the experiments and benchmarks run on wasm"
   BACKEND=wasm
   ADAPTER=null
+elif [ "${FOCAL_GPU_BACKEND:-}" != webgpu ] && [[ "$ADAPTER" == *'"isFallbackAdapter":true'* ]]; then
+  # A software adapter (Mesa's llvmpipe) is correct but slower than wasm.
+  echo "the adapter is a software fallback: the experiments and benchmarks run on wasm" \
+    "(FOCAL_GPU_BACKEND=webgpu keeps it)"
+  BACKEND=wasm
 fi
