@@ -45,13 +45,36 @@ export function checkpointKey(run: GridRun, seed: number): string {
  * The checkpoints of one run: resumed from its file when there is one
  * (refused, in one line, when written for another config), saved to it.
  */
-export async function runCheckpoints(
+export function runCheckpoints(
   c: Checkpointing,
   run: GridRun,
   seed: number,
 ): Promise<{ checkpoints: TrainingCheckpoints; path: string; resumed: Resumed | null }> {
-  const path = checkpointPath(c.dir, run.runId);
-  const key = checkpointKey(run, seed);
+  return checkpointsAt(c, checkpointPath(c.dir, run.runId), checkpointKey(run, seed));
+}
+
+/**
+ * The checkpoints of a stack of runs trained as one program (--stacked):
+ * one file per stack key, valid only for the same runs, configs and seed.
+ */
+export function stackCheckpoints(
+  c: Checkpointing,
+  stackKey: string,
+  runs: GridRun[],
+  seed: number,
+): Promise<{ checkpoints: TrainingCheckpoints; path: string; resumed: Resumed | null }> {
+  return checkpointsAt(
+    c,
+    checkpointPath(c.dir, `stack/${stackKey}`),
+    JSON.stringify({ stack: runs.map((r) => ({ runId: r.runId, config: r.config })), seed }),
+  );
+}
+
+async function checkpointsAt(
+  c: Checkpointing,
+  path: string,
+  key: string,
+): Promise<{ checkpoints: TrainingCheckpoints; path: string; resumed: Resumed | null }> {
   const resume = await readCheckpoint(path, key);
   return {
     path,
@@ -68,7 +91,7 @@ export async function runCheckpoints(
       save: (state) =>
         writeCheckpoint(path, key, {
           ...state,
-          meta: { gitCommit: c.gitCommit, gitDirty: c.gitDirty },
+          meta: { ...state.meta, gitCommit: c.gitCommit, gitDirty: c.gitDirty },
         }),
       everyEpochs: c.everyEpochs,
       stopRequested: () => Atomics.load(c.stop, 0) === 1,

@@ -59,7 +59,7 @@ export const SELECTION_HELP =
                                   and noise per noise level, and their records say stacked
   --checkpoint-every N            save each run's checkpoint every N epochs (and on SIGTERM or
                                   SIGINT) in <out>/<experiment>/checkpoints/, and resume from it;
-                                  0: none (default: 1; stacked runs do not checkpoint)
+                                  0: none (default: 1; a stack of runs checkpoints as one)
   --plan                          print what the runs would cost (runs, epochs, steps, and the
                                   wall time from a few timed steps of each model here), then stop`;
 

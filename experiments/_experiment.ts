@@ -232,7 +232,12 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
    * they share images, order and noise. Absent where the experiment cannot
    * stack its runs; `stackKey` says which runs may share a program.
    */
-  stack?(context: C, runs: GridRun[], seed: number): Promise<RunOutcome[]>;
+  stack?(
+    context: C,
+    runs: GridRun[],
+    seed: number,
+    checkpoints?: TrainingCheckpoints,
+  ): Promise<RunOutcome[]>;
   /** Runs with the same key may be stacked; null: this run trains alone. */
   stackKey?(config: RunRecord["config"]): string | null;
 }

@@ -7,7 +7,12 @@ import type { AdapterDescription, BackendName } from "../lib/backends/use_backen
 import { provenance } from "../lib/results/provenance.ts";
 import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { TrainingInterrupted } from "../lib/train/train_binary.ts";
-import { type Checkpointing, type Resumed, runCheckpoints } from "./_checkpoints.ts";
+import {
+  type Checkpointing,
+  type Resumed,
+  runCheckpoints,
+  stackCheckpoints,
+} from "./_checkpoints.ts";
 import {
   type Experiment,
   type GridRun,
@@ -47,8 +52,8 @@ export interface RunnerOptions<P extends ProfileBase> {
   progress?: (done: number, total: number, record: RunRecord) => void;
   /**
    * Saves each run's checkpoint after every this many epochs (and on SIGTERM
-   * or SIGINT), and resumes from it; 0 turns checkpoints off. Stacked
-   * runs do not checkpoint. @default {1}
+   * or SIGINT), and resumes from it; 0 turns checkpoints off. A stack of
+   * runs (stacked) checkpoints as one. @default {1}
    */
   checkpointEvery?: number;
   /** Called when a run resumes from its checkpoint, with where and the commit that wrote it. */
@@ -194,6 +199,7 @@ async function inStacks<P extends ProfileBase, C>(
   experiment: Experiment<P, C>,
   options: RunnerOptions<P>,
   todo: GridRun[],
+  checkpointing: Checkpointing | null,
   onOutcome: (outcome: FinishedRun) => Promise<void>,
 ): Promise<void> {
   const context = await experiment.prepare(options.profile, {
@@ -204,18 +210,35 @@ async function inStacks<P extends ProfileBase, C>(
   for (const run of todo) {
     const key = experiment.stackKey!(run.config);
     if (key === null) {
-      await onOutcome(await trainOne(experiment, context, run, options.seed));
+      if (Atomics.load(STOP, 0) === 1) break;
+      await onOutcome(
+        await trainOne(experiment, context, run, options.seed, checkpointing, options.resumed),
+      );
       continue;
     }
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
-  for (const group of groups.values()) {
+  for (const [key, group] of groups.entries()) {
+    if (Atomics.load(STOP, 0) === 1) break;
     const startedAt = new Date().toISOString();
-    const results = await experiment.stack!(context, group, options.seed);
+    const saved = checkpointing
+      ? await stackCheckpoints(checkpointing, key, group, options.seed)
+      : null;
+    if (saved?.resumed) {
+      for (const run of group) options.resumed?.(run.runId, saved.resumed);
+    }
+    const results = await experiment.stack!(context, group, options.seed, saved?.checkpoints);
     const finishedAt = new Date().toISOString();
     for (const [k, run] of group.entries()) {
-      await onOutcome({ run, result: results[k], startedAt, finishedAt });
+      await onOutcome({
+        run,
+        result: results[k],
+        startedAt,
+        finishedAt,
+        ...(saved?.resumed ? { resumed: saved.resumed } : {}),
+      });
     }
+    if (saved) await Deno.remove(saved.path).catch(() => {});
   }
 }
 
@@ -300,7 +323,7 @@ export async function runExperiment<P extends ProfileBase, C>(
   if (checkpointing) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
   try {
     if (todo.length > 0 && stackable) {
-      await inStacks(experiment, options, todo, record);
+      await inStacks(experiment, options, todo, checkpointing, record);
     } else if (todo.length > 0 && workers > 1) {
       await inWorkers(experiment, options, todo, workers, checkpointing, record);
     } else if (todo.length > 0) {

@@ -6,6 +6,9 @@ import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
 import { tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
 import { type StackedBatches, trainStacked } from "../lib/train/train_stacked.ts";
+import { TrainingInterrupted } from "../lib/train/train_binary.ts";
+import { readCheckpoint, writeCheckpoint } from "../lib/train/checkpoint.ts";
+import { imageBatches } from "../lib/data/image_batches.ts";
 import { sigmoidFocalLoss, type Stabilization } from "../mod.ts";
 
 /** The runs of the stack: their loss, and whether their targets are the inverse class. */
@@ -89,5 +92,92 @@ Deno.test({
         );
       });
     }
+  },
+});
+
+/** A stack's source: 96 images with per-batch noise (a stream a checkpoint must carry). */
+function noisySource(): { data: StackedBatches; batches: () => number } {
+  let seed = 21;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const labels = Float32Array.from({ length: 96 }, () => (next() < 0.3 ? 1 : 0));
+  const images = new Uint8Array(96 * 28 * 28);
+  images.forEach((
+    _,
+    i,
+  ) => (images[i] = labels[Math.floor(i / 784)] ? 255 : Math.floor(next() * 20)));
+  const source = imageBatches({ images, shape: [28, 28, 1], targets: labels, noise: 0.1, seed: 4 });
+  const perRun = RUNS.map((r) => r.invert ? labels.map((y) => 1 - y) : labels);
+  let drawn = 0;
+  return {
+    batches: () => drawn,
+    data: {
+      count: 96,
+      state: source.state,
+      restore: source.restore,
+      batch(indices) {
+        drawn++;
+        const { inputs, targets } = source.batch(indices);
+        targets.dispose();
+        const y = new Float32Array(RUNS.length * indices.length);
+        perRun.forEach((t, k) => indices.forEach((i, b) => (y[k * indices.length + b] = t[i])));
+        return {
+          inputs: inputs as tf.Tensor4D,
+          targets: tf.tensor3d(y, [RUNS.length, indices.length, 1]),
+        };
+      },
+    },
+  };
+}
+
+Deno.test({
+  name: name("a stopped stack resumes from its checkpoint file to the uninterrupted outcomes"),
+  ignore: BACKEND === "cpu",
+  async fn() {
+    const before = tf.memory().numTensors;
+    const options = {
+      epochs: 6,
+      batchSize: 32, // 3 steps an epoch
+      seed: 3,
+      ...SGD,
+      losses: RUNS.map((r) => focal(r.stabilization, r.gamma)),
+    };
+    const train = async (
+      seeds: number[],
+      checkpoints?: Parameters<typeof trainStacked>[2]["checkpoints"],
+      stopAfter = Infinity,
+    ) => {
+      const { data, batches } = noisySource();
+      if (checkpoints) checkpoints.stopRequested = () => batches() >= stopAfter;
+      const model = createStackedBinaryCnn({ size: 28, channels: 1 }, seeds);
+      try {
+        return { ...(await trainStacked(model, data, { ...options, checkpoints })), batches };
+      } finally {
+        model.dispose();
+      }
+    };
+    const seeds = RUNS.map((r) => r.seed);
+    const whole = await train(seeds);
+    const path = await Deno.makeTempFile({ suffix: ".ckpt" });
+    try {
+      // Stopped after global step 10 (epoch 4, step 1), saved to a file.
+      await assert.rejects(
+        train(seeds, { resume: null, save: (state) => writeCheckpoint(path, "stack", state) }, 10),
+        TrainingInterrupted,
+      );
+      const resume = await readCheckpoint(path, "stack");
+      assert.equal(resume?.epoch, 4);
+      assert.equal(resume?.step, 1);
+      // Resumed into models initialized otherwise: every weight must come from the file.
+      const resumed = await train(seeds.map((s) => s + 100), {
+        resume,
+        save: (state) => writeCheckpoint(path, "stack", state),
+      });
+      assert.deepEqual(resumed.runs, whole.runs);
+      assert.equal(resumed.batches(), 18 - 10, "the resumed part trains only the steps left");
+      assert.ok(whole.runs.some((r) => r.status === "nan"), "a run meets its NaN");
+    } finally {
+      await Deno.remove(path);
+    }
+    assert.equal(tf.memory().numTensors, before, "training leaked tensors");
   },
 });

@@ -70,7 +70,7 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
     c.trainSamples !== null || c.optimizer !== "sgd"
       ? null
       : JSON.stringify([c.noise, c.epochs, c.batchSize, c.learningRate, c.momentum, c.repeat ?? 0]),
-  async stack(mnist, gridRuns, seed) {
+  async stack(mnist, gridRuns, seed, checkpoints) {
     const runs = gridRuns as MnistRun[];
     const { noise, epochs, batchSize } = runs[0].config;
     const sgd = runs[0].config; // stackKey admits SGD runs only
@@ -86,6 +86,8 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
     });
     const data: StackedBatches = {
       count: mnist.count,
+      state: images.state,
+      restore: images.restore,
       batch(indices) {
         const { inputs, targets: first } = images.batch(indices);
         first.dispose();
@@ -108,6 +110,7 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
         seed: shared + 2,
         learningRate: sgd.learningRate,
         momentum: sgd.momentum as number,
+        checkpoints,
         losses: runs.map(({ config: c }) => (logits, y) =>
           sigmoidFocalLoss(logits, y, {
             gamma: c.gamma,

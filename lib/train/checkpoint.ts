@@ -96,8 +96,11 @@ export async function restoreState(
     if (state.variables[i].length !== v.size) {
       throw new RangeError(`variable ${v.name}: ${state.variables[i].length} values for ${v.size}`);
     }
-    v.assign(tf.tensor(state.variables[i], v.shape, "float32"));
   });
+  // In a tidy: the variable keeps the values, the temporary tensor goes.
+  tf.tidy(() =>
+    variables.forEach((v, i) => v.assign(tf.tensor(state.variables[i], v.shape, "float32")))
+  );
   const tensors = state.optimizer.map(({ name, shape, values }) => ({
     name,
     tensor: tf.tensor(values, shape, "float32"),

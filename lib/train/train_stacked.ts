@@ -17,16 +17,25 @@
 // The optimizer is the paper's SGD with momentum, written out as tfjs's
 // MomentumOptimizer computes it (v ← μ·v + g, θ ← θ + (−lr)·v) so that run k
 // follows the same arithmetic as `trainBinary` with that optimizer.
+//
+// Checkpoints, as trainBinary's: the stack's weights, momentum, counters and
+// outcomes so far, after every epoch or on a stop request after the step in
+// progress (a save is a read too, counted as one).
 import * as tf from "@tensorflow/tfjs";
 import type { StackedBinaryCnn } from "../models/stacked_binary_cnn.ts";
 import type { RunOutcome } from "../results/run_records.ts";
-import { shuffled } from "./train_binary.ts";
+import { shuffled, type TrainingCheckpoints, TrainingInterrupted } from "./train_binary.ts";
 import { PAPER_OPTIMIZER } from "./optimizer.ts";
+import type { TrainingState } from "./checkpoint.ts";
 
 /** Batches for K runs: shared inputs [b, …], targets per run [K, b, 1]. */
 export interface StackedBatches {
   count: number;
   batch(indices: Int32Array): { inputs: tf.Tensor4D; targets: tf.Tensor3D };
+  /** The source's random state (its noise stream), for a checkpoint. */
+  state?(): number[];
+  /** Continues from a state that `state` returned. */
+  restore?(state: number[]): void;
 }
 
 /** Options of {@linkcode trainStacked}. */
@@ -40,7 +49,17 @@ export interface TrainStackedOptions {
   /** SGD with momentum. @default the paper's, lr 1e-3, momentum 0.9 */
   learningRate?: number;
   momentum?: number;
+  /**
+   * Checkpoints of the whole stack, as trainBinary takes them: saved after
+   * every `everyEpochs` epochs and, when `stopRequested` says so, after the
+   * step in progress (then a TrainingInterrupted is thrown); a resume
+   * continues bit for bit.
+   */
+  checkpoints?: TrainingCheckpoints;
 }
+
+/** What a stack's checkpoint holds besides the weights: the device-side counters, the momentum. */
+const STACK_ENTRIES = ["stack:alive", "stack:nanAt", "stack:epochSum"] as const;
 
 /** What `trainStacked` did, per run, and how often it read from the device. */
 export interface StackedOutcome {
@@ -62,7 +81,13 @@ export async function trainStacked(
     losses,
     learningRate = PAPER_OPTIMIZER.learningRate,
     momentum = PAPER_OPTIMIZER.momentum,
+    checkpoints,
   } = options;
+  const every = checkpoints?.everyEpochs ?? 1;
+  if (!(Number.isInteger(every) && every >= 1)) {
+    throw new RangeError(`everyEpochs must be a positive integer: received ${every}`);
+  }
+  const resume = checkpoints?.resume ?? null;
   const K = model.models;
   if (losses.length !== K) throw new RangeError(`${losses.length} losses for ${K} models`);
   const count = data.count;
@@ -77,7 +102,7 @@ export async function trainStacked(
     tf.variable(tf.zeros([K]), false),
     ...model.variables.map((v) => tf.variable(tf.zerosLike(v), false)),
   ]);
-  const outcomes: RunOutcome[] = Array.from({ length: K }, () => ({
+  let outcomes: RunOutcome[] = Array.from({ length: K }, () => ({
     status: "completed",
     completedEpochs: 0,
     nanEpoch: null,
@@ -85,11 +110,51 @@ export async function trainStacked(
     epochLosses: [],
   }));
   let reads = 0;
+  const counters = [alive, nanAt, epochSum];
+  // The whole stack between two steps: weights, momentum, the counters, the
+  // outcomes so far (in meta) and the noise stream.
+  const save = async (epoch: number, step: number) => {
+    const read = async (v: tf.Variable) => new Float32Array(await v.data());
+    const state: TrainingState = {
+      epoch,
+      step,
+      sum: 0,
+      epochLosses: [],
+      variables: await Promise.all(model.variables.map(read)),
+      optimizer: [
+        ...await Promise.all(velocity.map(async (v, i) => ({
+          name: `velocity:${i}`,
+          shape: v.shape,
+          values: await read(v),
+        }))),
+        ...await Promise.all(counters.map(async (v, i) => ({
+          name: STACK_ENTRIES[i],
+          shape: v.shape,
+          values: await read(v),
+        }))),
+      ],
+      source: data.state?.() ?? [],
+      meta: { outcomes: structuredClone(outcomes) },
+    };
+    reads++;
+    await checkpoints!.save(state);
+  };
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (resume) {
+      const held = [...model.variables, ...velocity, ...counters];
+      const values = [...resume.variables, ...resume.optimizer.map((o) => o.values)];
+      if (values.length !== held.length || values.some((v, i) => v.length !== held[i].size)) {
+        throw new RangeError("the checkpoint does not hold this stack's variables");
+      }
+      tf.tidy(() => held.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape, "float32"))));
+      outcomes = structuredClone(resume.meta!.outcomes as RunOutcome[]);
+      if (resume.source.length > 0) data.restore!(resume.source);
+    }
+    for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
       const order = shuffled(count, seed * 1000003 + epoch);
-      tf.tidy(() => epochSum.assign(tf.zeros([K])));
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      const resumed = resume !== null && epoch === resume.epoch && resume.step > 0;
+      if (!resumed) tf.tidy(() => epochSum.assign(tf.zeros([K])));
+      for (let s = resumed ? resume.step : 0; s < stepsPerEpoch; s++) {
         const step = (epoch - 1) * stepsPerEpoch + s + 1;
         const { inputs, targets } = data.batch(
           order.subarray(s * batchSize, (s + 1) * batchSize),
@@ -134,6 +199,10 @@ export async function trainStacked(
           });
         });
         tf.dispose([inputs, targets, value, perRun!, ...Object.values(grads)]);
+        if (checkpoints?.stopRequested?.() && s + 1 < stepsPerEpoch) {
+          await save(epoch, s + 1);
+          throw new TrainingInterrupted(epoch, s + 1);
+        }
       }
       // The one read of the epoch.
       const read = tf.tidy(() => tf.stack([alive, nanAt, epochSum]));
@@ -154,6 +223,12 @@ export async function trainStacked(
         }
       }
       if (outcomes.every((o) => o.status === "nan")) break;
+      if (
+        checkpoints && epoch < epochs && (epoch % every === 0 || checkpoints.stopRequested?.())
+      ) {
+        await save(epoch + 1, 0);
+        if (checkpoints.stopRequested?.()) throw new TrainingInterrupted(epoch + 1, 0);
+      }
     }
     return { runs: outcomes, reads };
   } finally {
