@@ -44,6 +44,29 @@ const SATURATION = "the original forms' gradients turn NaN in float32 where a fo
   "exactly at a soft target), the Tversky factor where an image's TI rounds to 1. Logits " +
   `after training: the trained model on the first ${LOGIT_RANGE_IMAGES} training images`;
 
+/** Where the Unified focal factor 1 − (1 − p) rounds to 0 in float32 (p < 2^−25). */
+const UNIFIED_SATURATION = -17.3;
+
+/**
+ * When no original Unified run met a NaN: how far its logits stayed from the
+ * focal part's saturation, which says whether the cap made "not observed"
+ * all but certain.
+ */
+function reach(originals: RunRecord[]): string[] {
+  const lows = originals.map((r) => (r as RunRecord & { logitRange?: number[] }).logitRange?.[0])
+    .filter((x): x is number => x !== undefined);
+  if (originals.some(nan) || lows.length === 0) return [];
+  const lowest = Math.min(...lows);
+  return [
+    `the most negative logit an original run reached: ${lowest.toFixed(1)}; the focal part's ` +
+    `factor rounds to 0 only below ${UNIFIED_SATURATION}` +
+    (lowest > UNIFIED_SATURATION
+      ? ", so at this width and cap its NaN was all but out of reach (the Tversky part needs an " +
+        "image's every pixel right and sure to turn TI into 1)"
+      : ""),
+  ];
+}
+
 /** The fewest steps any of `runs` trained: what "not observed within N steps" promises. */
 const fewest = (runs: RunRecord[]) => Math.min(...runs.map(stepsTrained));
 
@@ -111,6 +134,7 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
         "not run: its definition could not be obtained here (only its abstract is at hand)",
         SATURATION,
         ...unifiedOriginals.map(line),
+        ...reach(unifiedOriginals),
         'rule: agree if an original run meets a NaN within its cap; otherwise "not observed ' +
         'within N steps", N the fewest steps an original run trained. At a NaN the record names ' +
         "the parts (focal, Tversky) whose value or gradient was non-finite alone on that batch",
