@@ -28,7 +28,7 @@ Runs the analysis and benchmark, then ${Object.keys(EXPERIMENTS).join(", ")},
 then writes <out>/REPORT.md.
 
 options:
-  --profile smoke|default|paper   smoke: < 3 min; default: ~45 min on 2 cores; paper: as published
+  --profile smoke|default|paper   smoke: < 3 min; default: ~50 min on 2 cores; paper: as published
   --backend auto|webgpu|wasm|cpu  auto: webgpu on real GPU hardware, else wasm (default: auto)
   --shard i/n                     this machine's share of every grid (default: 1/1); merge the
                                   shards' outputs with deno task merge
