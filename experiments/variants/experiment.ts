@@ -35,6 +35,7 @@ import {
   runGrid,
   SOFT_TARGETS,
   type UnifiedConfig,
+  type VariantConfig,
   type VariantsProfile,
 } from "./profiles.ts";
 import { renderVariantsFigure } from "./figure.ts";
@@ -93,6 +94,17 @@ async function trainAndRange(
   }
 }
 
+/** What both tasks' training takes from a run's config: epochs, batch, optimizer, order seed. */
+function protocolOf(c: VariantConfig, runSeed: number, checkpoints?: TrainingCheckpoints) {
+  return {
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    optimizer: optimizerOf(c),
+    seed: runSeed + 2,
+    checkpoints,
+  };
+}
+
 /** The Unified loss of a run's arm, and its parts for the NaN diagnosis. */
 function unifiedArm(c: UnifiedConfig) {
   const { weight, delta, gamma } = c;
@@ -136,11 +148,7 @@ function trainUnified(
   const model = createUNet({ width: c.width }, runSeed);
   const { loss, parts } = unifiedArm(c);
   return trainAndRange(model, data, {
-    epochs: c.epochs,
-    batchSize: c.batchSize,
-    optimizer: optimizerOf(c),
-    seed: runSeed + 2,
-    checkpoints,
+    ...protocolOf(c, runSeed, checkpoints),
     loss,
     nanTerms: (logits, y) => nonFiniteParts(parts, logits, y),
   });
@@ -167,11 +175,7 @@ function trainQuality(
   });
   const model = createBinaryCnn({ size: mnist.rows, channels: 1 }, runSeed);
   return trainAndRange(model, data, {
-    epochs: c.epochs,
-    batchSize: c.batchSize,
-    optimizer: optimizerOf(c),
-    seed: runSeed + 2,
-    checkpoints,
+    ...protocolOf(c, runSeed, checkpoints),
     loss: (logits, y) =>
       qualityFocalLoss(logits, y, {
         beta: c.focus,
