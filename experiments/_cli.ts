@@ -23,7 +23,7 @@ import {
 } from "./_experiment.ts";
 import { runExperiment } from "./_runner.ts";
 import { provenance } from "../lib/results/provenance.ts";
-import { type ExperimentPlan, formatDuration, planTable, runCosts } from "./_plan.ts";
+import { Eta, type ExperimentPlan, formatDuration, planTable, runCosts } from "./_plan.ts";
 import { planExperiment } from "./_calibration.ts";
 import { loadPublished } from "./_published.ts";
 import { UsageError } from "../lib/cli/usage.ts";
@@ -265,8 +265,9 @@ export async function runNamed(
       cli.stacked && experiment.stack ? "stacked runs" : `${cli.workers} worker(s)`
     }; shard ${cli.shard.join("/")}; seed ${cli.seed}; out ${cli.out}`,
   );
-  // The ETA: the steps the runs left are expected to take, at the pace of
-  // the steps done so far (the plan's model, measured as the run goes).
+  // The ETA: the steps the runs left are expected to take, each model's at
+  // the pace its finished runs went (Eta); a stack's runs share one wall
+  // time, so stacked runs go at the pace of all steps done so far.
   const selected = shardOf(selectRuns(experiment.grid(profile), cli.selection), ...cli.shard);
   const published = await loadPublished();
   const costs = new Map(
@@ -282,9 +283,14 @@ export async function runNamed(
   // Runs already recorded (a resumed folder) are skipped by the runner.
   const recorded = await readRecords(`${cli.out}/${experiment.name}/runs.jsonl`);
   const skippedIds = new Set(recorded.map((r) => r.runId));
-  let remaining = [...costs.keys()].filter((id) => !skippedIds.has(id))
-    .reduce((s, id) => s + expectedSteps(id), 0);
+  const left = [...costs.keys()].filter((id) => !skippedIds.has(id));
+  const stacked = cli.stacked && experiment.stack !== undefined;
+  let remaining = left.reduce((s, id) => s + expectedSteps(id), 0);
   let stepsDone = 0;
+  const eta = new Eta(
+    left.map((id) => ({ model: costs.get(id)!.model, steps: expectedSteps(id) })),
+    cli.workers,
+  );
   const records = await runExperiment(experiment, {
     profile,
     backend: cli.backend,
@@ -311,17 +317,26 @@ export async function runNamed(
     },
     progress: (done, total, record) => {
       const elapsed = (performance.now() - start) / 1000;
-      const perEpoch = costs.get(record.runId)?.stepsPerEpoch ?? 0;
-      stepsDone += record.completedEpochs * perEpoch + (record.nanStep ?? 0);
+      const cost = costs.get(record.runId);
+      const trained = record.completedEpochs * (cost?.stepsPerEpoch ?? 0) + (record.nanStep ?? 0);
+      stepsDone += trained;
       remaining -= expectedSteps(record.runId);
-      const eta = stepsDone > 0 ? (elapsed / stepsDone) * Math.max(0, remaining) : 0;
+      eta.finished(
+        cost?.model ?? "",
+        expectedSteps(record.runId),
+        trained,
+        record.provenance.wallSeconds,
+      );
+      const etaSeconds = stacked
+        ? (stepsDone > 0 ? (elapsed / stepsDone) * Math.max(0, remaining) : 0)
+        : eta.seconds();
       const outcome = record.status === "nan"
         ? `NaN at epoch ${record.nanEpoch}, step ${record.nanStep}`
         : `${record.completedEpochs} epochs`;
       console.log(
         `[${done}/${total}] ${record.runId}: ${outcome} (${
           record.provenance.wallSeconds.toFixed(1)
-        } s; elapsed ${formatDuration(elapsed)}; ETA ${formatDuration(eta)})`,
+        } s; elapsed ${formatDuration(elapsed)}; ETA ${formatDuration(etaSeconds)})`,
       );
     },
   });

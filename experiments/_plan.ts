@@ -136,3 +136,44 @@ export function shardsNeeded(plan: ExperimentPlan, limitSeconds: number): number
   if (plan.wallSeconds.upper === null) throw new RangeError(`${plan.experiment}: not calibrated`);
   return Math.max(1, Math.ceil(plan.wallSeconds.upper / limitSeconds));
 }
+
+/**
+ * The progress line's ETA while an experiment runs: the expected steps left
+ * of each model at that model's own pace (the wall seconds per step of its
+ * finished runs, shared among the workers), so that a grid mixing a U-Net
+ * and a CNN is not paced by whichever finished first. A model without a
+ * finished run goes at the pace of all finished steps.
+ */
+export class Eta {
+  #left = new Map<string, number>();
+  #done = new Map<string, { seconds: number; steps: number }>();
+
+  /** `left`: each run still to train, its model and expected steps; `workers`: runs at once. */
+  constructor(left: { model: string; steps: number }[], readonly workers: number) {
+    for (const { model, steps } of left) {
+      this.#left.set(model, (this.#left.get(model) ?? 0) + steps);
+    }
+  }
+
+  /** A run finished: `expected` steps leave the estimate, `trained` took `seconds` of its wall time. */
+  finished(model: string, expected: number, trained: number, seconds: number): void {
+    this.#left.set(model, Math.max(0, (this.#left.get(model) ?? 0) - expected));
+    const d = this.#done.get(model) ?? { seconds: 0, steps: 0 };
+    this.#done.set(model, { seconds: d.seconds + seconds, steps: d.steps + trained });
+  }
+
+  /** Seconds left, or 0 before any run finished. */
+  seconds(): number {
+    const all = [...this.#done.values()].reduce(
+      (s, d) => ({ seconds: s.seconds + d.seconds, steps: s.steps + d.steps }),
+      { seconds: 0, steps: 0 },
+    );
+    if (all.steps === 0) return 0;
+    let total = 0;
+    for (const [model, steps] of this.#left) {
+      const d = this.#done.get(model);
+      total += steps * (d && d.steps > 0 ? d.seconds / d.steps : all.seconds / all.steps);
+    }
+    return total / this.workers;
+  }
+}

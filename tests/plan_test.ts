@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  Eta,
   type ExperimentPlan,
   formatDuration,
   runCosts,
@@ -100,4 +101,25 @@ Deno.test("the plan prices repeats, for every experiment: R seeds cost R times o
     // A repeat is priced from its cell's published run, as repeat 0 is.
     assert.equal(five.expected, 5 * one.expected, experiment.name);
   }
+});
+
+Deno.test("the ETA paces each model by its own finished runs, shared among the workers", () => {
+  // Two U-Net runs of 1,876 steps and two CNN runs of 18,760, on 2 workers.
+  const eta = new Eta([
+    { model: "unet", steps: 1876 },
+    { model: "unet", steps: 1876 },
+    { model: "cnn", steps: 18760 },
+    { model: "cnn", steps: 18760 },
+  ], 2);
+  assert.equal(eta.seconds(), 0, "nothing finished: no estimate");
+  eta.finished("unet", 1876, 1876, 320); // 0.17 s a step
+  // The CNN has no pace of its own yet: all finished steps' pace.
+  const early = 1876 * (320 / 1876) / 2 + 2 * 18760 * (320 / 1876) / 2;
+  assert.ok(Math.abs(eta.seconds() - early) < 1e-6, `${eta.seconds()} vs ${early}`);
+  eta.finished("cnn", 18760, 18760, 90); // 4.8 ms a step
+  const later = (1876 * (320 / 1876) + 18760 * (90 / 18760)) / 2;
+  assert.ok(Math.abs(eta.seconds() - later) < 1e-6, `${eta.seconds()} vs ${later}`);
+  // A run that stopped early leaves its expected steps, at the pace of what it trained.
+  eta.finished("cnn", 18760, 3616, 17);
+  assert.ok(Math.abs(eta.seconds() - 1876 * (320 / 1876) / 2) < 1e-6);
 });
