@@ -11,14 +11,12 @@ Prints one JSON object: imagesPerSecond, threads, steps, torch.
 """
 import argparse
 import json
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torchvision.ops import sigmoid_focal_loss
 
-from _device import add_device_argument, describe, synchronize
+from _device import add_device_argument, describe, seconds_per_step
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -58,24 +56,9 @@ optimizer = (
 x = torch.rand(BATCH, 1, 28, 28, device=args.device)
 y = (torch.rand(BATCH, 1, device=args.device) < 0.3).float()
 
-
-def step():
-    optimizer.zero_grad()
-    loss = sigmoid_focal_loss(model(x), y, 0.5, 0.5, "mean")
-    loss.backward()
-    optimizer.step()
-
-
-for _ in range(20):
-    step()
-synchronize(args.device)
-start = time.perf_counter()
-for _ in range(args.steps):
-    step()
-synchronize(args.device)
-seconds = time.perf_counter() - start
+seconds = seconds_per_step(model, optimizer, x, y, args.steps, 20, args.device)
 print(json.dumps({
-    "imagesPerSecond": BATCH * args.steps / seconds,
+    "imagesPerSecond": BATCH / seconds,
     "threads": args.threads,
     "optimizer": args.optimizer,
     "steps": args.steps,

@@ -13,14 +13,12 @@ Prints one JSON object: threads, torch, results [{width, secondsPerStep}].
 """
 import argparse
 import json
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torchvision.ops import sigmoid_focal_loss
 
-from _device import add_device_argument, describe, synchronize
+from _device import add_device_argument, describe, seconds_per_step
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -80,20 +78,10 @@ for width in args.widths:
     x = torch.rand(BATCH, 1, 28, 28, device=args.device)
     y = (x > 0.5).float()
 
-    def step():
-        optimizer.zero_grad()
-        loss = sigmoid_focal_loss(model(x), y, 0.5, 0.5, "mean")
-        loss.backward()
-        optimizer.step()
-
-    for _ in range(3):
-        step()
-    synchronize(args.device)
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    synchronize(args.device)
-    results.append({"width": width, "secondsPerStep": (time.perf_counter() - start) / args.steps})
+    results.append({
+        "width": width,
+        "secondsPerStep": seconds_per_step(model, optimizer, x, y, args.steps, 3, args.device),
+    })
 print(json.dumps({
     "threads": args.threads,
     "torch": torch.__version__,

@@ -13,13 +13,11 @@ Prints one JSON object: threads, torch, secondsPerStep.
 """
 import argparse
 import json
-import time
 
 import torch
 import torch.nn as nn
-from torchvision.ops import sigmoid_focal_loss
 
-from _device import add_device_argument, describe, synchronize
+from _device import add_device_argument, describe, seconds_per_step
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -73,25 +71,10 @@ optimizer = torch.optim.SGD(model.parameters(), 1e-3, momentum=0.9)
 x = torch.rand(args.batch, 3, args.image, args.image, device=args.device)
 y = (torch.rand(args.batch, 1, device=args.device) < 0.3).float()
 
-
-def step():
-    optimizer.zero_grad()
-    loss = sigmoid_focal_loss(model(x), y, 0.5, 0.5, "mean")
-    loss.backward()
-    optimizer.step()
-
-
-for _ in range(2):
-    step()
-synchronize(args.device)
-start = time.perf_counter()
-for _ in range(args.steps):
-    step()
-synchronize(args.device)
-seconds = time.perf_counter() - start
+seconds_step = seconds_per_step(model, optimizer, x, y, args.steps, 2, args.device)
 print(json.dumps({
     "threads": args.threads,
     "torch": torch.__version__,
     "device": describe(args.device),
-    "secondsPerStep": seconds / args.steps,
+    "secondsPerStep": seconds_step,
 }))
