@@ -113,6 +113,45 @@ export function benchExact(
   }
 }
 
+/** A mode as the Quality and Unified losses take it. */
+export interface ModeOptions {
+  stabilization: "none" | "exact" | "epsilon";
+  epsilon?: number;
+}
+
+/**
+ * The rows of a loss without its own ε sweep (Quality, Unified) at one size:
+ * `"none"` composed (the baseline), `"exact"` on the kernels (and with the
+ * kernel threads), `"exact"` composed, then `"none"` and ε = 1e-3 on the
+ * kernels. `ours` gives the loss for a mode.
+ */
+export function benchModes(
+  loss: string,
+  threads: SplitLoss,
+  size: number,
+  inputs: () => { x: tf.Tensor; t: tf.Tensor },
+  ours: (mode: ModeOptions) => (x: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+): void {
+  const composed = { loss, size, fused: false };
+  benchGradient(
+    { ...composed, name: "none (composed)", baseline: true },
+    inputs,
+    ours({ stabilization: "none" }),
+  );
+  benchExact(loss, threads, size, inputs, ours({ stabilization: "exact" }));
+  benchGradient(
+    { ...composed, name: "exact (composed)" },
+    inputs,
+    ours({ stabilization: "exact" }),
+  );
+  benchGradient({ loss, size, name: "none" }, inputs, ours({ stabilization: "none" }));
+  benchGradient(
+    { loss, size, name: "epsilon 0.001" },
+    inputs,
+    ours({ stabilization: "epsilon", epsilon: 1e-3 }),
+  );
+}
+
 /** One training-step benchmark: a model, its batch, and the loss options. */
 export interface TrainingStepBench {
   name: string;
