@@ -18,7 +18,8 @@
 #      (bench:stacked), and PyTorch's CUDA step of the same CNN;
 #   5. the U-Net step at width 64 and the ViT-B/16 step at 224², against
 #      PyTorch's CUDA steps (bench:models);
-#   6. `--plan --profile paper` of the three experiments, timed there;
+#   6. `--plan --profile paper` of the three experiments, timed there, and
+#      from it and step 4 the whole Figure 4 and Figure 6's NaN, extrapolated;
 # then the tail, in the seconds left of FOCAL_GPU_BUDGET (default 570, under
 # the device's 600 s a command): Figure 4's medium- and high-noise rows of
 # the unstable cells on the stacked trainer, then Figure 6's no-noise pair at
@@ -107,6 +108,42 @@ for experiment in mnist-classification mnist-segmentation cifar10-classification
   step "plan $experiment" 40 "$DENO" run -A "$dir/bundle/main.js" "$experiment" --profile "$plan" \
     --plan --backend "$BACKEND" --data-dir "$dir/mnist"
 done
+# Figure 6's earliest NaN in the paper (no noise, original): that run alone.
+step "plan figure6-nan" 40 "$DENO" run -A "$dir/bundle/main.js" mnist-segmentation --profile "$plan" \
+  --cells "noise=none,stabilization=none" --plan --backend "$BACKEND" --data-dir "$dir/mnist"
+
+# The whole Figure 4 and Figure 6's NaN from the rates measured above:
+# extrapolated, not run, and labelled so in gpu.jsonl.
+"$DENO" eval --no-config '
+  const steps = Object.fromEntries(Deno.readTextFileSync(Deno.args[0]).trim().split("\n")
+    .map((l) => JSON.parse(l)).map((r) => [r.step, r.result]));
+  const plan = (name) => steps[name]?.plans?.[0] ?? null;
+  const figure4 = plan("plan mnist-classification");
+  // A grid stacks one noise level (216 runs of Figure 4): that K, or the largest measured.
+  const rows = steps.stacked?.rows ?? [];
+  const stack = rows.find((r) => r.K >= 216) ?? rows.at(-1);
+  const rate = stack?.modelStepsPerSecond ?? 0;
+  const nan = plan("plan figure6-nan");
+  console.log(JSON.stringify({
+    step: "extrapolation",
+    extrapolated: true,
+    figure4: figure4 && rate > 0 ? {
+      modelSteps: figure4.steps,
+      K: stack.K,
+      modelStepsPerSecond: rate,
+      seconds: { upper: figure4.steps.upper / rate, expected: figure4.steps.expected / rate },
+      target: { modelStepsPerSecond: 100000, seconds: 600 },
+      from: "the stacked step at K runs per program and the steps of the paper plan",
+    } : null,
+    figure6Nan: nan ? {
+      steps: nan.steps.expected,
+      secondsPerStep: nan.secondsPerStep,
+      seconds: nan.wallSeconds.expected,
+      from: "the plan of the no-noise original run, timed here, up to the NaN epoch of the paper",
+    } : null,
+    figure6: plan("plan mnist-segmentation")?.wallSeconds ?? null,
+  }));
+' "$jsonl" | tee -a "$jsonl"
 
 # 7. The tail: as much of the paper as the budget leaves, in epochs that the
 # rates measured above say fit (a stack records its runs only when it ends).
