@@ -5,10 +5,12 @@
  * sigmoid, softmax, Quality or Unified focal loss on wasm over at least its
  * `KERNEL_THREADS_MIN_ELEMENTS` (2^16 or 2^17) elements is split across
  * `node:worker_threads` helpers sharing one memory; gradients are bitwise
- * those of one thread. A separate entry point
- * from `@focal/stability` because browsers have no `node:worker_threads` (and
- * their main thread may not block on `Atomics.wait`): the losses themselves
- * load anywhere.
+ * those of one thread. A helper that finished its part polls for the next
+ * request for `spinMicroseconds` (200 by default) before it sleeps, so that
+ * calls in quick succession do not each wait for a thread to wake. A
+ * separate entry point from `@focal/stability` because browsers have no
+ * `node:worker_threads` (and their main thread may not block on
+ * `Atomics.wait`): the losses themselves load anywhere.
  *
  * @example
  * ```ts
@@ -25,8 +27,10 @@
  * @module
  */
 export {
+  DEFAULT_SPIN_MICROSECONDS,
   KERNEL_THREADS_MIN_ELEMENTS,
   kernelThreadCount,
+  type KernelThreadOptions,
   type SplitLoss,
   startKernelThreads,
   stopKernelThreads,

@@ -1,4 +1,4 @@
-// deno task bench:threads [--rounds 3] [--sizes 4096,...,262144] [--out FILE]
+// deno task bench:threads [--rounds 3] [--sizes 4096,...,262144] [--spin MICROSECONDS] [--out FILE]
 //
 // Where the kernel threads start to pay, per loss: on wasm, each loss's exact
 // mode forward+backward (bench/_workloads.ts) at each size on one thread and
@@ -8,13 +8,17 @@
 // rates and the median of the per-round ratios (threads / one), and the
 // smallest size from which the threads were faster at every larger size
 // measured: the measurement behind KERNEL_THREADS_MIN_ELEMENTS
-// (lib/kernels/focal/_kernel_split.ts). A table on stdout, then one JSON object.
+// (lib/kernels/focal/_kernel_split.ts). `--spin` sets how long an idle helper
+// polls (DEFAULT_SPIN_MICROSECONDS unset; 0: a helper sleeps at once, as it
+// has by then in a training step whose loss calls lie further apart). A table
+// on stdout, then one JSON object.
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { useBackend } from "../lib/backends/use_backend.ts";
 import { UsageError } from "../lib/cli/usage.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import {
+  DEFAULT_SPIN_MICROSECONDS,
   KERNEL_THREADS_MIN_ELEMENTS,
   overrideThresholds,
   startKernelThreads,
@@ -32,11 +36,20 @@ import {
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: alternatingOptions(3, [4096, 8192, 16384, 32768, 65536, 131072, 262144]),
+  options: {
+    ...alternatingOptions(3, [4096, 8192, 16384, 32768, 65536, 131072, 262144]),
+    spin: { type: "string", default: String(DEFAULT_SPIN_MICROSECONDS) },
+  },
 });
 if (values.help) {
-  console.log("deno task bench:threads [--rounds 3] [--sizes 4096,...,262144] [--out FILE]");
+  console.log(
+    "deno task bench:threads [--rounds 3] [--sizes 4096,...,262144] [--spin MICROSECONDS] [--out FILE]",
+  );
   Deno.exit(0);
+}
+const spinMicroseconds = Number(values.spin);
+if (!(Number.isFinite(spinMicroseconds) && spinMicroseconds >= 0)) {
+  throw new UsageError("--spin takes a number of microseconds ≥ 0");
 }
 const { rounds, sizes } = roundsAndSizes(values, 64);
 if (THREADS < 2) throw new UsageError("one logical CPU: there is nothing to split across");
@@ -56,7 +69,7 @@ for (let round = 1; round <= rounds; round++) {
     for (const size of sizes) {
       stopKernelThreads();
       const oneRate = await oursRate(w, size);
-      await startKernelThreads(THREADS);
+      await startKernelThreads(THREADS, { spinMicroseconds });
       const threadsRate = await oursRate(w, size);
       stopKernelThreads();
       measurements.push({ round, loss: w.loss, elements: size, oneRate, threadsRate });
@@ -105,7 +118,13 @@ lines.push(
   }`,
 );
 const result = {
-  provenance: { ...(await provenance()), backend: "wasm", rounds, threads: THREADS },
+  provenance: {
+    ...(await provenance()),
+    backend: "wasm",
+    rounds,
+    threads: THREADS,
+    spinMicroseconds,
+  },
   unit: "elements per second, forward+backward of the exact mode, median step",
   crossovers,
   inForce: KERNEL_THREADS_MIN_ELEMENTS,

@@ -174,8 +174,10 @@ for (const c of CASES) {
         try {
           const single = [];
           for (const call of c.calls) single.push(await lossAndGrad(call.f, x, t));
-          // Three threads, so that two helpers run even on a 2-core machine.
-          assert.equal(await startKernelThreads(3), 3);
+          // Three threads, so that two helpers run even on a 2-core machine;
+          // at the largest size, helpers that sleep at once (no polling).
+          const spinMicroseconds = n === 400_003 ? 0 : undefined;
+          assert.equal(await startKernelThreads(3, { spinMicroseconds }), 3);
           assert.equal(kernelThreadCount(), 3);
           const before = kernelThreadSplitCalls();
           for (const [i, call] of c.calls.entries()) {
@@ -204,11 +206,17 @@ for (const c of CASES) {
   );
 }
 
-Deno.test(name("kernel threads: one thread starts none, and bad counts throw"), async () => {
-  assert.equal(await startKernelThreads(1), 1);
-  assert.equal(kernelThreadCount(), 1);
-  await assert.rejects(() => startKernelThreads(0), RangeError);
-  await assert.rejects(() => startKernelThreads(1.5), RangeError);
-  stopKernelThreads();
-  stopKernelThreads();
-});
+Deno.test(
+  name("kernel threads: one thread starts none, and bad counts and spins throw"),
+  async () => {
+    assert.equal(await startKernelThreads(1), 1);
+    assert.equal(kernelThreadCount(), 1);
+    await assert.rejects(() => startKernelThreads(0), RangeError);
+    await assert.rejects(() => startKernelThreads(1.5), RangeError);
+    for (const spinMicroseconds of [-1, NaN, Infinity]) {
+      await assert.rejects(() => startKernelThreads(2, { spinMicroseconds }), RangeError);
+    }
+    stopKernelThreads();
+    stopKernelThreads();
+  },
+);

@@ -6,8 +6,13 @@
 // thread computes the first in place in the backend's memory, and each helper
 // (a `node:worker_threads` worker running the same SIMD modules, built for a
 // shared memory) computes one of the others on a copy of its inputs in a
-// shared memory, whose outputs are copied back. The calling thread blocks on
-// `Atomics.wait` until the helpers are done: tfjs kernels are synchronous.
+// shared memory, whose outputs are copied back. The calling thread waits
+// until the helpers are done (tfjs kernels are synchronous), polling, then
+// blocked on `Atomics.wait`. A helper that finished a part polls for the next
+// request for a moment (`spinMicroseconds`) before it sleeps on
+// `Atomics.wait`: waking a sleeping thread costs ~50-100 µs on a VM, which
+// was most of what the second core saved at 2^16 elements (docs/kernels.md).
+// OpenMP's threads, which PyTorch's peers use, spin before they sleep too.
 //
 // Off until started; the helpers never keep a process alive (`unref`). Deno
 // and Node only (a browser's main thread may not block on `Atomics.wait`):
@@ -44,6 +49,10 @@ const WARMUP_CALLS = 200;
 const WARMUP_ELEMENTS = 4096;
 /** A helper that has not answered in this long is taken to be broken. */
 const TIMEOUT_MS = 60_000;
+/** How long a helper polls for the next request after a part, by default. */
+export const DEFAULT_SPIN_MICROSECONDS = 200;
+/** How long the calling thread polls for a helper's part before it sleeps. */
+const CALLER_SPIN_MS = 5;
 
 // Control block of helper h, at h·CONTROL_BYTES, as Int32 slots:
 const REQUEST = 0; // sequence number of the last request
@@ -59,7 +68,7 @@ const RESULT = 15;
 const HELPER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const FUNCTIONS = ${JSON.stringify(KERNEL_FUNCTIONS)};
-parentPort.once("message", ({ modules, memory, control, scratch }) => {
+parentPort.once("message", ({ modules, memory, control, scratch, spinMs }) => {
   const exports = {};
   for (const [name, bytes] of Object.entries(modules)) {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
@@ -77,6 +86,9 @@ parentPort.once("message", ({ modules, memory, control, scratch }) => {
   const args = new Float64Array(memory.buffer, control + ${ARGS_AT}, 16);
   let seen = 0;
   for (;;) {
+    // Poll for a while (a request that comes soon is taken at once), then sleep.
+    const until = performance.now() + spinMs;
+    while (Atomics.load(slots, ${REQUEST}) === seen && performance.now() < until);
     Atomics.wait(slots, ${REQUEST}, seen);
     seen = Atomics.load(slots, ${REQUEST});
     if (seen < 0) return;
@@ -118,6 +130,19 @@ export function kernelThreadSplitCalls(): number {
   return splitCalls;
 }
 
+/** Options of {@linkcode startKernelThreads}. */
+export interface KernelThreadOptions {
+  /**
+   * How long a helper keeps polling for the next request after it finished
+   * a part, in microseconds, before it sleeps on `Atomics.wait`. A request
+   * within that time starts at once; one after it first wakes the helper
+   * (~50-100 µs on a VM). Each split call costs a helper's core up to this
+   * much more; 0 sleeps at once.
+   * @default {200}
+   */
+  spinMicroseconds?: number;
+}
+
 /**
  * Starts `threads − 1` helper threads (default: one per logical CPU) for the
  * wasm focal kernels (sigmoid, Quality, softmax, Unified), replacing any
@@ -126,23 +151,34 @@ export function kernelThreadSplitCalls(): number {
  * runtime's WebAssembly cannot compile the kernels (they use relaxed SIMD,
  * which Node.js 20 has only behind `--experimental-wasm-relaxed-simd`).
  *
+ * @param threads Threads a large call uses, the caller's included.
+ * @param options How long an idle helper polls before it sleeps.
+ * @returns The threads a large call now uses.
+ * @throws {RangeError} If `threads` is not a positive integer or
+ * `spinMicroseconds` not a finite number ≥ 0.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { kernelThreadCount, startKernelThreads, stopKernelThreads } from "@focal/stability/threads";
  *
- * assert.equal(await startKernelThreads(2), 2);
+ * assert.equal(await startKernelThreads(2, { spinMicroseconds: 200 }), 2);
  * // The losses on the wasm backend now use both threads from
- * // KERNEL_THREADS_MIN_ELEMENTS elements (per loss: 2^15 to 2^16).
+ * // KERNEL_THREADS_MIN_ELEMENTS elements (per loss: 2^16 or 2^17).
  * stopKernelThreads();
  * assert.equal(kernelThreadCount(), 1);
  * ```
  */
 export async function startKernelThreads(
   threads: number = globalThis.navigator?.hardwareConcurrency ?? 1,
+  options: KernelThreadOptions = {},
 ): Promise<number> {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  }
+  const { spinMicroseconds = DEFAULT_SPIN_MICROSECONDS } = options;
+  if (!(Number.isFinite(spinMicroseconds) && spinMicroseconds >= 0)) {
+    throw new RangeError(`spinMicroseconds must be a finite number ≥ 0, got ${spinMicroseconds}`);
   }
   stopKernelThreads();
   const helpers = Math.min(threads, 64) - 1;
@@ -163,7 +199,13 @@ export async function startKernelThreads(
   for (let h = 0; h < helpers; h++) {
     const worker = new Worker(HELPER_SOURCE, { eval: true });
     worker.unref();
-    worker.postMessage({ modules, memory, control: h * CONTROL_BYTES, scratch });
+    worker.postMessage({
+      modules,
+      memory,
+      control: h * CONTROL_BYTES,
+      scratch,
+      spinMs: spinMicroseconds / 1000,
+    });
     workers.push(worker);
   }
   pool = { memory, workers, sequence: 0 };
@@ -289,6 +331,10 @@ function runSplit(call: SplitCall): number | null {
   for (let h = 0; h < p.workers.length; h++) {
     const done = slot(h, DONE);
     const started = performance.now();
+    // Poll first: this thread has nothing else to do, and a sleeping one wakes late.
+    while (Atomics.load(slots, done) !== sequence && performance.now() - started < CALLER_SPIN_MS) {
+      // polling
+    }
     while (Atomics.load(slots, done) !== sequence) {
       Atomics.wait(slots, done, Atomics.load(slots, done), 1000);
       if (performance.now() - started > TIMEOUT_MS) {
