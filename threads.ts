@@ -3,7 +3,7 @@
  *
  * The tfjs wasm backend runs on one thread. After `startKernelThreads()`, a
  * sigmoid, softmax, Quality or Unified focal loss on wasm over at least its
- * `KERNEL_THREADS_MIN_ELEMENTS` (2^16 or 2^17) elements is split across
+ * `KERNEL_THREADS_MIN_ELEMENTS` (2^15 or 2^16) elements is split across
  * `node:worker_threads` helpers sharing one memory; gradients are bitwise
  * those of one thread. A helper that finished its part polls for the next
  * request for `spinMicroseconds` (200 by default) before it sleeps, so that

@@ -13,19 +13,24 @@ export type SplitLoss = "sigmoid" | "quality" | "softmax" | "unified";
 
 /**
  * Below this many float32 elements of input a call runs on the calling
- * thread alone, per loss. Measured on 2 cores with `deno task bench:threads`
- * (results/bench-full/threads*.json, docs/kernels.md): the median
- * forward+backward speed-up of two threads over one, in two runs of 3 and 5
- * rounds, was at 2^16 sigmoid 0.87× / 0.73×, softmax 1.12× / 1.09×, Quality
- * 1.04× / 1.08×, Unified 0.93× / 0.84×, and at 2^17 sigmoid 1.13× / 0.98×,
- * Unified 1.18× / 1.16×. Below these sizes the copies to and from the
- * shared memory and the hand-off cost what the second core saves.
+ * thread alone, per loss. Measured on 2 cores with `deno task bench:threads
+ * --spin 0` (results/bench-full/threads_spin0.json, 3 rounds, and
+ * threads_large.json, 5 rounds, at 36698a1: helpers that sleep between
+ * calls, as they do between the loss calls of a training step): the size
+ * from which two threads' median forward+backward speed-up over one is
+ * ≥ 1.1× at every larger size measured. At 2^15 sigmoid 1.02× / 1.02×,
+ * softmax 1.23× / 1.21×, Quality 1.22× / 1.16×, Unified 1.03× / 0.99×; at
+ * 2^16 sigmoid 1.19× / 1.18×, Unified 1.24× / 1.24×. Below these sizes,
+ * waking a helper, the copies to and from the shared memory and the
+ * hand-off cost what the second core saves. Calls back to back, whose
+ * helpers are still polling (the default `spinMicroseconds`), pay from
+ * 2^12 (threads.json), so the thresholds err on the slow side.
  */
 export const KERNEL_THREADS_MIN_ELEMENTS: Readonly<Record<SplitLoss, number>> = {
-  sigmoid: 2 ** 17,
-  quality: 2 ** 16,
-  softmax: 2 ** 16,
-  unified: 2 ** 17,
+  sigmoid: 2 ** 16,
+  quality: 2 ** 15,
+  softmax: 2 ** 15,
+  unified: 2 ** 16,
 };
 
 /**

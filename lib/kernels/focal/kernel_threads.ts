@@ -164,7 +164,7 @@ export interface KernelThreadOptions {
  *
  * assert.equal(await startKernelThreads(2, { spinMicroseconds: 200 }), 2);
  * // The losses on the wasm backend now use both threads from
- * // KERNEL_THREADS_MIN_ELEMENTS elements (per loss: 2^16 or 2^17).
+ * // KERNEL_THREADS_MIN_ELEMENTS elements (per loss: 2^15 or 2^16).
  * stopKernelThreads();
  * assert.equal(kernelThreadCount(), 1);
  * ```
