@@ -10,6 +10,7 @@ import { ALPHA, GAMMA } from "./_settings.ts";
 import type { PEER_OF } from "./_summary.ts";
 import { warmUp } from "./_warm_up.ts";
 import { DEBUG_OPTION, UsageError } from "../lib/cli/usage.ts";
+import { DEFAULT_SPIN_MICROSECONDS } from "../lib/kernels/focal/kernel_threads.ts";
 
 /** One loss as the benches run it: inputs, our exact mode, whose thread threshold applies. */
 export interface Workload {
@@ -90,6 +91,8 @@ export function alternatingOptions(rounds: number, sizes: number[]) {
   return {
     rounds: { type: "string", default: String(rounds) },
     sizes: { type: "string", default: sizes.join(",") },
+    // How long an idle kernel-thread helper polls (0: it sleeps at once).
+    spin: { type: "string", default: String(DEFAULT_SPIN_MICROSECONDS) },
     out: { type: "string" },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
@@ -116,4 +119,17 @@ export function roundsAndSizes(
     );
   }
   return { rounds, sizes };
+}
+
+/**
+ * `--spin`: microseconds an idle helper polls before it sleeps. Calls back to
+ * back find it polling; with 0 every call first wakes it, as the loss calls
+ * of a training step do, whose other ops take longer than the default.
+ */
+export function spinOf(values: { spin: string }): number {
+  const spin = Number(values.spin);
+  if (!(Number.isFinite(spin) && spin >= 0)) {
+    throw new UsageError("--spin takes a number of microseconds ≥ 0");
+  }
+  return spin;
 }

@@ -8,17 +8,14 @@
 // rates and the median of the per-round ratios (threads / one), and the
 // smallest size from which the threads were faster at every larger size
 // measured: the measurement behind KERNEL_THREADS_MIN_ELEMENTS
-// (lib/kernels/focal/_kernel_split.ts). `--spin` sets how long an idle helper
-// polls (DEFAULT_SPIN_MICROSECONDS unset; 0: a helper sleeps at once, as it
-// has by then in a training step whose loss calls lie further apart). A table
-// on stdout, then one JSON object.
+// (lib/kernels/focal/_kernel_split.ts), taken with `--spin 0` (spinOf in
+// _workloads.ts). A table on stdout, then one JSON object.
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { useBackend } from "../lib/backends/use_backend.ts";
 import { UsageError } from "../lib/cli/usage.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import {
-  DEFAULT_SPIN_MICROSECONDS,
   KERNEL_THREADS_MIN_ELEMENTS,
   overrideThresholds,
   startKernelThreads,
@@ -31,15 +28,13 @@ import {
   mps,
   oursRate,
   roundsAndSizes,
+  spinOf,
   WORKLOADS,
 } from "./_workloads.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: {
-    ...alternatingOptions(3, [4096, 8192, 16384, 32768, 65536, 131072, 262144]),
-    spin: { type: "string", default: String(DEFAULT_SPIN_MICROSECONDS) },
-  },
+  options: alternatingOptions(3, [4096, 8192, 16384, 32768, 65536, 131072, 262144]),
 });
 if (values.help) {
   console.log(
@@ -47,10 +42,7 @@ if (values.help) {
   );
   Deno.exit(0);
 }
-const spinMicroseconds = Number(values.spin);
-if (!(Number.isFinite(spinMicroseconds) && spinMicroseconds >= 0)) {
-  throw new UsageError("--spin takes a number of microseconds ≥ 0");
-}
+const spinMicroseconds = spinOf(values);
 const { rounds, sizes } = roundsAndSizes(values, 64);
 if (THREADS < 2) throw new UsageError("one logical CPU: there is nothing to split across");
 await useBackend("wasm");

@@ -1,12 +1,12 @@
 // deno task bench:versus [--rounds 5] [--sizes 4096,65536,1048576] [--backend wasm] [--out FILE]
-//                        [--dispatches N] [--peer-device cpu|cuda]
+//                        [--dispatches N] [--peer-device cpu|cuda] [--spin MICROSECONDS]
 //
 // Each loss against its PyTorch peer, alternating: in every round, for each
 // loss and size, our exact mode's forward+backward on one backend (the
 // median step after a warm-up) on one thread, then, on wasm where the size
 // reaches the loss's KERNEL_THREADS_MIN_ELEMENTS, again after
 // `startKernelThreads()` (what a user who started them gets: the ratio
-// counts this one), then the peer's right after (bench/peers/torchvision_focal.py in
+// counts this one; `--spin` as in spinOf, _workloads.ts), then the peer's right after (bench/peers/torchvision_focal.py in
 // a process of its own, all cores, the median step). The two share the
 // machine's state of that minute: this VM's speed drifts by up to 1.5× over
 // minutes, and `deno task bench` times the peers only after every backend's
@@ -35,6 +35,7 @@ import {
   mps,
   oursRate,
   roundsAndSizes,
+  spinOf,
   type Workload,
   WORKLOADS,
 } from "./_workloads.ts";
@@ -53,12 +54,13 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "deno task bench:versus [--rounds 5] [--sizes 4096,65536,1048576] [--backend wasm|cpu|webgpu] [--out FILE]\n" +
-      "                       [--dispatches N] [--peer-device cpu|cuda]",
+      "                       [--dispatches N] [--peer-device cpu|cuda] [--spin MICROSECONDS]",
   );
   Deno.exit(0);
 }
 const backend = option(() => parseBackend(values.backend));
 const { rounds, sizes } = roundsAndSizes(values);
+const spinMicroseconds = spinOf(values);
 const dispatches = Number(values.dispatches);
 const peerDevice = values["peer-device"];
 if (!(Number.isInteger(dispatches) && dispatches >= 1) || !["cpu", "cuda"].includes(peerDevice)) {
@@ -105,7 +107,7 @@ for (let round = 1; round <= rounds; round++) {
       const splits = backend === "wasm" && THREADS > 1 &&
         size >= KERNEL_THREADS_MIN_ELEMENTS[w.threads];
       if (splits) {
-        await startKernelThreads();
+        await startKernelThreads(THREADS, { spinMicroseconds });
         threaded = await oursRate(w, size, dispatches);
         stopKernelThreads();
       }
@@ -162,6 +164,7 @@ const result = {
     adapter: backend === "webgpu" ? await describeAdapter() : null,
     rounds,
     dispatches,
+    spinMicroseconds,
     peerDevice,
     gamma: GAMMA,
     alpha: ALPHA,
