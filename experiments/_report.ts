@@ -101,8 +101,9 @@ export async function writeReport(
     }${manifest.gitDirty ? " (uncommitted changes)" : ""}; ` +
     `${manifest.cpu}, ${manifest.cores} cores.`,
     "",
-    "Wall time: for an experiment, from its first run's start to its last run's end " +
-    "(across resumed invocations); for the bench, its last invocation.",
+    "Wall time: for an experiment, the time during which at least one of its runs was training " +
+    "(from its first run's start to its last run's end, less the gaps between resumed " +
+    "invocations, shards or machines); for the bench, its last invocation.",
     "",
     "| result | verdict | wall time |",
     "| --- | --- | ---: |",

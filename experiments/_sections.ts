@@ -38,7 +38,7 @@ export interface Section {
   body?: string[];
   links: string[];
   step?: StepRecord;
-  /** First run's start to last run's end, across resumed invocations. */
+  /** Seconds during which a run was training (`span`), across resumed invocations. */
   wallSeconds?: number;
 }
 
@@ -47,11 +47,27 @@ export function notRun(title: string, claim: string, why: string, step?: StepRec
   return { title, claim, verdict: "not run", measured: [why], links: [], step };
 }
 
-/** Seconds from the first run's start to the last run's end. */
+/**
+ * Seconds during which at least one of the runs was training: the union of
+ * their [start, end] intervals. Within one invocation that is its first run's
+ * start to its last run's end; across resumed invocations, shards or machines,
+ * the time between them (a day between a shard and its resumption) does not
+ * count.
+ */
 export function span(records: RunRecord[]): number {
-  const starts = records.map((r) => Date.parse(r.provenance.startedAt));
-  const ends = records.map((r) => Date.parse(r.provenance.finishedAt));
-  return (Math.max(...ends) - Math.min(...starts)) / 1000;
+  const intervals = records
+    .map((r) => [Date.parse(r.provenance.startedAt), Date.parse(r.provenance.finishedAt)])
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [from, to] = [Infinity, -Infinity];
+  for (const [start, end] of intervals) {
+    if (start > to) {
+      if (to > from) total += to - from;
+      [from, to] = [start, end];
+    } else to = Math.max(to, end);
+  }
+  if (to > from) total += to - from;
+  return total / 1000;
 }
 
 /** The JSON at `path`, or null when it is missing or unreadable. */
