@@ -1,6 +1,7 @@
-// The training step bench:training times: the paper's CNN (Appendix A.4),
-// batch 64, sigmoid focal loss γ = α = 0.5, the paper's SGD with momentum
-// (or Adam, when asked), batches made as the experiment makes them.
+// The training step bench:training times: the paper's CNN (Appendix A.4) on
+// MNIST (28×28×1, batch 64) or CIFAR-10 (32×32×3, batch 128, inputs
+// (x − 0.5)/0.5), sigmoid focal loss γ = α = 0.5, the paper's SGD with
+// momentum (or Adam, when asked), batches made as the experiment makes them.
 import * as tf from "@tensorflow/tfjs";
 import { settle } from "../lib/backends/use_backend.ts";
 import { mulberry32 } from "../lib/data/_random.ts";
@@ -10,8 +11,24 @@ import type { OptimizerConfig } from "../lib/train/optimizer.ts";
 import { trainBinary } from "../lib/train/train_binary.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
 
-/** The batch size of the paper's MNIST experiment. */
-export const BATCH = 64;
+/** A data set's images and batch, as the paper's experiment on it trains. */
+export interface Workload {
+  name: "mnist" | "cifar10";
+  shape: [number, number, number];
+  batch: number;
+  normalize?: { mean: number; std: number };
+}
+
+/** The paper's MNIST (Sec. 2.5.1) and CIFAR-10 (Sec. 2.5.2) CNN workloads. */
+export const WORKLOADS: Record<Workload["name"], Workload> = {
+  mnist: { name: "mnist", shape: [28, 28, 1], batch: 64 },
+  cifar10: {
+    name: "cifar10",
+    shape: [32, 32, 3],
+    batch: 128,
+    normalize: { mean: 0.5, std: 0.5 },
+  },
+};
 
 /** The loss every measurement trains with. */
 function focal(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
@@ -23,8 +40,8 @@ function focal(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 }
 
 /** `count` random images and 30% positive targets [count]. */
-function randomData(count: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
-  const x = tf.randomUniform([count, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+function randomData(count: number, shape: number[]): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const x = tf.randomUniform([count, ...shape], 0, 1, "float32", 1) as tf.Tensor4D;
   const y = tf.tidy(() =>
     tf.cast(tf.less(tf.randomUniform([count], 0, 1, "float32", 2), 0.3), "float32")
   ) as tf.Tensor1D;
@@ -32,13 +49,13 @@ function randomData(count: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
 }
 
 /** A fixed batch and the loss of logits against its targets. */
-export function fixedBatch(): {
+export function fixedBatch({ batch, shape }: Workload): {
   x: tf.Tensor4D;
   y: tf.Tensor2D;
   loss: (logits: tf.Tensor2D) => tf.Scalar;
 } {
-  const { x, y: flat } = randomData(BATCH);
-  const y = tf.reshape(flat, [BATCH, 1]) as tf.Tensor2D;
+  const { x, y: flat } = randomData(batch, shape);
+  const y = tf.reshape(flat, [batch, 1]) as tf.Tensor2D;
   flat.dispose();
   return { x, y, loss: (logits: tf.Tensor2D) => focal(logits, y) };
 }
@@ -55,6 +72,7 @@ export async function secondsPerStep(step: () => void, steps: number): Promise<n
 
 /** What one model's timed epoch trains with. */
 export interface StepOptions {
+  workload: Workload;
   optimizer: OptimizerConfig;
   /** Amplitude of the per-batch noise (the paper's: 0, 0.5, 0.75). */
   noise: number;
@@ -68,18 +86,28 @@ export interface StepOptions {
  */
 export async function singleModelSecondsPerStep(
   steps: number,
-  { optimizer, noise }: StepOptions,
+  { workload, optimizer, noise }: StepOptions,
 ): Promise<number> {
+  const { shape, batch, normalize } = workload;
   const random = mulberry32(1);
-  const count = steps * BATCH;
-  const images = Uint8Array.from({ length: count * 784 }, () => Math.floor(256 * random()));
+  const count = steps * batch;
+  const images = Uint8Array.from(
+    { length: count * shape[0] * shape[1] * shape[2] },
+    () => Math.floor(256 * random()),
+  );
   const targets = Float32Array.from({ length: count }, () => (random() < 0.3 ? 1 : 0));
-  const data = imageBatches({ images, shape: [28, 28, 1], targets, noise, seed: 2 });
-  const model = createBinaryCnn({ size: 28, channels: 1 }, 1);
-  const warm = { count: 2 * BATCH, batch: data.batch };
-  await trainBinary(model, warm, { epochs: 1, seed: 0, optimizer, loss: focal });
+  const data = imageBatches({ images, shape, targets, noise, normalize, seed: 2 });
+  const model = createBinaryCnn({ size: shape[0], channels: shape[2] }, 1);
+  const warm = { count: 2 * batch, batch: data.batch };
+  await trainBinary(model, warm, { epochs: 1, seed: 0, batchSize: batch, optimizer, loss: focal });
   const start = performance.now();
-  const result = await trainBinary(model, data, { epochs: 1, seed: 1, optimizer, loss: focal });
+  const result = await trainBinary(model, data, {
+    epochs: 1,
+    seed: 1,
+    batchSize: batch,
+    optimizer,
+    loss: focal,
+  });
   const seconds = (performance.now() - start) / 1000 / steps;
   if (result.status !== "completed") throw new Error("the timed training run did not complete");
   model.dispose();

@@ -1,10 +1,12 @@
-// deno task bench:training [--quick] [--backend wasm|webgpu|cpu] [--models K] [--workers N]
-//                           [--optimizer sgd|adam] [--no-peer]
+// deno task bench:training [--quick] [--cifar10] [--backend wasm|webgpu|cpu] [--models K]
+//                           [--workers N] [--optimizer sgd|adam] [--no-peer]
 //
-// Training throughput of the paper's CNN (Appendix A.4, batch 64, sigmoid
-// focal loss γ = α = 0.5, the paper's SGD with momentum 0.9 unless
-// --optimizer adam, batches with the paper's high per-batch noise; the
-// noise's cost is measured too) in the three ways a grid can be trained:
+// Training throughput of the paper's CNN (Appendix A.4, sigmoid focal loss
+// γ = α = 0.5, the paper's SGD with momentum 0.9 unless --optimizer adam):
+// on MNIST by default (batch 64, batches with the paper's high per-batch
+// noise; the noise's cost is measured too), or on CIFAR-10 with --cifar10
+// (32×32×3, batch 128, inputs (x − 0.5)/0.5, no noise, as Figure 5 trains)
+// in the three ways a grid can be trained:
 // one model at a time and N Web Workers each training one model at once
 // (what the experiment runner does), both in the runner's own training loop;
 // and K models of a grid cell in one program (lib/models/stacked_binary_cnn.ts).
@@ -12,7 +14,7 @@
 // same optimizer on the same machine right after
 // (bench/peers/torch_cnn_train.py, all cores).
 // Prints a line per measurement and, last, one JSON object:
-// { backend, optimizer, modelsPerProgram, aggregateImagesPerSecond,
+// { backend, dataset, optimizer, modelsPerProgram, aggregateImagesPerSecond,
 //   singleModelImagesPerSecond, noiseFreeImagesPerSecond, noiseCostShare,
 //   stackedImagesPerSecond, workers, workersImagesPerSecond,
 //   pytorchImagesPerSecond, pytorchThreads, aggregateOverPytorch }
@@ -26,11 +28,11 @@ import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
 import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "../lib/train/optimizer.ts";
 import { NOISE_SCALES } from "../lib/data/binary_mnist.ts";
 import {
-  BATCH,
   fixedBatch,
   secondsPerStep,
   singleModelSecondsPerStep,
   type StepOptions,
+  WORKLOADS,
 } from "./_training_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 
@@ -38,6 +40,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
+    cifar10: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm" },
     models: { type: "string", default: "24" },
     workers: { type: "string" },
@@ -49,7 +52,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "deno task bench:training [--quick] [--backend wasm|cpu|webgpu] [--models K] [--workers N] [--optimizer sgd|adam] [--no-peer] [--debug]",
+    "deno task bench:training [--quick] [--cifar10] [--backend wasm|cpu|webgpu] [--models K] [--workers N] [--optimizer sgd|adam] [--no-peer] [--debug]",
   );
   Deno.exit(0);
 }
@@ -65,7 +68,14 @@ if (values.optimizer !== "sgd" && values.optimizer !== "adam") {
 const optimizer: OptimizerConfig = values.optimizer === "sgd"
   ? PAPER_OPTIMIZER
   : { optimizer: "adam", learningRate: 1e-3 };
-const step: StepOptions = { optimizer, noise: NOISE_SCALES.high };
+const workload = values.cifar10 ? WORKLOADS.cifar10 : WORKLOADS.mnist;
+const BATCH = workload.batch;
+// Figure 5 trains without noise: there is no noise share to measure.
+const step: StepOptions = {
+  workload,
+  optimizer,
+  noise: values.cifar10 ? 0 : NOISE_SCALES.high,
+};
 const K = Number(values.models);
 const workers = Number(
   values.workers ?? (backend === "webgpu" ? 1 : navigator.hardwareConcurrency),
@@ -79,8 +89,11 @@ await useBackend(backend);
 const timings = { noisy: [] as number[], clean: [] as number[] };
 for (let i = 0; i < 2; i++) {
   timings.noisy.push(await singleModelSecondsPerStep(runnerSteps, step));
-  timings.clean.push(await singleModelSecondsPerStep(runnerSteps, { ...step, noise: 0 }));
+  if (step.noise > 0) {
+    timings.clean.push(await singleModelSecondsPerStep(runnerSteps, { ...step, noise: 0 }));
+  }
 }
+if (step.noise === 0) timings.clean = timings.noisy;
 const singleSeconds = Math.min(...timings.noisy);
 const cleanSeconds = Math.min(...timings.clean);
 const singleModelImagesPerSecond = BATCH / singleSeconds;
@@ -93,9 +106,9 @@ console.log(
   } ms: the noise is ${(100 * noiseCostShare).toFixed(1)}% of a step`,
 );
 
-const { x, y, loss } = fixedBatch();
+const { x, y, loss } = fixedBatch(workload);
 const stacked = createStackedBinaryCnn(
-  { size: 28, channels: 1 },
+  { size: workload.shape[0], channels: workload.shape[2] },
   Array.from({ length: K }, (_, k) => k),
 );
 const stackedOptimizer = createOptimizer(optimizer);
@@ -148,6 +161,7 @@ const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_c
   values.quick ? "100" : "300",
   "--optimizer",
   optimizer.optimizer,
+  ...(values.cifar10 ? ["--cifar10"] : []),
 ]) as { imagesPerSecond: number; threads: number } | null;
 if (peer !== null) {
   console.log(
@@ -159,6 +173,8 @@ if (peer !== null) {
 }
 console.log(JSON.stringify({
   backend,
+  dataset: workload.name,
+  batch: BATCH,
   optimizer: optimizer.optimizer,
   modelsPerProgram: K,
   aggregateImagesPerSecond: Math.round(aggregateImagesPerSecond),

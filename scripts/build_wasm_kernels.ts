@@ -16,72 +16,87 @@ const ASC = "npm:assemblyscript@0.27.31/asc";
  * `shared`: built for a shared memory (the helper threads of
  * lib/kernels/focal/kernel_threads.ts) instead of the tfjs backend's.
  */
-const KERNELS: { source: string; target: string; name: string; what: string; shared?: boolean }[] =
-  [
-    {
-      source: "lib/kernels/assembly/sigmoid_focal.ts",
-      target: "lib/kernels/generated/sigmoid_focal_wasm.ts",
-      name: "SIGMOID_FOCAL_WASM_BASE64",
-      what: "The fused sigmoid focal kernel module, base64.",
-    },
-    {
-      source: "lib/kernels/assembly/sigmoid_focal.ts",
-      target: "lib/kernels/generated/sigmoid_focal_shared_wasm.ts",
-      name: "SIGMOID_FOCAL_SHARED_WASM_BASE64",
-      what: "The fused sigmoid focal kernel for a shared memory (kernel threads), base64.",
-      shared: true,
-    },
-    {
-      source: "lib/kernels/assembly/softmax_focal.ts",
-      target: "lib/kernels/generated/softmax_focal_wasm.ts",
-      name: "SOFTMAX_FOCAL_WASM_BASE64",
-      what: "The fused softmax focal kernel module, base64.",
-    },
-    {
-      source: "lib/kernels/assembly/softmax_focal.ts",
-      target: "lib/kernels/generated/softmax_focal_shared_wasm.ts",
-      name: "SOFTMAX_FOCAL_SHARED_WASM_BASE64",
-      what: "The fused softmax focal kernel for a shared memory (kernel threads), base64.",
-      shared: true,
-    },
-    {
-      source: "lib/kernels/assembly/unified_focal.ts",
-      target: "lib/kernels/generated/unified_focal_wasm.ts",
-      name: "UNIFIED_FOCAL_WASM_BASE64",
-      what: "The Unified Focal Loss's two passes, base64.",
-    },
-    {
-      source: "lib/kernels/assembly/unified_focal.ts",
-      target: "lib/kernels/generated/unified_focal_shared_wasm.ts",
-      name: "UNIFIED_FOCAL_SHARED_WASM_BASE64",
-      what: "The Unified Focal Loss's two passes for a shared memory (kernel threads), base64.",
-      shared: true,
-    },
-    {
-      source: "lib/kernels/assembly/conv_pool_grad.ts",
-      target: "lib/kernels/generated/conv_pool_grad_wasm.ts",
-      name: "CONV_POOL_GRAD_WASM_BASE64",
-      what: "The max-pool and convolution gradient module, base64.",
-    },
-    {
-      source: "lib/kernels/assembly/binary_cnn.ts",
-      target: "lib/kernels/generated/binary_cnn_wasm.ts",
-      name: "BINARY_CNN_WASM_BASE64",
-      what: "The fused forward and backward passes of the MNIST CNN, base64.",
-    },
-    {
-      source: "lib/kernels/assembly/adam.ts",
-      target: "lib/kernels/generated/adam_wasm.ts",
-      name: "ADAM_WASM_BASE64",
-      what: "The one-pass Adam update, base64.",
-    },
-    {
-      source: "lib/kernels/assembly/momentum.ts",
-      target: "lib/kernels/generated/momentum_wasm.ts",
-      name: "MOMENTUM_WASM_BASE64",
-      what: "The one-pass SGD-with-momentum update, base64.",
-    },
-  ];
+const KERNELS: {
+  source: string;
+  target: string;
+  name: string;
+  what: string;
+  shared?: boolean;
+  /** Integer constants the source reads (asc's `--use NAME=value`). */
+  constants?: Record<string, number>;
+}[] = [
+  {
+    source: "lib/kernels/assembly/sigmoid_focal.ts",
+    target: "lib/kernels/generated/sigmoid_focal_wasm.ts",
+    name: "SIGMOID_FOCAL_WASM_BASE64",
+    what: "The fused sigmoid focal kernel module, base64.",
+  },
+  {
+    source: "lib/kernels/assembly/sigmoid_focal.ts",
+    target: "lib/kernels/generated/sigmoid_focal_shared_wasm.ts",
+    name: "SIGMOID_FOCAL_SHARED_WASM_BASE64",
+    what: "The fused sigmoid focal kernel for a shared memory (kernel threads), base64.",
+    shared: true,
+  },
+  {
+    source: "lib/kernels/assembly/softmax_focal.ts",
+    target: "lib/kernels/generated/softmax_focal_wasm.ts",
+    name: "SOFTMAX_FOCAL_WASM_BASE64",
+    what: "The fused softmax focal kernel module, base64.",
+  },
+  {
+    source: "lib/kernels/assembly/softmax_focal.ts",
+    target: "lib/kernels/generated/softmax_focal_shared_wasm.ts",
+    name: "SOFTMAX_FOCAL_SHARED_WASM_BASE64",
+    what: "The fused softmax focal kernel for a shared memory (kernel threads), base64.",
+    shared: true,
+  },
+  {
+    source: "lib/kernels/assembly/unified_focal.ts",
+    target: "lib/kernels/generated/unified_focal_wasm.ts",
+    name: "UNIFIED_FOCAL_WASM_BASE64",
+    what: "The Unified Focal Loss's two passes, base64.",
+  },
+  {
+    source: "lib/kernels/assembly/unified_focal.ts",
+    target: "lib/kernels/generated/unified_focal_shared_wasm.ts",
+    name: "UNIFIED_FOCAL_SHARED_WASM_BASE64",
+    what: "The Unified Focal Loss's two passes for a shared memory (kernel threads), base64.",
+    shared: true,
+  },
+  {
+    source: "lib/kernels/assembly/conv_pool_grad.ts",
+    target: "lib/kernels/generated/conv_pool_grad_wasm.ts",
+    name: "CONV_POOL_GRAD_WASM_BASE64",
+    what: "The max-pool and convolution gradient module, base64.",
+  },
+  {
+    source: "lib/kernels/assembly/binary_cnn.ts",
+    target: "lib/kernels/generated/binary_cnn_wasm.ts",
+    name: "BINARY_CNN_WASM_BASE64",
+    what: "The fused forward and backward passes of the MNIST CNN, base64.",
+    constants: { INPUT_SIDE: 28, INPUT_CHANNELS: 1 },
+  },
+  {
+    source: "lib/kernels/assembly/binary_cnn.ts",
+    target: "lib/kernels/generated/binary_cnn_32x32x3_wasm.ts",
+    name: "BINARY_CNN_32X32X3_WASM_BASE64",
+    what: "The fused forward and backward passes of the CIFAR-10 CNN (32×32×3), base64.",
+    constants: { INPUT_SIDE: 32, INPUT_CHANNELS: 3 },
+  },
+  {
+    source: "lib/kernels/assembly/adam.ts",
+    target: "lib/kernels/generated/adam_wasm.ts",
+    name: "ADAM_WASM_BASE64",
+    what: "The one-pass Adam update, base64.",
+  },
+  {
+    source: "lib/kernels/assembly/momentum.ts",
+    target: "lib/kernels/generated/momentum_wasm.ts",
+    name: "MOMENTUM_WASM_BASE64",
+    what: "The one-pass SGD-with-momentum update, base64.",
+  },
+];
 
 /** The shared build's memory limit in 64 KiB pages (1 GiB; kernel_threads.ts creates it). */
 const SHARED_MAXIMUM_PAGES = 16384;
@@ -89,7 +104,11 @@ const SHARED_MAXIMUM_PAGES = 16384;
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean" } } });
 
 /** Compiles one source; refuses modules that would write into tfjs's heap. */
-async function compile(source: string, shared: boolean): Promise<Uint8Array> {
+async function compile(
+  source: string,
+  shared: boolean,
+  constants: Record<string, number>,
+): Promise<Uint8Array> {
   const dir = await Deno.makeTempDir({ prefix: "focal-asc-" });
   const wasmFile = `${dir}/kernel.wasm`;
   const watFile = `${dir}/kernel.wat`;
@@ -119,6 +138,7 @@ async function compile(source: string, shared: boolean): Promise<Uint8Array> {
           `${SHARED_MAXIMUM_PAGES}`,
         ]
         : []),
+      ...Object.entries(constants).flatMap(([name, value]) => ["--use", `${name}=${value}`]),
       "--runtime",
       "stub",
       "--use",
@@ -156,8 +176,11 @@ async function compile(source: string, shared: boolean): Promise<Uint8Array> {
 
 let stale = false;
 for (const kernel of KERNELS) {
-  const bytes = await compile(kernel.source, kernel.shared ?? false);
-  const module = `// Generated by scripts/build_wasm_kernels.ts from ${kernel.source}; do not edit.
+  const bytes = await compile(kernel.source, kernel.shared ?? false, kernel.constants ?? {});
+  const given = Object.entries(kernel.constants ?? {}).map(([n, v]) => ` ${n}=${v}`).join(",");
+  const module = `// Generated by scripts/build_wasm_kernels.ts from ${kernel.source}${
+    given ? ` (${given.trim()})` : ""
+  }; do not edit.
 // ${bytes.length} bytes of WebAssembly (SIMD), AssemblyScript 0.27.31.
 
 /** ${kernel.what} */

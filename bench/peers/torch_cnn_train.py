@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Peer timing for bench/training.ts: PyTorch's CPU training step of the
-paper's binary MNIST CNN (Appendix A.4), batch 64, torchvision's
-sigmoid_focal_loss (gamma = alpha = 0.5, "mean"), the paper's SGD (lr 1e-3,
-momentum 0.9) or Adam 1e-3, on random 28x28 images: forward, backward and
-optimizer step, one model.
+paper's binary CNN (Appendix A.4) on MNIST (28x28x1, batch 64) or, with
+--cifar10, CIFAR-10 (32x32x3, batch 128), torchvision's sigmoid_focal_loss
+(gamma = alpha = 0.5, "mean"), the paper's SGD (lr 1e-3, momentum 0.9) or
+Adam 1e-3, on random images: forward, backward and optimizer step, one model.
 
-    python3 bench/peers/torch_cnn_train.py --threads 2 --steps 300 --optimizer sgd
+    python3 bench/peers/torch_cnn_train.py --threads 2 --steps 300 --optimizer sgd [--cifar10]
 
 Prints one JSON object: imagesPerSecond, threads, steps, torch.
 """
@@ -22,19 +22,21 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--steps", type=int, default=300)
 parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+parser.add_argument("--cifar10", action="store_true")
 add_device_argument(parser)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
-BATCH = 64
+BATCH, SIDE, CHANNELS = (128, 32, 3) if args.cifar10 else (64, 28, 1)
+FLAT_SIDE = ((SIDE - 4) // 2 - 4) // 2
 
 
 class CNN(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv1 = nn.Conv2d(CHANNELS, 6, 5)
         self.pool = nn.MaxPool2d(2, 2)
         self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(4 * 4 * 16, 120)
+        self.fc1 = nn.Linear(FLAT_SIDE * FLAT_SIDE * 16, 120)
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, 1)
 
@@ -53,12 +55,15 @@ optimizer = (
     if args.optimizer == "sgd"
     else torch.optim.Adam(model.parameters(), 1e-3)
 )
-x = torch.rand(BATCH, 1, 28, 28, device=args.device)
+x = torch.rand(BATCH, CHANNELS, SIDE, SIDE, device=args.device)
+if args.cifar10:
+    x = x * 2 - 1  # inputs (x - 0.5)/0.5, as Figure 5 trains
 y = (torch.rand(BATCH, 1, device=args.device) < 0.3).float()
 
 seconds = seconds_per_step(model, optimizer, x, y, args.steps, 20, args.device)
 print(json.dumps({
     "imagesPerSecond": BATCH / seconds,
+    "batch": BATCH,
     "threads": args.threads,
     "optimizer": args.optimizer,
     "steps": args.steps,

@@ -1,7 +1,10 @@
-// AssemblyScript source of the fused training step of the paper's MNIST CNN
+// AssemblyScript source of the fused training step of the paper's CNN
 // (Appendix A.4: conv 6@5×5 → ReLU → max-pool 2 → conv 16@5×5 → ReLU →
-// max-pool 2 → fc 120 → ReLU → fc 84 → ReLU → fc 1) on 28×28×1 images, for
-// lib/kernels/binary_cnn_wasm.ts. One call runs the whole forward pass of a
+// max-pool 2 → fc 120 → ReLU → fc 84 → ReLU → fc 1) for
+// lib/kernels/training/binary_cnn_wasm.ts. It is compiled once per input
+// geometry, INPUT_SIDE × INPUT_SIDE × INPUT_CHANNELS, given to the compiler
+// as constants (`--use INPUT_SIDE=28 --use INPUT_CHANNELS=1`: MNIST;
+// 32 and 3: CIFAR-10; scripts/build_wasm_kernels.ts). One call runs the whole forward pass of a
 // batch, one call the whole backward pass, instead of ~15 and ~40 tfjs
 // kernels (each with its own dispatch, allocation and layout change).
 //
@@ -20,15 +23,19 @@
 // (it always reaches the last layer's bias gradient, db5 = Σ dlogits).
 
 // ---- geometry ---------------------------------------------------------------
-const S: i32 = 28; // input side
-const S1: i32 = 24; // conv1 output side
-const Q1: i32 = 12; // pool1 output side
-const S2: i32 = 8; // conv2 output side
-const Q2: i32 = 4; // pool2 output side
+// @ts-ignore: a compile-time constant (--use)
+const S: i32 = INPUT_SIDE; // input side (28, 32)
+// @ts-ignore: a compile-time constant (--use)
+const CIN: i32 = INPUT_CHANNELS; // input channels (1, 3)
+const S1: i32 = S - 4; // conv1 output side (24, 28), a multiple of 4
+const Q1: i32 = S1 / 2; // pool1 output side
+const S2: i32 = Q1 - 4; // conv2 output side (8, 10), even
+const Q2: i32 = S2 / 2; // pool2 output side
+const K1: i32 = 5 * CIN; // conv1 taps of one kernel row: 5·CIN consecutive floats
 const C1: i32 = 6; // conv1 filters
 const C1P: i32 = 8; // conv1 channels as stored: two vectors, lanes 6, 7 zero
 const C2: i32 = 16; // conv2 filters
-const FLAT: i32 = 256; // Q2·Q2·C2, NHWC order (tfjs's reshape)
+const FLAT: i32 = Q2 * Q2 * C2; // NHWC order (tfjs's reshape)
 const N3: i32 = 120;
 const N4: i32 = 84;
 const K2: i32 = 150; // conv2 taps: 5·5·C1, in HWIO order (kh, kw, ci)
@@ -37,14 +44,16 @@ const ROW2: i32 = 30; // the taps of one kernel row: 5·C1 consecutive floats
 // ---- the tape, in floats ----------------------------------------------------
 // Header: conv1's filters and bias padded to 8 channels. Then per image:
 // A1 [S1][S1][8] conv1 after ReLU; P1 [Q1][Q1][6] pooled (+ slack for the
-// 8-lane stores); A2 [S2][S2][16] conv2 after ReLU; P2 [256] pooled;
-// H3 [120], H4 [84] (+ 4 slack) the dense layers after ReLU; XP [28][32]
-// the image with rows padded to 32 floats (zeros), so that the backward pass
-// can read any 5×5 patch's rows as two whole vectors.
+// 8-lane stores); A2 [S2][S2][16] conv2 after ReLU; P2 [FLAT] pooled;
+// H3 [120], H4 [84] (+ 4 slack) the dense layers after ReLU; XP [S][XP_ROW]
+// the image with rows padded by 4 floats (zeros), so that the backward pass
+// can read any 5×5 patch's rows (K1 floats each) as P1_VECTORS whole vectors.
 const W1P: i32 = 0;
-const B1P: i32 = W1P + 25 * C1P;
+const B1P: i32 = W1P + 5 * K1 * C1P;
 const HEADER: i32 = B1P + C1P;
-const XP_ROW: i32 = 32;
+const XP_ROW: i32 = S * CIN + 4;
+const P1_VECTORS: i32 = (K1 + 3) / 4; // 2 for MNIST, 4 for CIFAR-10
+const G1_ROW: i32 = 4 * P1_VECTORS; // floats of one kernel row of conv1's gradient
 const T_A1: i32 = 0;
 const T_P1: i32 = T_A1 + S1 * S1 * C1P;
 const T_A2: i32 = T_P1 + Q1 * Q1 * C1 + 16;
@@ -56,13 +65,15 @@ const PER_IMAGE: i32 = T_XP + S * XP_ROW;
 
 // ---- the backward pass's work area, in floats -------------------------------
 // W2T [16][150] conv2's filters per output channel; G2T [16][150] their
-// gradient; G1T [6][5][8] conv1's (kh, kw; kw ≥ 5 unused); DP1 [Q1·Q1·6] (+ slack) the
+// gradient; G1T [6][5][G1_ROW] conv1's (kh, kw·CIN + ci; columns ≥ K1 unused);
+// G1I [5][G1_ROW] one image's share of one channel's (CIN > 1); DP1 [Q1·Q1·6] (+ slack) the
 // gradient at pool1's output; D4 [84] (+ slack), D3 [120] the dense layers'
 // pre-activation gradients; GB1 [8], GB2 [16] the conv biases' gradients.
 const W_W2T: i32 = 0;
 const W_G2T: i32 = W_W2T + C2 * K2;
 const W_G1T: i32 = W_G2T + C2 * K2;
-const W_DP1: i32 = W_G1T + C1 * 5 * 8;
+const W_G1I: i32 = W_G1T + C1 * 5 * G1_ROW;
+const W_DP1: i32 = W_G1I + 5 * G1_ROW;
 const W_D4: i32 = W_DP1 + Q1 * Q1 * C1 + 8;
 const W_D3: i32 = W_D4 + N4 + 4;
 const W_GB1: i32 = W_D3 + N3;
@@ -109,7 +120,7 @@ function zero(p: usize, floats: i32): void {
 
 // ---- forward ----------------------------------------------------------------
 
-/** conv1 + bias + ReLU: x [28][28] → A1 [24][24][8], four pixels × 8 channels at a time. */
+/** conv1 + bias + ReLU: x [S][S][CIN] → A1 [S1][S1][8], four pixels × 8 channels at a time. */
 function conv1(x: usize, w: usize, bias: usize, a1: usize): void {
   const blo = v128.load(bias);
   const bhi = v128.load(bias, 16);
@@ -118,17 +129,17 @@ function conv1(x: usize, w: usize, bias: usize, a1: usize): void {
       let l0 = blo, l1 = blo, l2 = blo, l3 = blo;
       let h0 = bhi, h1 = bhi, h2 = bhi, h3 = bhi;
       for (let kh = 0; kh < 5; kh++) {
-        const row = at(x, (i + kh) * S + j);
-        const wr = at(w, kh * 5 * C1P);
-        for (let kw = 0; kw < 5; kw++) {
-          const p = row + (<usize>kw << 2);
-          const q = wr + (<usize>kw << 5);
+        const row = at(x, ((i + kh) * S + j) * CIN);
+        const wr = at(w, kh * K1 * C1P);
+        for (let t = 0; t < K1; t++) {
+          const p = row + (<usize>t << 2);
+          const q = wr + (<usize>t << 5);
           const wl = v128.load(q);
           const wh = v128.load(q, 16);
           const s0 = v128.load32_splat(p);
-          const s1 = v128.load32_splat(p, 4);
-          const s2 = v128.load32_splat(p, 8);
-          const s3 = v128.load32_splat(p, 12);
+          const s1 = v128.load32_splat(p, CIN * 4);
+          const s2 = v128.load32_splat(p, CIN * 8);
+          const s3 = v128.load32_splat(p, CIN * 12);
           l0 = fma(s0, wl, l0);
           h0 = fma(s0, wh, h0);
           l1 = fma(s1, wl, l1);
@@ -152,7 +163,7 @@ function conv1(x: usize, w: usize, bias: usize, a1: usize): void {
   }
 }
 
-/** 2×2 max pool: A1 [24][24][8] → P1 [12][12][6] (each pixel's 8-lane store is overwritten by the next). */
+/** 2×2 max pool: A1 [S1][S1][8] → P1 [Q1][Q1][6] (each pixel's 8-lane store is overwritten by the next). */
 function pool1(a1: usize, p1: usize): void {
   const across = <usize>C1P << 2;
   const down = <usize>(S1 * C1P) << 2;
@@ -174,7 +185,7 @@ function pool1(a1: usize, p1: usize): void {
   }
 }
 
-/** conv2 + bias + ReLU: P1 [12][12][6] → A2 [8][8][16], two pixels × 16 channels at a time. */
+/** conv2 + bias + ReLU: P1 [Q1][Q1][6] → A2 [S2][S2][16], two pixels × 16 channels at a time. */
 function conv2(p1: usize, w: usize, bias: usize, a2: usize): void {
   const b0 = v128.load(bias);
   const b1 = v128.load(bias, 16);
@@ -219,7 +230,7 @@ function conv2(p1: usize, w: usize, bias: usize, a2: usize): void {
   }
 }
 
-/** 2×2 max pool: A2 [8][8][16] → P2 [4][4][16] (= tfjs's flattened order). */
+/** 2×2 max pool: A2 [S2][S2][16] → P2 [Q2][Q2][16] (= tfjs's flattened order). */
 function pool2(a2: usize, p2: usize): void {
   const across = <usize>C2 << 2;
   const down = <usize>(S2 * C2) << 2;
@@ -269,7 +280,7 @@ function denseRelu(x: usize, w: usize, bias: usize, nIn: i32, nOut: i32, out: us
 }
 
 /**
- * The forward pass of `batch` images x [batch, 28, 28, 1]: writes the logits
+ * The forward pass of `batch` images x [batch, S, S, CIN]: writes the logits
  * [batch, 1] and the tape ({@link tapeFloats} floats) the backward pass reads.
  */
 export function cnnForward(
@@ -290,7 +301,7 @@ export function cnnForward(
 ): void {
   const w1p = at(tape, W1P);
   const b1p = at(tape, B1P);
-  for (let t = 0; t < 25; t++) {
+  for (let t = 0; t < 5 * K1; t++) {
     for (let c = 0; c < C1P; c++) {
       store<f32>(at(w1p, t * C1P + c), c < C1 ? load<f32>(at(w1, t * C1 + c)) : 0);
     }
@@ -299,13 +310,13 @@ export function cnnForward(
   const bias5 = load<f32>(b5);
   for (let b = 0; b < batch; b++) {
     const t = at(tape, HEADER + b * PER_IMAGE);
-    const xb = at(x, b * S * S);
+    const xb = at(x, b * S * S * CIN);
     const xp = at(t, T_XP);
     for (let r = 0; r < S; r++) {
-      const src = at(xb, r * S);
+      const src = at(xb, r * S * CIN);
       const dst = at(xp, r * XP_ROW);
-      for (let k = 0; k < S; k += 4) v128.store(at(dst, k), v128.load(at(src, k)));
-      v128.store(at(dst, S), ZERO);
+      for (let k = 0; k < S * CIN; k += 4) v128.store(at(dst, k), v128.load(at(src, k)));
+      v128.store(at(dst, S * CIN), ZERO);
     }
     conv1(xb, w1p, b1p, at(t, T_A1));
     pool1(at(t, T_A1), at(t, T_P1));
@@ -346,6 +357,51 @@ export function cnnForward(
 }
 
 /**
+ * One image's pool1 → conv1 step for CIN > 1: for each channel, the pooled
+ * units that pass a gradient add g × their winner's 5×5×CIN input patch
+ * (rows of K1 floats in XP, read as P1_VECTORS vectors) into G1I, which is
+ * then added to G1T, and g to the bias gradient.
+ */
+function conv1Backward(
+  a1: usize,
+  p1: usize,
+  dp1: usize,
+  xp: usize,
+  gb1: usize,
+  g1t: usize,
+  g1i: usize,
+): void {
+  for (let c = 0; c < C1; c++) {
+    zero(g1i, 5 * G1_ROW);
+    let gsum: f32 = 0;
+    for (let i = 0; i < Q1; i++) {
+      for (let j = 0; j < Q1; j++) {
+        const k = (i * Q1 + j) * C1 + c;
+        const v = load<f32>(at(p1, k));
+        const g = load<f32>(at(dp1, k));
+        if (v == 0 || g == 0) continue;
+        const w = winnerOf(at(a1, (2 * i * S1 + 2 * j) * C1P + c), C1P << 2, (S1 * C1P) << 2, v);
+        const p = at(xp, (2 * i + (w >> 1)) * XP_ROW + (2 * j + (w & 1)) * CIN);
+        const gv = f32x4.splat(g);
+        gsum += g;
+        for (let kh = 0; kh < 5; kh++) {
+          const src = p + <usize>(kh * XP_ROW * 4);
+          const dst = at(g1i, kh * G1_ROW);
+          for (let v = 0; v < G1_ROW; v += 4) {
+            v128.store(at(dst, v), fma(gv, v128.load(at(src, v)), v128.load(at(dst, v))));
+          }
+        }
+      }
+    }
+    store<f32>(at(gb1, c), load<f32>(at(gb1, c)) + gsum);
+    const o = at(g1t, c * 5 * G1_ROW);
+    for (let v = 0; v < 5 * G1_ROW; v += 4) {
+      v128.store(at(o, v), f32x4.add(v128.load(at(o, v)), v128.load(at(g1i, v))));
+    }
+  }
+}
+
+/**
  * The backward pass: from dlogits [batch, 1] and the tape of the forward
  * pass (which holds the images too), writes the ten weight gradients in the weights' layouts.
  * `work`: {@link workFloats} floats of scratch.
@@ -382,7 +438,7 @@ export function cnnBackward(
     for (let c = 0; c < C2; c++) store<f32>(at(w2t, c * K2 + k), load<f32>(at(w2, k * C2 + c)));
   }
   zero(g2t, C2 * K2);
-  zero(g1t, C1 * 5 * 8);
+  zero(g1t, C1 * 5 * G1_ROW);
   zero(gb1, 8);
   zero(gb2, 16);
   zero(dw3, FLAT * N3);
@@ -432,9 +488,9 @@ export function cnnBackward(
       const g = dot(at(w3, k * N3), d3, N3);
       if (g == 0) continue;
       const c = k & (C2 - 1);
-      const pixel = k >> 4;
-      const i = 2 * (pixel >> 2);
-      const j = 2 * (pixel & 3);
+      const pixel = k / C2;
+      const i = 2 * (pixel / Q2);
+      const j = 2 * (pixel % Q2);
       const w = winnerOf(at(a2, (i * S2 + j) * C2 + c), C2 << 2, (S2 * C2) << 2, v);
       const r = i + (w >> 1);
       const s = j + (w & 1);
@@ -447,8 +503,13 @@ export function cnnBackward(
       }
     }
     // pool1 → conv1: the same with conv1's 5×5 input patches, one channel
-    // at a time, its 5×8 patch sums in registers (columns 5–7 unused).
+    // at a time, its 5×8 patch sums in registers (columns 5–7 unused); with
+    // several input channels, its 5×G1_ROW patch sums in G1I.
     const xp = at(t, T_XP);
+    if (CIN > 1) {
+      conv1Backward(a1, p1, dp1, xp, gb1, g1t, at(work, W_G1I));
+      continue;
+    }
     for (let c = 0; c < C1; c++) {
       let r0 = ZERO, r1 = ZERO, r2 = ZERO, r3 = ZERO, r4 = ZERO;
       let q0 = ZERO, q1 = ZERO, q2 = ZERO, q3 = ZERO, q4 = ZERO;
@@ -476,7 +537,7 @@ export function cnnBackward(
         }
       }
       store<f32>(at(gb1, c), load<f32>(at(gb1, c)) + gsum);
-      const o = at(g1t, c * 40);
+      const o = at(g1t, c * 5 * G1_ROW);
       v128.store(o, f32x4.add(v128.load(o), r0));
       v128.store(o, f32x4.add(v128.load(o, 16), q0), 16);
       v128.store(o, f32x4.add(v128.load(o, 32), r1), 32);
@@ -490,9 +551,11 @@ export function cnnBackward(
     }
   }
   store<f32>(db5, gBias5);
-  for (let t = 0; t < 25; t++) {
-    const g = at(g1t, (t / 5) * 8 + t % 5);
-    for (let c = 0; c < C1; c++) store<f32>(at(dw1, t * C1 + c), load<f32>(at(g, c * 40)));
+  for (let t = 0; t < 5 * K1; t++) {
+    const g = at(g1t, (t / K1) * G1_ROW + t % K1);
+    for (let c = 0; c < C1; c++) {
+      store<f32>(at(dw1, t * C1 + c), load<f32>(at(g, c * 5 * G1_ROW)));
+    }
   }
   for (let c = 0; c < C1; c++) store<f32>(at(db1, c), load<f32>(at(gb1, c)));
   for (let k = 0; k < K2; k++) {
