@@ -35,6 +35,7 @@ export function optimizerOf(config: OptimizerConfig): OptimizerConfig {
  * Trains `model` on the batches of `data` with the focal loss and optimizer
  * of `config`, shuffling with `seed` (resuming and saving through
  * `checkpoints` when given), and disposes the model afterwards.
+ * `epochMetrics`: record each epoch's accuracy and logit range (a classifier).
  */
 export async function trainWithFocalLoss(
   model: TrainableModel & { dispose(): void },
@@ -42,6 +43,7 @@ export async function trainWithFocalLoss(
   config: FocalTrainingConfig,
   seed: number,
   checkpoints?: TrainingCheckpoints,
+  { epochMetrics = false }: { epochMetrics?: boolean } = {},
 ): Promise<RunOutcome> {
   const { gamma, alpha, stabilization, epsilon, epochs, batchSize } = config;
   try {
@@ -51,6 +53,7 @@ export async function trainWithFocalLoss(
       optimizer: optimizerOf(config),
       seed,
       checkpoints,
+      epochMetrics,
       loss: (logits, y) =>
         sigmoidFocalLoss(logits, y, {
           gamma,

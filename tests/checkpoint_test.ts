@@ -48,7 +48,12 @@ const loss = (logits: tf.Tensor, y: tf.Tensor) =>
 /** Trains EPOCHS epochs; stops after global step `stopAfter` when given. Counts its steps. */
 async function train(
   optimizer: OptimizerConfig,
-  options: { resume?: TrainingState | null; stopAfter?: number; saved?: TrainingState[] } = {},
+  options: {
+    resume?: TrainingState | null;
+    stopAfter?: number;
+    saved?: TrainingState[];
+    epochMetrics?: boolean;
+  } = {},
 ) {
   // A model initialized differently from the run's: a resume must overwrite every weight.
   const m = model(options.resume ? 77 : 1);
@@ -61,6 +66,7 @@ async function train(
       optimizer,
       seed: 3,
       loss,
+      epochMetrics: options.epochMetrics,
       onStep: (epoch) => {
         steps++;
         epochs.add(epoch);
@@ -82,23 +88,30 @@ async function train(
 }
 
 for (
-  const optimizer of [
-    { optimizer: "sgd", learningRate: 0.05, momentum: 0.9 },
-    { optimizer: "adam", learningRate: 0.01 },
-  ] as OptimizerConfig[]
+  const [optimizer, epochMetrics] of [
+    [{ optimizer: "sgd", learningRate: 0.05, momentum: 0.9 }, false],
+    [{ optimizer: "adam", learningRate: 0.01 }, false],
+    [{ optimizer: "sgd", learningRate: 0.05, momentum: 0.9 }, true],
+  ] as [OptimizerConfig, boolean][]
 ) {
   Deno.test(
     name(
-      `a run stopped and resumed from its checkpoint equals an uninterrupted one (${optimizer.optimizer})`,
+      `a run stopped and resumed from its checkpoint equals an uninterrupted one (${optimizer.optimizer}${
+        epochMetrics ? ", epoch metrics" : ""
+      })`,
     ),
     async () => {
-      const whole = await train(optimizer);
+      const whole = await train(optimizer, { epochMetrics });
+      assert.equal(whole.outcome.epochMetrics?.accuracy.length, epochMetrics ? EPOCHS : undefined);
       assert.equal(whole.steps, EPOCHS * 7);
       assert.equal(whole.outcome.status, "completed");
       // Mid-epoch (after step 10: epoch 2, step 3) and at an epoch's end (step 7).
       for (const stopAfter of [10, 7]) {
         const saved: TrainingState[] = [];
-        await assert.rejects(() => train(optimizer, { stopAfter, saved }), TrainingInterrupted);
+        await assert.rejects(
+          () => train(optimizer, { stopAfter, saved, epochMetrics }),
+          TrainingInterrupted,
+        );
         const last = saved.at(-1)!;
         assert.deepEqual([last.epoch, last.step], stopAfter === 10 ? [2, 3] : [2, 0]);
         // Through the file format, as a new process would read it.
@@ -106,7 +119,7 @@ for (
         try {
           await writeCheckpoint(path, "run-a", last);
           const resume = await readCheckpoint(path, "run-a");
-          const rest = await train(optimizer, { resume });
+          const rest = await train(optimizer, { resume, epochMetrics });
           // The resumed invocation trains only what was left: no finished epoch again.
           assert.equal(rest.steps, EPOCHS * 7 - stopAfter, `after ${stopAfter}: steps`);
           assert.deepEqual(rest.epochs, [2, 3]);

@@ -129,3 +129,37 @@ Deno.test(
     assert.equal(completed.nanTerms, undefined);
   },
 );
+
+Deno.test(
+  name("epochMetrics: each epoch's accuracy at logit > 0.5 and > 0, and its logit range"),
+  async () => {
+    // Learning rate 0: every step sees the same weights, so an epoch's
+    // metrics are those of the whole set's logits, computed here by hand.
+    const { images, targets } = easyData(48);
+    const model = createBinaryCnn({ size: 28, channels: 1 }, 5);
+    const outcome = await trainBinary(model, tensorBatches(images, targets), {
+      epochs: 2,
+      batchSize: 32,
+      seed: 9,
+      optimizer: { optimizer: "sgd", learningRate: 0, momentum: 0 },
+      loss: focal("epsilon", 0.5),
+      epochMetrics: true,
+    });
+    const logits = Array.from(await tf.tidy(() => model.forward(images)).data());
+    const t = await targets.data();
+    model.dispose();
+    tf.dispose([images, targets]);
+    const agree = (threshold: number) =>
+      logits.reduce((n, l, i) => n + (Number(l > threshold) === t[i] ? 1 : 0), 0) / 48;
+    const [min, max] = [Math.min(...logits), Math.max(...logits)];
+    const m = outcome.epochMetrics!;
+    assert.deepEqual(m.accuracyLogitOverHalf, [agree(0.5), agree(0.5)]);
+    assert.deepEqual(m.accuracy, [agree(0), agree(0)]);
+    for (const [ours, theirs] of [[m.logitMin, min], [m.logitMax, max]] as const) {
+      assert.equal(ours.length, 2);
+      for (const v of ours) assert.ok(Math.abs(v - theirs) <= 1e-6 * Math.max(1, Math.abs(theirs)));
+    }
+    // Without the option, no metrics.
+    assert.equal((await train("epsilon", 0.5, 1)).epochMetrics, undefined);
+  },
+);

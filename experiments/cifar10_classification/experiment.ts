@@ -90,7 +90,8 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
     const model = c.vit
       ? createVit(c.vit, runSeed)
       : createBinaryCnn({ size: 32, channels: 3 }, runSeed);
-    return trainWithFocalLoss(model, data, c, runSeed + 2, checkpoints);
+    // Figure 5 publishes accuracy beside the loss: record both.
+    return trainWithFocalLoss(model, data, c, runSeed + 2, checkpoints, { epochMetrics: true });
   },
   async figures(records, dir) {
     const path = `${dir}/figure5.svg`;

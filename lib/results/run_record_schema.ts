@@ -126,6 +126,17 @@ export const RUN_RECORD_SCHEMA = {
     steps: { type: "integer", minimum: 0 },
     maxAbsLogit: { type: "array", items: { type: "number" } },
     unchangedWeightShare: { type: "array", items: { type: "number", minimum: 0, maximum: 1 } },
+    epochMetrics: {
+      type: "object",
+      required: ["accuracyLogitOverHalf", "accuracy", "logitMin", "logitMax"],
+      additionalProperties: false,
+      properties: {
+        accuracyLogitOverHalf: { type: "array", items: { type: "number", minimum: 0, maximum: 1 } },
+        accuracy: { type: "array", items: { type: "number", minimum: 0, maximum: 1 } },
+        logitMin: { type: "array", items: { type: "number" } },
+        logitMax: { type: "array", items: { type: "number" } },
+      },
+    },
     provenance: {
       type: "object",
       required: PROVENANCE_KEYS,

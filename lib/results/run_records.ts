@@ -26,6 +26,29 @@ export interface RunOutcome {
    * alone. Absent where the experiment does not ask.
    */
   nanTerms?: string[];
+  /**
+   * Of a classifier trained with `epochMetrics` (CIFAR-10's Figure 5): the
+   * accuracy and logit range of each completed epoch, from the training
+   * steps' own logits (as the official script counts them, before each
+   * step's update). Absent where the experiment does not ask.
+   */
+  epochMetrics?: EpochMetrics;
+}
+
+/** Per completed epoch, over the logits of its training steps. */
+export interface EpochMetrics {
+  /**
+   * The share of samples whose logit > 0.5 agrees with the target: the
+   * official script's count (it thresholds the logit, not the probability),
+   * to compare with the paper's published accuracy.
+   */
+  accuracyLogitOverHalf: number[];
+  /** The share whose logit > 0 (probability > 0.5) agrees with the target: the usual accuracy. */
+  accuracy: number[];
+  /** The smallest logit of the epoch. */
+  logitMin: number[];
+  /** The largest logit of the epoch. */
+  logitMax: number[];
 }
 
 /** What every experiment records of a run's configuration: noise, model and the protocol. */

@@ -8,6 +8,7 @@
 // SHA-256 of the payload), then the float32 payload; written to a temporary
 // file and renamed, so a checkpoint is either the old one or the new one.
 import * as tf from "@tensorflow/tfjs";
+import type { EpochMetrics } from "../results/run_records.ts";
 
 /** Everything trainBinary needs to continue a run bit for bit. */
 export interface TrainingState {
@@ -25,8 +26,22 @@ export interface TrainingState {
   optimizer: { name: string; shape: number[]; values: Float32Array }[];
   /** The data source's random state (BinaryBatches.state), empty when it has none. */
   source: number[];
+  /** The epoch metrics so far, when the run records them (trainBinary's `epochMetrics`). */
+  metrics?: MetricsProgress;
   /** Whatever the writer adds (the runner: the commit it ran at); kept as JSON. */
   meta?: Record<string, unknown>;
+}
+
+/** The epoch metrics of the completed epochs, and the sums of the epoch in progress. */
+export interface MetricsProgress {
+  epochs: EpochMetrics;
+  /** Samples of the epoch in progress, and of those the two thresholds' correct ones. */
+  samples: number;
+  correctOverHalf: number;
+  correct: number;
+  /** Its smallest and largest logit so far (±Infinity before its first step). */
+  logitMin: number | null;
+  logitMax: number | null;
 }
 
 /** What the header holds besides the arrays. */
@@ -38,6 +53,7 @@ interface Header {
   sum: number;
   epochLosses: number[];
   source: number[];
+  metrics?: MetricsProgress;
   meta: Record<string, unknown>;
   variables: number[];
   optimizer: { name: string; shape: number[] }[];
@@ -59,7 +75,7 @@ const EXTRA = "checkpoint:";
 export async function captureState(
   variables: tf.Variable[],
   optimizer: tf.Optimizer,
-  position: Pick<TrainingState, "epoch" | "step" | "sum" | "epochLosses" | "source">,
+  position: Pick<TrainingState, "epoch" | "step" | "sum" | "epochLosses" | "source" | "metrics">,
 ): Promise<TrainingState> {
   const weights = await optimizer.getWeights();
   for (const key of RUNNING_PRODUCTS) {
@@ -70,6 +86,7 @@ export async function captureState(
     ...position,
     epochLosses: [...position.epochLosses],
     source: [...position.source],
+    ...(position.metrics ? { metrics: structuredClone(position.metrics) } : {}),
     variables: await Promise.all(variables.map(async (v) => new Float32Array(await v.data()))),
     optimizer: await Promise.all(
       weights.map(async ({ name, tensor }) => ({
@@ -156,6 +173,7 @@ export async function writeCheckpoint(
     sum: state.sum,
     epochLosses: state.epochLosses,
     source: state.source,
+    ...(state.metrics ? { metrics: state.metrics } : {}),
     meta: state.meta ?? {},
     variables: state.variables.map((v) => v.length),
     optimizer: state.optimizer.map((o) => ({ name: o.name, shape: o.shape })),
@@ -212,6 +230,7 @@ export async function readCheckpoint(path: string, key: string): Promise<Trainin
     sum: header.sum,
     epochLosses: header.epochLosses,
     source: header.source,
+    ...(header.metrics ? { metrics: header.metrics } : {}),
     meta: header.meta,
     variables: header.variables.map(take),
     optimizer: header.optimizer.map(({ name, shape }) => ({

@@ -16,7 +16,12 @@ import { mulberry32 } from "../data/_random.ts";
 import type { BinaryBatches } from "../data/image_batches.ts";
 import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "./optimizer.ts";
 import { gatherRows } from "../kernels/training/gather_rows_wasm.ts";
-import { captureState, restoreState, type TrainingState } from "./checkpoint.ts";
+import {
+  captureState,
+  type MetricsProgress,
+  restoreState,
+  type TrainingState,
+} from "./checkpoint.ts";
 
 /** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
 export interface TrainableModel {
@@ -50,6 +55,51 @@ export interface TrainBinaryOptions {
    * respect to the logits), recorded as the outcome's `nanTerms`.
    */
   nanTerms?: (logits: tf.Tensor, targets: tf.Tensor) => Promise<string[]>;
+  /**
+   * Records the outcome's `epochMetrics` (a classifier's accuracy at logit
+   * thresholds 0.5 and 0, and its logit range, per epoch) from each step's
+   * logits, read with the step's loss. @default {false}
+   */
+  epochMetrics?: boolean;
+}
+
+/** No epoch metrics yet, and an epoch just begun. */
+function freshMetrics(): MetricsProgress {
+  return {
+    epochs: { accuracyLogitOverHalf: [], accuracy: [], logitMin: [], logitMax: [] },
+    samples: 0,
+    correctOverHalf: 0,
+    correct: 0,
+    logitMin: null,
+    logitMax: null,
+  };
+}
+
+/** Adds a step's counts to the epoch in progress. */
+function addStep(m: MetricsProgress, samples: number, [half, zero, min, max]: number[]): void {
+  m.samples += samples;
+  m.correctOverHalf += half;
+  m.correct += zero;
+  m.logitMin = m.logitMin === null ? min : Math.min(m.logitMin, min);
+  m.logitMax = m.logitMax === null ? max : Math.max(m.logitMax, max);
+}
+
+/** Closes the epoch in progress into the per-epoch series. */
+function closeEpoch(m: MetricsProgress): void {
+  m.epochs.accuracyLogitOverHalf.push(m.correctOverHalf / m.samples);
+  m.epochs.accuracy.push(m.correct / m.samples);
+  m.epochs.logitMin.push(m.logitMin ?? NaN);
+  m.epochs.logitMax.push(m.logitMax ?? NaN);
+  Object.assign(m, { samples: 0, correctOverHalf: 0, correct: 0, logitMin: null, logitMax: null });
+}
+
+/** A step's [correct at logit > 0.5, correct at logit > 0, min logit, max logit]. */
+function stepMetrics(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor[] {
+  const agree = (threshold: number) =>
+    tf.sum(
+      tf.cast(tf.equal(tf.cast(tf.greater(logits, threshold), "float32"), targets), "float32"),
+    );
+  return [agree(0.5), agree(0), tf.min(logits), tf.max(logits)];
 }
 
 /** How {@linkcode trainBinary} resumes a run and saves its state. */
@@ -134,11 +184,22 @@ export async function trainBinary(
     onStep,
     checkpoints,
     nanTerms,
+    epochMetrics = false,
   } = options;
   const count = data.count;
   const optimizer = createOptimizer(config);
   const resume = checkpoints?.resume ?? null;
   const epochLosses: number[] = resume ? [...resume.epochLosses] : [];
+  const metrics: MetricsProgress | null = !epochMetrics
+    ? null
+    : resume?.metrics
+    ? structuredClone(resume.metrics)
+    : freshMetrics();
+  if (epochMetrics && resume !== null && resume.metrics === undefined) {
+    throw new RangeError(
+      "the checkpoint holds no epoch metrics: this run was started without them",
+    );
+  }
   const every = checkpoints?.everyEpochs ?? 1;
   if (!(Number.isInteger(every) && every >= 1)) {
     throw new RangeError(`everyEpochs must be a positive integer: received ${every}`);
@@ -150,6 +211,7 @@ export async function trainBinary(
       sum,
       epochLosses,
       source: data.state?.() ?? [],
+      ...(metrics ? { metrics } : {}),
     });
     await checkpoints!.save(state);
   };
@@ -165,16 +227,23 @@ export async function trainBinary(
       let steps = resumed ? resume.step : 0;
       for (let start = steps * batchSize; start < count; start += batchSize) {
         const { inputs: x, targets: y } = data.batch(order.subarray(start, start + batchSize));
-        const { value, grads } = tf.variableGrads(() => loss(model.forward(x), y), model.variables);
-        // One read per step: the loss and whether every gradient is finite.
+        let logits: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          const out = model.forward(x);
+          if (metrics) logits = tf.keep(out);
+          return loss(out, y);
+        }, model.variables);
+        // One read per step: the loss, whether every gradient is finite, and
+        // the step's metrics when asked.
         const check = tf.tidy(() =>
           tf.stack([
             value,
             tf.all(tf.stack(Object.values(grads).map((g) => tf.all(tf.isFinite(g))))).toFloat(),
+            ...(logits ? stepMetrics(logits, y) : []),
           ])
         );
-        const [lossValue, gradsFinite] = await check.data();
-        tf.dispose([value, check]);
+        const [lossValue, gradsFinite, ...counts] = await check.data();
+        tf.dispose([value, check, ...(logits ? [logits] : [])]);
         steps++;
         if (!Number.isFinite(lossValue) || gradsFinite !== 1) {
           tf.dispose(Object.values(grads));
@@ -184,6 +253,7 @@ export async function trainBinary(
             nanEpoch: epoch,
             nanStep: steps,
             epochLosses,
+            ...(metrics ? { epochMetrics: metrics.epochs } : {}),
           };
           if (nanTerms !== undefined) {
             // The weights are still those the step started from.
@@ -197,6 +267,7 @@ export async function trainBinary(
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         tf.dispose(Object.values(grads));
         sum += lossValue;
+        if (metrics) addStep(metrics, (x.shape as number[])[0], counts);
         onStep?.(epoch, steps);
         if (checkpoints?.stopRequested?.() && start + batchSize < count) {
           await save(epoch, steps, sum);
@@ -204,6 +275,7 @@ export async function trainBinary(
         }
       }
       epochLosses.push(sum / steps);
+      if (metrics) closeEpoch(metrics);
       await onEpoch?.(epoch, sum / steps);
       if (checkpoints && epoch < epochs && (epoch % every === 0 || checkpoints.stopRequested?.())) {
         await save(epoch + 1, 0, 0);
@@ -216,6 +288,7 @@ export async function trainBinary(
       nanEpoch: null,
       nanStep: null,
       epochLosses,
+      ...(metrics ? { epochMetrics: metrics.epochs } : {}),
     };
   } finally {
     optimizer.dispose();
