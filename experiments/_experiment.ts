@@ -137,6 +137,15 @@ export function selectRuns(grid: GridRun[], selection: RunSelection = {}): GridR
     }
   }
   const chosen = grid.filter((r) => matches(r.config, cells));
+  for (const [key, wanted] of Object.entries(cells)) {
+    const values = [...new Set(grid.map((r) => String(r.config[key])))];
+    const unknown = wanted.filter((w) => !grid.some((r) => matches(r.config, { [key]: [w] })));
+    if (unknown.length > 0) {
+      throw new RangeError(
+        `--cells: no run has ${key}=${unknown.join("|")}; its values are ${values.join(", ")}`,
+      );
+    }
+  }
   return chosen.flatMap((run) =>
     Array.from({ length: repeats }, (_, repeat) => ({
       runId: repeat === 0 ? run.runId : `${run.runId}/repeat=${repeat}`,

@@ -120,6 +120,11 @@ Deno.test(
       /--cells takes key=value\[\|value\],\.\.\.: received 'gamma'/,
     );
     assert.throws(() => selectRuns(grid, { cells: { colour: ["red"] } }), /no run has 'colour'/);
+    // A value no run has is named with the values there are, not an empty selection.
+    assert.throws(
+      () => selectRuns(grid, { cells: { noise: ["none", "loud"] } }),
+      /no run has noise=loud; its values are none, medium, high/,
+    );
     // Adam only when named, and then recorded as such.
     const adam = selectRuns(grid, { optimizer: "adam" })[0].config;
     assert.equal(adam.optimizer, "adam");
