@@ -12,6 +12,8 @@ export interface PublishedRun {
   completedEpochs: number;
   maxEpochs: number;
   epochLosses: number[];
+  /** Training accuracy per epoch, where published (CIFAR-10; the logit > 0.5 count). */
+  epochAccuracy?: number[];
 }
 
 /** experiments/reference/published_results.json. */

@@ -23,6 +23,7 @@ import { type CifarProfile, PROFILES, runGrid } from "./profiles.ts";
 import { figure5Section } from "./report.ts";
 import { publishedCifarRun } from "../_published.ts";
 import { randomBinaryBatch } from "../_calibration.ts";
+import type { RunRecord } from "../../lib/results/run_records.ts";
 
 /** What the runs share: the chosen images (bytes, NHWC) and their targets. */
 export interface CifarContext {
@@ -53,6 +54,7 @@ async function figure5Reference(): Promise<ReferenceCurve[]> {
     stabilization: p.loss === "original" ? "none" : "epsilon",
     series: "CNN",
     epochLosses: p.epochLosses,
+    epochAccuracy: p.epochAccuracy,
     nanEpoch: p.completedEpochs < p.maxEpochs ? p.completedEpochs + 1 : null,
   }));
 }
@@ -94,17 +96,33 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
     return trainWithFocalLoss(model, data, c, runSeed + 2, checkpoints, { epochMetrics: true });
   },
   async figures(records, dir) {
-    const path = `${dir}/figure5.svg`;
+    const reference = await figure5Reference();
+    // One line per model and seed (repeat r > 0 is another seed).
+    const series = (r: RunRecord) =>
+      `${String(r.config.model).startsWith("vit") ? "ViT" : "CNN"}${
+        r.config.repeat ? `, seed ${r.config.repeat}` : ""
+      }`;
+    const paths = [`${dir}/figure5.svg`, `${dir}/figure5_accuracy.svg`];
     await writeSvg(
-      path,
+      paths[0],
       lossCurvesSpec(records, {
         title: "Figure 5: CNN and ViT on CIFAR-10 vehicles vs animals, γ = α = 0.5; × = NaN; " +
           "dashed: the paper's CNN",
-        series: (r) => (String(r.config.model).startsWith("vit") ? "ViT" : "CNN"),
-        reference: await figure5Reference(),
+        series,
+        reference,
       }),
     );
-    return [path];
+    await writeSvg(
+      paths[1],
+      lossCurvesSpec(records, {
+        title: "Figure 5's training accuracy (the official script's count: logit > 0.5); " +
+          "× = NaN; dashed: the paper's CNN",
+        series,
+        reference,
+        metric: "accuracy",
+      }),
+    );
+    return paths;
   },
   report: figure5Section,
   datasetSize: CIFAR10_TRAIN_IMAGES,

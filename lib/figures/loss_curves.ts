@@ -1,7 +1,8 @@
-// The Vega-Lite spec of Figures 5 and 6: per-epoch training loss of each run, original and
-// stabilized side by side, with a cross at the epoch where a run met a NaN,
-// drawn over the paper's published curves (dashed), which are shown up to
-// the later of our last epoch and the paper's first NaN.
+// The Vega-Lite spec of Figures 5 and 6: per-epoch training loss (or, for
+// Figure 5, training accuracy) of each run, original and stabilized side by
+// side, with a cross at the epoch where a run met a NaN, drawn over the
+// paper's published curves (dashed), which are shown up to the later of our
+// last epoch and the paper's first NaN.
 import type { RunRecord } from "../results/run_records.ts";
 import type { VegaLiteSpec } from "./render_svg.ts";
 
@@ -12,6 +13,11 @@ export interface LossCurvesOptions {
   series: (record: RunRecord) => string;
   /** The paper's published curves to draw beneath ours. */
   reference?: ReferenceCurve[];
+  /**
+   * What to draw: the loss (log scale), or the accuracy as the official
+   * script counts it (logit > 0.5; records with `epochMetrics`). @default {"loss"}
+   */
+  metric?: "loss" | "accuracy";
 }
 
 /** A published loss curve: its panel (by loss), its line's name, its finite epochs. */
@@ -19,6 +25,8 @@ export interface ReferenceCurve {
   stabilization: "none" | "epsilon";
   series: string;
   epochLosses: number[];
+  /** Its training accuracy per epoch, where published (Figure 5). */
+  epochAccuracy?: number[];
   /** The epoch in which the paper's run met its NaN, or null. */
   nanEpoch: number | null;
 }
@@ -28,11 +36,15 @@ const PANELS = { none: "(a) original focal loss", epsilon: "(b) stabilized, Eq. 
 /** The loss curves of `records` (Figures 5, 6) as a Vega-Lite spec. */
 export function lossCurvesSpec(
   records: RunRecord[],
-  { title, series, reference = [] }: LossCurvesOptions,
+  { title, series, reference = [], metric = "loss" }: LossCurvesOptions,
 ): VegaLiteSpec {
   const panel = (r: RunRecord) => PANELS[r.config.stabilization as keyof typeof PANELS] ?? "exact";
+  const ours = (r: RunRecord) =>
+    metric === "loss" ? r.epochLosses : r.epochMetrics?.accuracyLogitOverHalf ?? [];
+  const theirs = (c: ReferenceCurve) => metric === "loss" ? c.epochLosses : c.epochAccuracy ?? [];
+  // "loss" is the y field whatever the metric: one spec for both.
   const lines = records.flatMap((r) =>
-    r.epochLosses.map((loss, i) => ({
+    ours(r).map((loss, i) => ({
       panel: panel(r),
       series: series(r),
       epoch: i + 1,
@@ -45,13 +57,13 @@ export function lossCurvesSpec(
     panel: panel(r),
     series: series(r),
     epoch: r.nanEpoch,
-    loss: r.epochLosses.at(-1) ?? null,
+    loss: ours(r).at(-1) ?? null,
   }));
-  const ourLast = Math.max(0, ...records.map((r) => r.epochLosses.length + 1));
+  const ourLast = Math.max(0, ...records.map((r) => ours(r).length + 1));
   const paperNans = reference.map((c) => c.nanEpoch).filter((e) => e !== null) as number[];
   const shown = Math.max(ourLast, paperNans.length > 0 ? Math.min(...paperNans) : 0);
   const paperLines = reference.flatMap((c) =>
-    c.epochLosses.slice(0, shown).map((loss, i) => ({
+    theirs(c).slice(0, shown).map((loss, i) => ({
       panel: PANELS[c.stabilization],
       series: `paper: ${c.series}`,
       epoch: i + 1,
@@ -65,7 +77,7 @@ export function lossCurvesSpec(
     panel: PANELS[c.stabilization],
     series: `paper: ${c.series}`,
     epoch: c.nanEpoch,
-    loss: c.epochLosses.at(-1) ?? null,
+    loss: theirs(c).at(-1) ?? null,
     kind: "nan",
   }));
   return {
@@ -85,7 +97,14 @@ export function lossCurvesSpec(
       height: 220,
       encoding: {
         x: { field: "epoch", type: "quantitative", title: "epoch" },
-        y: { field: "loss", type: "quantitative", title: "training loss", scale: { type: "log" } },
+        y: metric === "loss"
+          ? { field: "loss", type: "quantitative", title: "training loss", scale: { type: "log" } }
+          : {
+            field: "loss",
+            type: "quantitative",
+            title: "training accuracy (logit > 0.5, as the official script)",
+            scale: { zero: false },
+          },
         color: { field: "series", type: "nominal", title: null },
       },
       layer: [
