@@ -4,11 +4,22 @@ import { PROFILES, runGrid } from "../experiments/cifar10_classification/profile
 import {
   cifar10Classification,
   cifarContext,
+  trainingSet,
 } from "../experiments/cifar10_classification/experiment.ts";
 import { mulberry32 } from "../lib/data/_random.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 
 Deno.test(name("the CIFAR-10 grid: CNN and ViT, original and stabilized"), () => {
+  // The default's ViT is an analogue on a sample; its CNN trains on every image.
+  const byModel = Object.fromEntries(
+    runGrid(PROFILES.default).map((r) => [r.runId, [r.config.epochs, r.config.trainSamples]]),
+  );
+  assert.deepEqual(byModel, {
+    "model=cnn/none": [20, null],
+    "model=cnn/epsilon": [20, null],
+    "model=vit/none": [10, 1024],
+    "model=vit/epsilon": [10, 1024],
+  });
   const grid = runGrid(PROFILES.paper);
   assert.deepEqual(grid.map((r) => r.runId), [
     "model=cnn/none",
@@ -42,10 +53,20 @@ Deno.test(name("every run trains on CIFAR-format data and the figure renders"), 
     count,
     source: "test",
   };
-  const profile = { ...PROFILES.smoke, trainSamples: 32, epochs: 1, batchSize: 16 };
-  const context = cifarContext(data, profile, 0);
-  assert.equal(context.targets.length, 32);
-  assert.equal(context.images.length, 32 * 3072);
+  const profile = {
+    ...PROFILES.smoke,
+    trainSamples: 32,
+    epochs: 1,
+    batchSize: 16,
+    vitRuns: { epochs: 1, trainSamples: 16 },
+  };
+  const context = cifarContext(data, 0);
+  assert.equal(context.targets.length, 48);
+  const subset = trainingSet(context, 32);
+  assert.equal(subset.targets.length, 32);
+  assert.equal(subset.images.length, 32 * 3072);
+  assert.equal(trainingSet(context, 32), subset, "runs of one size share their sample");
+  assert.equal(trainingSet(context, null).images, data.images);
   const dir = await Deno.makeTempDir({ prefix: "cifar-exp-" });
   try {
     const records: RunRecord[] = [];

@@ -25,27 +25,39 @@ import { publishedCifarRun } from "../_published.ts";
 import { randomBinaryBatch } from "../_calibration.ts";
 import type { RunRecord } from "../../lib/results/run_records.ts";
 
-/** What the runs share: the chosen images (bytes, NHWC) and their targets. */
+/** What the runs share: the training split (bytes, NHWC), its targets, and the seed of its samples. */
 export interface CifarContext {
   images: Uint8Array;
   targets: Float32Array;
+  /** Seeds the stratified samples of runs that train on a subset. */
+  seed: number;
+  /** The subsets made so far, by size: runs of one size share theirs. */
+  subsets?: Map<number, { images: Uint8Array; targets: Float32Array }>;
 }
 
-/** The profile's training subset of a loaded split. */
-export function cifarContext(
-  data: Cifar10Split,
-  profile: CifarProfile,
-  seed: number,
-): CifarContext {
-  const all = vehicleTargets(data.labels);
-  if (profile.trainSamples === null) return { images: data.images, targets: all };
-  const indices = stratifiedSample(all, profile.trainSamples, seed);
+/** The context of a loaded split: every image, vehicles as target 1. */
+export function cifarContext(data: Cifar10Split, seed: number): CifarContext {
+  return { images: data.images, targets: vehicleTargets(data.labels), seed };
+}
+
+/** A run's training images: all of them, or a stratified sample of `trainSamples` (kept). */
+export function trainingSet(
+  context: CifarContext,
+  trainSamples: number | null,
+): { images: Uint8Array; targets: Float32Array } {
+  if (trainSamples === null) return context;
+  context.subsets ??= new Map();
+  const known = context.subsets.get(trainSamples);
+  if (known) return known;
+  const indices = stratifiedSample(context.targets, trainSamples, context.seed);
   const size = 32 * 32 * 3;
   const images = new Uint8Array(indices.length * size);
   indices.forEach((src, dst) =>
-    images.set(data.images.subarray(src * size, (src + 1) * size), dst * size)
+    images.set(context.images.subarray(src * size, (src + 1) * size), dst * size)
   );
-  return { images, targets: Float32Array.from(indices, (i) => all[i]) };
+  const subset = { images, targets: Float32Array.from(indices, (i) => context.targets[i]) };
+  context.subsets.set(trainSamples, subset);
+  return subset;
 }
 
 /** The paper's published CNN curves of Figure 5 (no ViT series is published). */
@@ -73,13 +85,14 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
       return (e as Error).message;
     }
   },
-  prepare: async (profile, { dataDir, seed }) =>
-    cifarContext(await loadCifar10("train", { dataDir }), profile, seed),
-  train({ images, targets }, run: GridRun, seed, checkpoints) {
+  prepare: async (_profile, { dataDir, seed }) =>
+    cifarContext(await loadCifar10("train", { dataDir }), seed),
+  train(context, run: GridRun, seed, checkpoints) {
     const c = run.config as GridRun["config"] & FocalTrainingConfig & {
       vit?: VitOptions;
       normalize: { mean: number; std: number };
     };
+    const { images, targets } = trainingSet(context, c.trainSamples);
     // Original and stabilized start from the same weights and see the same batches.
     const runSeed = seedOf(seed, pairKey(run));
     const data = imageBatches({
