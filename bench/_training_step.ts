@@ -40,7 +40,10 @@ function focal(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 }
 
 /** `count` random images and 30% positive targets [count]. */
-function randomData(count: number, shape: number[]): { x: tf.Tensor4D; y: tf.Tensor1D } {
+function randomData(
+  count: number,
+  shape: [number, number, number],
+): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const x = tf.randomUniform([count, ...shape], 0, 1, "float32", 1) as tf.Tensor4D;
   const y = tf.tidy(() =>
     tf.cast(tf.less(tf.randomUniform([count], 0, 1, "float32", 2), 0.3), "float32")

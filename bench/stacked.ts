@@ -1,11 +1,12 @@
-// deno task bench:stacked [--backend webgpu|wasm|cpu] [--models 1,4,16] [--steps N]
+// deno task bench:stacked [--backend webgpu|wasm|cpu] [--models 1,4,16] [--steps N] [--cifar10]
 //
 // The stacked grid trainer (lib/train/train_stacked.ts) against one run at a
 // time (trainBinary, which reads the loss back every step), on one backend:
 // model-steps per second for K runs in one program, against one run at a
 // time, and what one read from the device costs. Synthetic 28x28 batches of
-// 64 (the paper's CNN and batch), SGD with momentum, γ = 0.5. Prints a line
-// per K and one JSON object last.
+// 64 (the paper's MNIST CNN and batch), or with --cifar10 32x32x3 batches of
+// 128 (Figure 5's CNN: its seeds stacked), SGD with momentum, γ = 0.5.
+// Prints a line per K and one JSON object last.
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
@@ -16,6 +17,7 @@ import { createStackedBinaryCnn } from "../lib/models/stacked_binary_cnn.ts";
 import { tensorBatches, trainBinary } from "../lib/train/train_binary.ts";
 import { type StackedBatches, trainStacked } from "../lib/train/train_stacked.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
+import { WORKLOADS } from "./_training_step.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -23,12 +25,15 @@ const { values } = parseArgs({
     backend: { type: "string", default: "webgpu" },
     models: { type: "string", default: "1,4,16" },
     steps: { type: "string", default: "10" },
+    cifar10: { type: "boolean", default: false },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  console.log("deno task bench:stacked [--backend webgpu|wasm|cpu] [--models 1,4,16] [--steps N]");
+  console.log(
+    "deno task bench:stacked [--backend webgpu|wasm|cpu] [--models 1,4,16] [--steps N] [--cifar10]",
+  );
   Deno.exit(0);
 }
 const backend = option(() => parseBackend(values.backend));
@@ -40,10 +45,12 @@ if (!ks.every((k) => Number.isInteger(k) && k >= 1) || !(Number.isInteger(steps)
 await useBackend(backend);
 const adapter = backend === "webgpu" ? (await describeAdapter())?.description ?? null : null;
 
-const BATCH = 64;
+const workload = values.cifar10 ? WORKLOADS.cifar10 : WORKLOADS.mnist;
+const BATCH = workload.batch;
+const [side, , channels] = workload.shape;
 const count = BATCH * steps;
 const { images, targets } = tf.tidy(() => ({
-  images: tf.randomUniform([count, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D,
+  images: tf.randomUniform([count, ...workload.shape], 0, 1, "float32", 1) as tf.Tensor4D,
   targets: tf.cast(tf.less(tf.randomUniform([count], 0, 1, "float32", 2), 0.3), "float32"),
 }));
 const loss = (z: tf.Tensor, y: tf.Tensor) =>
@@ -52,7 +59,7 @@ const optimizer = { optimizer: "sgd" as const, learningRate: 1e-3, momentum: 0.9
 
 /** One epoch of `steps` steps of one run with trainBinary (a read per step): seconds per step. */
 async function single(): Promise<number> {
-  const model = createBinaryCnn({ size: 28, channels: 1 }, 1);
+  const model = createBinaryCnn({ size: side, channels }, 1);
   const data = tensorBatches(images, targets);
   await trainBinary(model, data, { epochs: 1, batchSize: BATCH, seed: 1, optimizer, loss });
   const start = performance.now();
@@ -65,7 +72,7 @@ async function single(): Promise<number> {
 /** One epoch of K stacked runs: seconds per step, and one read's seconds. */
 async function stacked(K: number): Promise<{ perStep: number; read: number }> {
   const model = createStackedBinaryCnn(
-    { size: 28, channels: 1 },
+    { size: side, channels },
     Array.from({ length: K }, (_, k) => k + 1),
   );
   const stackedTargets = tf.tidy(() => tf.tile(tf.reshape(targets, [1, count, 1]), [K, 1, 1]));
@@ -125,6 +132,7 @@ console.log(
   JSON.stringify({
     backend,
     adapter,
+    dataset: workload.name,
     steps,
     batch: BATCH,
     singleSecondsPerStep: singleSeconds,

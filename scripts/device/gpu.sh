@@ -17,7 +17,9 @@
 #   4. the stacked CNN at K = 1, 16, 81, 216, 648 runs per program
 #      (bench:stacked), and PyTorch's CUDA step of the same CNN;
 #   5. the U-Net step at width 64 and the ViT-B/16 step at 224², against
-#      PyTorch's CUDA steps (bench:models);
+#      PyTorch's CUDA steps (bench:models); Figure 5's CNN on 32×32×3 at
+#      batch 128 with its seeds stacked, K = 1, 3, 6 (bench:stacked
+#      --cifar10), and PyTorch's CUDA step of that CNN;
 #   6. `--plan --profile paper` of the three experiments, timed there, and
 #      from it and step 4 the whole Figure 4 and Figure 6's NaN, extrapolated;
 # then the tail, in the seconds left of FOCAL_GPU_BUDGET (default 570, under
@@ -99,9 +101,14 @@ step stacked 60 "$DENO" run -A "$dir/bundle/stacked.js" --backend "$BACKEND" --m
 step torch-cnn 30 "$python" bench/peers/torch_cnn_train.py --device "$cuda" --steps 300 \
   --threads "$(nproc)"
 
-# 5. The U-Net at width 64 and the ViT-B/16, ours and PyTorch's.
+# 5. The U-Net at width 64 and the ViT-B/16, ours and PyTorch's; Figure 5's
+# CNN seeds stacked (3 originals and 3 stabilized) and PyTorch's step of it.
 step models 90 "$DENO" run -A "$dir/bundle/models.js" --backend "$BACKEND" --widths "$widths" \
   --vit "$vit" --steps "$steps" --peer-device "$cuda"
+step stacked-cifar10 45 "$DENO" run -A "$dir/bundle/stacked.js" --backend "$BACKEND" --models 1,3,6 \
+  --steps "$((steps + 3))" --cifar10
+step torch-cnn-cifar10 30 "$python" bench/peers/torch_cnn_train.py --device "$cuda" --steps 200 \
+  --threads "$(nproc)" --cifar10
 
 # 6. What the paper's profiles would cost here.
 for experiment in mnist-classification mnist-segmentation cifar10-classification; do
