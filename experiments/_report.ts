@@ -11,6 +11,7 @@ import {
 import { EXPERIMENTS } from "./registry.ts";
 import { webglHalfPrecisionSections } from "./webgl_half_precision/report.ts";
 import type { Section, StepRecord } from "./_sections.ts";
+import { comparisonSection, type RecordComparison } from "./_compare.ts";
 
 export type { StepRecord } from "./_sections.ts";
 
@@ -28,6 +29,8 @@ export interface Manifest {
   cpu: string;
   cores: number;
   steps: StepRecord[];
+  /** What `reproduce` found against the committed records, when it compared. */
+  comparison?: { reference: string; experiments: RecordComparison[] };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -84,6 +87,11 @@ export async function writeReport(
   }
   sections.push(...(await part("webgl-half-precision", () => webglHalfPrecisionSections(out))));
   sections.push(...(await part("bench", () => benchSection(out, stepOf("bench")))));
+  if (manifest.comparison) {
+    sections.push(
+      comparisonSection(manifest.comparison.reference, manifest.comparison.experiments),
+    );
+  }
   const link = async (p: string) =>
     (await exists(`${out}/${p}`)) ? `[${p}](${p})` : `${p} (absent)`;
   const lines = [

@@ -1,12 +1,15 @@
 // deno task reproduce [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
-//                     [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
-//                     [--cells FILTER] [--epochs N] [--repeats R]
-//                     [--bench full|quick|skip]
+//                     [--shard i/n] [--workers N] [--out reproduction] [--seed N]
+//                     [--data-dir DIR] [--cells FILTER] [--epochs N] [--repeats R]
+//                     [--bench full|quick|skip] [--compare-with results]
 //
 // Re-runs the paper: the analysis and benchmark (Figures 1, 2, NaN incidence
 // across backends, throughput), then every experiment (Figures 4, 5, 6),
-// then writes <out>/REPORT.md. Each experiment resumes from its runs.jsonl,
-// so an interrupted reproduce continues where it stopped.
+// then compares its records with the committed ones (results/) and writes
+// <out>/REPORT.md. It writes to a folder of its own (reproduction/, which git
+// ignores), never over the committed results unless told `--out results`.
+// Each experiment resumes from that folder's runs.jsonl, so an interrupted
+// reproduce continues where it stopped.
 import { DEBUG_OPTION, describeFailure, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
@@ -21,11 +24,13 @@ import {
 } from "./_cli.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
+import { compareRecords, describeComparison } from "./_compare.ts";
+import { resolve } from "node:path";
 
 const HELP = `deno task reproduce [options]
 
 Runs the analysis and benchmark, then ${Object.keys(EXPERIMENTS).join(", ")},
-then writes <out>/REPORT.md.
+then compares the records with the committed ones and writes <out>/REPORT.md.
 
 options:
   --profile smoke|default|paper   smoke: < 3 min; default: ~50 min on 2 cores; paper: as published
@@ -33,7 +38,10 @@ options:
   --shard i/n                     this machine's share of every grid (default: 1/1); merge the
                                   shards' outputs with deno task merge
   --workers N                     runs trained at once (default: one per core on wasm/cpu)
-  --out DIR                       results root (default: results)
+  --out DIR                       where to write (default: reproduction, which git ignores;
+                                  --out results writes over the committed results)
+  --compare-with DIR              the committed records to compare with (default: results;
+                                  "" compares with none)
   --seed N                        (default: 0)
   --data-dir DIR                  official dataset files (MNIST IDX, cifar-10-binary.tar.gz)
   --bench full|quick|analysis|skip
@@ -48,6 +56,8 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     ...CLI_OPTIONS,
+    out: { type: "string", default: "reproduction" },
+    "compare-with": { type: "string", default: "results" },
     bench: { type: "string" },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
@@ -159,6 +169,15 @@ for (const experiment of Object.values(EXPERIMENTS)) {
       finishedAt: new Date().toISOString(),
     });
   }
+}
+// What this reproduction re-measured against the committed records.
+const reference = values["compare-with"];
+if (reference !== "" && resolve(reference) !== resolve(cli.out)) {
+  const experiments = await compareRecords(cli.out, reference, Object.keys(EXPERIMENTS));
+  console.log(`== against the committed records in ${reference}/`);
+  for (const c of experiments) console.log(describeComparison(c));
+  manifest.comparison = { reference, experiments };
+  await Deno.writeTextFile(manifestPath, JSON.stringify(manifest, null, 1) + "\n");
 }
 const report = await writeReport(cli.out, manifest);
 console.log(`${report} (${((performance.now() - start) / 1000).toFixed(0)} s)`);
