@@ -1,5 +1,5 @@
-// deno task bench:training [--quick] [--cifar10] [--backend wasm|webgpu|cpu] [--models K]
-//                           [--workers N] [--optimizer sgd|adam] [--no-peer]
+// deno task bench:training [--quick] [--cifar10] [--rounds R] [--backend wasm|webgpu|cpu]
+//                           [--models K] [--workers N] [--optimizer sgd|adam] [--no-peer]
 //
 // Training throughput of the paper's CNN (Appendix A.4, sigmoid focal loss
 // γ = α = 0.5, the paper's SGD with momentum 0.9 unless --optimizer adam):
@@ -12,12 +12,13 @@
 // and K models of a grid cell in one program (lib/models/stacked_binary_cnn.ts).
 // Then, unless --no-peer, PyTorch's CPU step of the same CNN with the
 // same optimizer on the same machine right after
-// (bench/peers/torch_cnn_train.py, all cores).
+// (bench/peers/torch_cnn_train.py, all cores); with --rounds R the workers
+// and the peer alternate R times, and the ratio is their rounds' median.
 // Prints a line per measurement and, last, one JSON object:
 // { backend, dataset, optimizer, modelsPerProgram, aggregateImagesPerSecond,
 //   singleModelImagesPerSecond, noiseFreeImagesPerSecond, noiseCostShare,
 //   stackedImagesPerSecond, workers, workersImagesPerSecond,
-//   pytorchImagesPerSecond, pytorchThreads, aggregateOverPytorch }
+//   pytorchImagesPerSecond, pytorchThreads, aggregateOverPytorch, rounds, ratioRange }
 // where aggregateImagesPerSecond is the better of the two grid strategies
 // (the PyTorch fields are null without python3 and torch).
 import { DEBUG_OPTION, option, UsageError } from "../lib/cli/exit_cleanly.ts";
@@ -35,12 +36,14 @@ import {
   WORKLOADS,
 } from "./_training_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
+import { median } from "./_workloads.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
     cifar10: { type: "boolean", default: false },
+    rounds: { type: "string", default: "1" },
     backend: { type: "string", default: "wasm" },
     models: { type: "string", default: "24" },
     workers: { type: "string" },
@@ -52,12 +55,18 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "deno task bench:training [--quick] [--cifar10] [--backend wasm|cpu|webgpu] [--models K] [--workers N] [--optimizer sgd|adam] [--no-peer] [--debug]",
+    "deno task bench:training [--quick] [--cifar10] [--rounds R] [--backend wasm|cpu|webgpu] [--models K] [--workers N] [--optimizer sgd|adam] [--no-peer] [--debug]",
   );
   Deno.exit(0);
 }
 const backend = option(() => parseBackend(values.backend));
-for (const [name, value] of [["models", values.models], ["workers", values.workers]]) {
+for (
+  const [name, value] of [
+    ["models", values.models],
+    ["workers", values.workers],
+    ["rounds", values.rounds],
+  ]
+) {
   if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= 1)) {
     throw new UsageError(`--${name} must be a positive integer: received ${value}`);
   }
@@ -77,6 +86,7 @@ const step: StepOptions = {
   noise: values.cifar10 ? 0 : NOISE_SCALES.high,
 };
 const K = Number(values.models);
+const roundCount = Number(values.rounds);
 const workers = Number(
   values.workers ?? (backend === "webgpu" ? 1 : navigator.hardwareConcurrency),
 );
@@ -134,41 +144,78 @@ console.log(
 );
 
 // N workers at once, each with its own tfjs on its own thread.
-const perWorker = await Promise.all(
-  Array.from({ length: workers }, () =>
-    new Promise<number>((resolve, reject) => {
-      const worker = new Worker(new URL("./_training_worker.ts", import.meta.url).href, {
-        type: "module",
-      });
-      worker.onmessage = ({ data }: MessageEvent<number | string>) => {
-        worker.terminate();
-        typeof data === "number" ? resolve(data) : reject(new Error(data));
-      };
-      worker.postMessage({ backend, steps: runnerSteps, step });
-    })),
-);
-const workersImagesPerSecond = perWorker.reduce((s, seconds) => s + BATCH / seconds, 0);
-console.log(
-  `${workers} workers, one model each: ${
-    perWorker.map((s) => (s * 1000).toFixed(1)).join(", ")
-  } ms per step, ${workersImagesPerSecond.toFixed(0)} model-images/s`,
-);
-const aggregateImagesPerSecond = Math.max(stackedImagesPerSecond, workersImagesPerSecond);
-const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_cnn_train.py", [
-  "--threads",
-  String(navigator.hardwareConcurrency),
-  "--steps",
-  values.quick ? "100" : "300",
-  "--optimizer",
-  optimizer.optimizer,
-  ...(values.cifar10 ? ["--cifar10"] : []),
-]) as { imagesPerSecond: number; threads: number } | null;
-if (peer !== null) {
+async function workersImagesPerSecondNow(): Promise<number> {
+  const perWorker = await Promise.all(
+    Array.from({ length: workers }, () =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(new URL("./_training_worker.ts", import.meta.url).href, {
+          type: "module",
+        });
+        worker.onmessage = ({ data }: MessageEvent<number | string>) => {
+          worker.terminate();
+          typeof data === "number" ? resolve(data) : reject(new Error(data));
+        };
+        worker.postMessage({ backend, steps: runnerSteps, step });
+      })),
+  );
+  const imagesPerSecond = perWorker.reduce((s, seconds) => s + BATCH / seconds, 0);
   console.log(
-    `PyTorch, one model, ${optimizer.optimizer}, ${peer.threads} threads: ${
-      peer.imagesPerSecond.toFixed(0)
-    } images/s; ` +
-      `ours ${(aggregateImagesPerSecond / peer.imagesPerSecond).toFixed(2)}x`,
+    `${workers} workers, one model each: ${
+      perWorker.map((s) => (s * 1000).toFixed(1)).join(", ")
+    } ms per step, ${imagesPerSecond.toFixed(0)} model-images/s`,
+  );
+  return imagesPerSecond;
+}
+
+/** PyTorch's CPU step of the same CNN (all cores), or null without torch. */
+async function pytorchNow(): Promise<{ imagesPerSecond: number; threads: number } | null> {
+  const peer = await runPythonPeer("bench/peers/torch_cnn_train.py", [
+    "--threads",
+    String(navigator.hardwareConcurrency),
+    "--steps",
+    values.quick ? "100" : "300",
+    "--optimizer",
+    optimizer.optimizer,
+    ...(values.cifar10 ? ["--cifar10"] : []),
+  ]) as { imagesPerSecond: number; threads: number } | null;
+  if (peer !== null) {
+    console.log(
+      `PyTorch, one model, ${optimizer.optimizer}, ${peer.threads} threads: ${
+        peer.imagesPerSecond.toFixed(0)
+      } images/s`,
+    );
+  }
+  return peer;
+}
+
+// The workers and the peer alternate, round after round (this machine's
+// speed drifts over minutes): each round's ratio, then their median and range.
+const rounds: { ours: number; pytorch: number | null; ratio: number | null }[] = [];
+for (let round = 1; round <= roundCount; round++) {
+  if (roundCount > 1) console.log(`-- round ${round}/${roundCount}`);
+  const ours = Math.max(stackedImagesPerSecond, await workersImagesPerSecondNow());
+  const peer = values["no-peer"] ? null : await pytorchNow();
+  rounds.push({
+    ours,
+    pytorch: peer?.imagesPerSecond ?? null,
+    ratio: peer === null ? null : ours / peer.imagesPerSecond,
+  });
+  if (peer !== null) console.log(`ours ${(ours / peer.imagesPerSecond).toFixed(2)}x`);
+}
+const ratios = rounds.flatMap((r) => r.ratio === null ? [] : [r.ratio]);
+const workersImagesPerSecond = median(rounds.map((r) => r.ours));
+const aggregateImagesPerSecond = Math.max(stackedImagesPerSecond, workersImagesPerSecond);
+const pytorchRates = rounds.flatMap((r) => r.pytorch === null ? [] : [r.pytorch]);
+const peer = pytorchRates.length === 0 ? null : {
+  imagesPerSecond: median(pytorchRates),
+  threads: navigator.hardwareConcurrency,
+};
+const round2 = (x: number) => Math.round(x * 100) / 100;
+if (ratios.length > 1) {
+  console.log(
+    `ours over PyTorch, ${ratios.length} alternating rounds: median ${round2(median(ratios))}x (${
+      round2(Math.min(...ratios))
+    }–${round2(Math.max(...ratios))})`,
   );
 }
 console.log(JSON.stringify({
@@ -186,7 +233,13 @@ console.log(JSON.stringify({
   workersImagesPerSecond: Math.round(workersImagesPerSecond),
   pytorchImagesPerSecond: peer === null ? null : Math.round(peer.imagesPerSecond),
   pytorchThreads: peer?.threads ?? null,
-  aggregateOverPytorch: peer === null
+  aggregateOverPytorch: ratios.length === 0 ? null : round2(median(ratios)),
+  rounds: rounds.map((r) => ({
+    ours: Math.round(r.ours),
+    pytorch: r.pytorch === null ? null : Math.round(r.pytorch),
+    ratio: r.ratio === null ? null : round2(r.ratio),
+  })),
+  ratioRange: ratios.length === 0
     ? null
-    : Math.round(aggregateImagesPerSecond / peer.imagesPerSecond * 100) / 100,
+    : [round2(Math.min(...ratios)), round2(Math.max(...ratios))],
 }));
