@@ -8,6 +8,10 @@
  * paper's ε-stabilized form (`"epsilon"`, Eq. (11)) and an exact stable form
  * (`"exact"`, the default: original values, analytic gradient, no ε bias).
  *
+ * This entry holds the losses, their options and `layersFocalLoss` for
+ * tfjs-layers; the paper's analysis tools (its Figures 1 and 2, the naive
+ * compositions, the backend probe) are in `@focal/stability/analysis`.
+ *
  * @example Sigmoid focal loss with a focusing parameter in the unstable range
  * ```ts
  * import assert from "node:assert/strict";
@@ -17,7 +21,11 @@
  * const logits = tf.tensor1d([-3, 0.2, 25]);
  * const targets = tf.tensor1d([0, 1, 1]);
  * const loss = (x: tf.Tensor) => sigmoidFocalLoss(x, targets, { gamma: 0.5, reduction: "mean" });
- * assert.ok(loss(logits).dataSync()[0] > 0);
+ * // α_t (1 − p_t)^γ (−log p_t) per sample (α = 0.25 for the positives), averaged:
+ * const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+ * const focal = (pt: number, alphaT: number) => alphaT * (1 - pt) ** 0.5 * -Math.log(pt);
+ * const expected = (focal(1 - sigmoid(-3), 0.75) + focal(sigmoid(0.2), 0.25)) / 3; // x = 25: ≈ 0
+ * assert.ok(Math.abs(loss(logits).dataSync()[0] - expected) < 1e-6);
  * // p_t rounds to 1 at x = 25, where the original's gradient is NaN:
  * assert.ok(tf.grad(loss)(logits).dataSync().every(Number.isFinite));
  * ```
@@ -29,9 +37,5 @@ export * from "./lib/losses/sigmoid_focal_loss.ts";
 export * from "./lib/losses/softmax_focal_loss.ts";
 export * from "./lib/losses/quality_focal_loss.ts";
 export * from "./lib/losses/unified_focal_loss.ts";
-export * from "./lib/losses/focal_loss.ts";
+export * from "./lib/losses/layers_focal_loss.ts";
 export * from "./lib/losses/validate_focal_inputs.ts";
-export * from "./lib/analysis/figure1_curves.ts";
-export * from "./lib/analysis/figure2_sweep.ts";
-export * from "./lib/analysis/naive_focal_loss.ts";
-export * from "./lib/analysis/probe_backend_numerics.ts";

@@ -1,7 +1,7 @@
 // Child of bench/run.ts (FOCAL_BACKEND): the Figure 2 data of one backend,
 // printed as JSON.
 import "./_setup.ts";
-import { figure2Sweep } from "../mod.ts";
+import { figure2Sweep } from "../analysis.ts";
 
 /** Figure 2's curves: fewer γ and a coarser grid than the incidence count. */
 const data = await figure2Sweep({

@@ -4,16 +4,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, EPSILONS, GAMMA } from "./_setup.ts";
 import { describeAdapter } from "../lib/backends/use_backend.ts";
+import { sigmoidFocalLoss, softmaxFocalLoss, type Stabilization } from "../mod.ts";
 import {
   figure2Sweep,
   naiveSigmoidFocalLoss,
   naiveSoftmaxFocalLoss,
   PAPER_GAMMAS,
   probeBackendNumerics,
-  sigmoidFocalLoss,
-  softmaxFocalLoss,
-  type Stabilization,
-} from "../mod.ts";
+} from "../analysis.ts";
 
 /** A mode of the comparison: a stabilization with its ε, or the naive code. */
 interface Variant {

@@ -7,7 +7,7 @@ import { figure1Spec } from "../lib/figures/figure1.ts";
 import { figure2Spec } from "../lib/figures/figure2.ts";
 import { type NanIncidence, nanIncidenceSpec } from "../lib/figures/nan_incidence.ts";
 import { figure2PrecisionSpec, type PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
-import type { Figure1Data, Figure2Data } from "../mod.ts";
+import type { Figure1Data, Figure2Data } from "../analysis.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

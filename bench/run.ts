@@ -11,7 +11,7 @@ import { provenance } from "../lib/results/provenance.ts";
 import { summarize, type ThroughputRow } from "./_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
-import { figure1Curves } from "../mod.ts";
+import { figure1Curves } from "../analysis.ts";
 import type { PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
 
 const { values } = parseArgs({

@@ -3,7 +3,8 @@
 import type * as tf from "@tensorflow/tfjs";
 import { binaryInputs } from "./_inputs.ts";
 import { ALPHA, benchExact, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
-import { naiveSigmoidFocalLoss, sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
+import { sigmoidFocalLoss, type SigmoidFocalLossOptions } from "../mod.ts";
+import { naiveSigmoidFocalLoss } from "../analysis.ts";
 
 const LOSS = "sigmoidFocalLoss";
 

@@ -3,7 +3,8 @@
 import type * as tf from "@tensorflow/tfjs";
 import { softmaxInputs } from "./_inputs.ts";
 import { benchExact, benchGradient, EPSILONS, GAMMA, SIZES } from "./_setup.ts";
-import { naiveSoftmaxFocalLoss, softmaxFocalLoss, type SoftmaxFocalLossOptions } from "../mod.ts";
+import { softmaxFocalLoss, type SoftmaxFocalLossOptions } from "../mod.ts";
+import { naiveSoftmaxFocalLoss } from "../analysis.ts";
 
 const LOSS = "softmaxFocalLoss";
 

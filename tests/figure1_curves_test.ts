@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { name } from "./_backend.ts";
 import { assertClose, assertJsonSafe } from "./_assert.ts";
 import { dBackground, dForeground } from "./_reference.ts";
-import { figure1Curves, PAPER_GAMMAS } from "../mod.ts";
+import { figure1Curves, PAPER_GAMMAS } from "../analysis.ts";
 
 Deno.test(name("Figure 1: undefined exactly where Eq. (8), (9) say, for every 0 < γ < 1"), () => {
   const { p, series } = figure1Curves({ gammas: [...PAPER_GAMMAS], points: 101 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { assertJsonSafe } from "./_assert.ts";
-import { figure2Sweep } from "../mod.ts";
+import { figure2Sweep } from "../analysis.ts";
 
 Deno.test(
   name("Figure 2: 'none' is NaN for 0 < γ < 1 only; 'epsilon' and 'exact' never"),

@@ -41,3 +41,28 @@ Deno.test("threads.ts is where node:worker_threads lives", async () => {
   const { external } = await importGraph(new URL("../threads.ts", import.meta.url));
   assert.ok(external.has("node:worker_threads"));
 });
+
+Deno.test("mod.ts exports only the losses and what the README documents; the tools are in analysis.ts", async () => {
+  const mod = Object.keys(await import("../mod.ts")).sort();
+  assert.deepEqual(mod, [
+    "TVERSKY_SMOOTH",
+    "focalLoss",
+    "layersFocalLoss",
+    "qualityFocalLoss",
+    "sigmoidFocalLoss",
+    "softmaxFocalLoss",
+    "unifiedFocalLoss",
+    "validateFocalInputs",
+  ]);
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  for (const name of mod) assert.match(readme, new RegExp(`\\b${name}\\b`), `README names ${name}`);
+  const analysis = Object.keys(await import("../analysis.ts")).sort();
+  assert.deepEqual(analysis, [
+    "PAPER_GAMMAS",
+    "figure1Curves",
+    "figure2Sweep",
+    "naiveSigmoidFocalLoss",
+    "naiveSoftmaxFocalLoss",
+    "probeBackendNumerics",
+  ]);
+});

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { assertJsonSafe } from "./_assert.ts";
-import { probeBackendNumerics } from "../mod.ts";
+import { probeBackendNumerics } from "../analysis.ts";
 
 Deno.test(
   name("the numerics probe is well-formed and records this backend's pow(0, −½)"),

@@ -3,11 +3,11 @@
 //   deno run examples/deno/train_layers.ts
 //
 // An imbalanced two-class problem (about 1 positive in 10), a small
-// network whose last layer outputs logits, and `focalLoss` at γ = 0.5, the
+// network whose last layer outputs logits, and `layersFocalLoss` at γ = 0.5, the
 // range where the original focal loss turns to NaN once predictions
 // saturate; the exact mode (the default) does not.
 import * as tf from "@tensorflow/tfjs";
-import { focalLoss } from "@focal/stability";
+import { layersFocalLoss } from "@focal/stability";
 
 /** Trains for `epochs` and returns the first and last epoch's loss. */
 export async function trainLayers(epochs = 30): Promise<{ first: number; last: number }> {
@@ -21,7 +21,7 @@ export async function trainLayers(epochs = 30): Promise<{ first: number; last: n
       tf.layers.dense({ units: 1 }), // logits: no activation
     ],
   });
-  model.compile({ optimizer: tf.train.sgd(0.5), loss: focalLoss({ gamma: 0.5 }) });
+  model.compile({ optimizer: tf.train.sgd(0.5), loss: layersFocalLoss({ gamma: 0.5 }) });
   const history = await model.fit(x, y, { epochs, batchSize: 64, verbose: 0 });
   const losses = history.history.loss as number[];
   tf.dispose([x, y]);

@@ -91,7 +91,7 @@ function finite(v: number): number | null {
  * @example Undefined at p = 1 (foreground) for γ = 0.5 only
  * ```ts
  * import assert from "node:assert/strict";
- * import { figure1Curves } from "@focal/stability";
+ * import { figure1Curves } from "@focal/stability/analysis";
  *
  * const { series } = figure1Curves({ gammas: [0.5, 2] });
  * assert.ok(series[0].undefinedForeground[0] === 1);

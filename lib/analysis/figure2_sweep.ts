@@ -81,7 +81,7 @@ export interface Figure2Data {
  * @example The original is NaN at saturation, the exact form is not
  * ```ts
  * import assert from "node:assert/strict";
- * import { figure2Sweep } from "@focal/stability";
+ * import { figure2Sweep } from "@focal/stability/analysis";
  *
  * const data = await figure2Sweep({ gammas: [0.5], modes: ["none", "exact"] });
  * const [none, exact] = data.series.filter((s) => s.target === 1);

@@ -31,7 +31,7 @@ export interface NaiveFocalLossOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { naiveSigmoidFocalLoss } from "@focal/stability";
+ * import { naiveSigmoidFocalLoss } from "@focal/stability/analysis";
  *
  * const g = tf.grad((x: tf.Tensor) =>
  *   naiveSigmoidFocalLoss(x, tf.ones([1]), { gamma: 0.5 }).sum()
@@ -82,10 +82,12 @@ export interface NaiveSoftmaxFocalLossOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { naiveSoftmaxFocalLoss } from "@focal/stability";
+ * import { naiveSoftmaxFocalLoss } from "@focal/stability/analysis";
  *
  * const loss = naiveSoftmaxFocalLoss(tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[0, 0, 1]]));
- * assert.ok(loss.shape[0] === 1);
+ * // −(1 − p)^2 log p for the target class, γ = 2 by default:
+ * const p = Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3));
+ * assert.ok(Math.abs(loss.dataSync()[0] - -((1 - p) ** 2) * Math.log(p)) < 1e-6);
  * ```
  */
 export function naiveSoftmaxFocalLoss(

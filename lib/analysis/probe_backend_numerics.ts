@@ -69,7 +69,7 @@ async function firstWhere(
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { probeBackendNumerics } from "@focal/stability";
+ * import { probeBackendNumerics } from "@focal/stability/analysis";
  *
  * const probe = await probeBackendNumerics();
  * assert.equal(probe.backend, tf.getBackend());

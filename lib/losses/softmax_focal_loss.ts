@@ -104,7 +104,9 @@ export interface SoftmaxFocalLossOptions extends StabilizationOptions {
  *   ignoreIndex: -1,
  *   reduction: "mean",
  * });
- * assert.ok(Number.isFinite(loss.dataSync()[0]));
+ * // The mean over the two rows not ignored of −(1 − p)^γ log p (row 0's is ≈ 0):
+ * const p = Math.exp(0.3) / (Math.exp(0.1) + Math.exp(0.2) + Math.exp(0.3));
+ * assert.ok(Math.abs(loss.dataSync()[0] - -((1 - p) ** 0.5) * Math.log(p) / 2) < 1e-6);
  * ```
  */
 export function softmaxFocalLoss(

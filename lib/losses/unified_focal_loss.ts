@@ -88,16 +88,17 @@ export interface UnifiedFocalLossOptions extends StabilizationOptions {
  * `validate: true` also if a mask value leaves [0, 1] or a logit is not
  * finite.
  *
- * @example A batch of two 4×4 masks
+ * @example One 2×2 mask
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { unifiedFocalLoss } from "@focal/stability";
  *
- * const logits = tf.randomNormal([2, 4, 4, 1], 0, 3, "float32", 7);
- * const masks = tf.randomUniform([2, 4, 4, 1], 0, 1, "float32", 8).round();
+ * const logits = tf.tensor4d([[[[2], [-1]], [[0.5], [-3]]]]);
+ * const masks = tf.tensor4d([[[[1], [0]], [[1], [0]]]]);
  * const loss = unifiedFocalLoss(logits, masks, { weight: 0.5, delta: 0.6, gamma: 0.5 });
- * assert.ok(loss.rank === 0 && loss.dataSync()[0] > 0);
+ * // The value of the authors' composition (tests/fixtures/make_torch_fixtures.py's) here:
+ * assert.ok(loss.rank === 0 && Math.abs(loss.dataSync()[0] - 0.21793) < 1e-4);
  * ```
  */
 export function unifiedFocalLoss(

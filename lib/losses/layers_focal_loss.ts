@@ -6,7 +6,7 @@ import { softmaxFocalLoss } from "./softmax_focal_loss.ts";
 /** A loss for `model.compile({ loss })`: `(yTrue, yPred) => scalar`. */
 export type LayersLossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
-/** Options of {@linkcode focalLoss}. */
+/** Options of {@linkcode layersFocalLoss}. */
 export interface FocalLossOptions {
   /**
    * `"sigmoid"`: independent binary outputs ({@linkcode sigmoidFocalLoss});
@@ -40,7 +40,8 @@ export interface FocalLossOptions {
 
 /**
  * A focal loss for tfjs-layers: `model.compile({ optimizer, loss:
- * focalLoss({ gamma: 0.5 }) })`. The model's last layer must output logits
+ * layersFocalLoss({ gamma: 0.5 }) })`, a factory that returns the
+ * `(yTrue, yPred) => scalar` function `compile` takes. The model's last layer must output logits
  * (no activation); the loss applies the sigmoid or softmax itself. It returns
  * the `reduction: "mean"` value of the functional form with the same options,
  * so the two train identically.
@@ -54,17 +55,17 @@ export interface FocalLossOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { focalLoss } from "@focal/stability";
+ * import { layersFocalLoss } from "@focal/stability";
  *
  * const model = tf.sequential({
  *   layers: [tf.layers.dense({ units: 1, inputShape: [3] })],
  * });
- * model.compile({ optimizer: "adam", loss: focalLoss({ gamma: 0.5 }) });
+ * model.compile({ optimizer: "adam", loss: layersFocalLoss({ gamma: 0.5 }) });
  * const history = await model.fit(tf.ones([4, 3]), tf.ones([4, 1]), { epochs: 1, verbose: 0 });
  * assert.ok(Number.isFinite(history.history.loss[0] as number));
  * ```
  */
-export function focalLoss(options: FocalLossOptions = {}): LayersLossFunction {
+export function layersFocalLoss(options: FocalLossOptions = {}): LayersLossFunction {
   const { activation = "sigmoid", alpha, ...rest } = options;
   if (activation === "sigmoid") {
     if (Array.isArray(alpha)) {
@@ -80,3 +81,13 @@ export function focalLoss(options: FocalLossOptions = {}): LayersLossFunction {
     `'activation' must be one of "sigmoid", "softmax": received ${JSON.stringify(activation)}`,
   );
 }
+
+/**
+ * The former name of {@linkcode layersFocalLoss}, kept for one version.
+ *
+ * @deprecated Use {@linkcode layersFocalLoss}: the same factory, named for what it returns
+ * (a loss for tfjs-layers' `model.compile`). Removed in 0.6.0.
+ * @param options Activation, α, γ and stabilization.
+ * @returns A function `(yTrue, yPred) => scalar` for `model.compile`.
+ */
+export const focalLoss: (options?: FocalLossOptions) => LayersLossFunction = layersFocalLoss;

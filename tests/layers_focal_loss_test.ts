@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { name } from "./_backend.ts";
 import { assertAllFinite, assertClose, read } from "./_assert.ts";
-import { focalLoss, type FocalLossOptions, sigmoidFocalLoss, softmaxFocalLoss } from "../mod.ts";
+import {
+  focalLoss,
+  type FocalLossOptions,
+  layersFocalLoss,
+  sigmoidFocalLoss,
+  softmaxFocalLoss,
+} from "../mod.ts";
 
 function linearModel(units: number, inputs: number): tf.Sequential {
   return tf.sequential({
@@ -43,7 +49,7 @@ async function assertTrainsLikeFunctional(
   const x = tf.tensor2d([[1, 2, 3], [0, -1, 4], [3, 3, -2], [-5, 0, 1]]);
   const units = y.shape[1] as number;
   const model = linearModel(units, 3);
-  model.compile({ optimizer: tf.train.sgd(0.1), loss: focalLoss(options) });
+  model.compile({ optimizer: tf.train.sgd(0.1), loss: layersFocalLoss(options) });
   // The reported loss is the functional form's "mean".
   const evaluated = model.evaluate(x, y) as tf.Scalar;
   const logits = model.predict(x) as tf.Tensor;
@@ -99,7 +105,10 @@ Deno.test(name("a saturating model: 'none' turns the weights NaN, 'exact' does n
     const model = tf.sequential({
       layers: [tf.layers.dense({ units: 1, inputShape: [1], kernelInitializer: "ones" })],
     });
-    model.compile({ optimizer: tf.train.sgd(1), loss: focalLoss({ gamma: 0.5, stabilization }) });
+    model.compile({
+      optimizer: tf.train.sgd(1),
+      loss: layersFocalLoss({ gamma: 0.5, stabilization }),
+    });
     await model.fit(x, y, { epochs: 5, batchSize: 4, verbose: 0 });
     outcome[stabilization] = (await read(model.getWeights()[0])).every(Number.isFinite);
     if (stabilization === "exact") assertAllFinite(await read(model.getWeights()[1]), "bias");
@@ -111,8 +120,12 @@ Deno.test(name("a saturating model: 'none' turns the weights NaN, 'exact' does n
 
 Deno.test(name("focalLoss refuses an unknown activation and a per-class α for sigmoid"), () => {
   assert.throws(
-    () => focalLoss({ activation: "relu" as "sigmoid" }),
+    () => layersFocalLoss({ activation: "relu" as "sigmoid" }),
     /'activation' must be one of "sigmoid", "softmax": received "relu"/,
   );
-  assert.throws(() => focalLoss({ alpha: [0.1, 0.9] }), TypeError);
+  assert.throws(() => layersFocalLoss({ alpha: [0.1, 0.9] }), TypeError);
+});
+
+Deno.test(name("focalLoss, the deprecated name, is layersFocalLoss"), () => {
+  assert.equal(focalLoss, layersFocalLoss);
 });
