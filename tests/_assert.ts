@@ -26,6 +26,11 @@ export function assertClose(
       assert.ok(Number.isNaN(a), `${what}[${i}]: expected NaN, received ${a}`);
       continue;
     }
+    // ±Infinity equals only itself (Infinity − Infinity is NaN, which no bound admits).
+    if (!Number.isFinite(e)) {
+      assert.equal(a, e, `${what}[${i}]: expected ${e}, received ${a}`);
+      continue;
+    }
     assert.ok(
       Math.abs(a - e) <= atol + rtol * Math.abs(e),
       `${what}[${i}]: expected ${e}, received ${a} (rtol ${rtol}, atol ${atol})`,

@@ -6,12 +6,11 @@
 // clean image (the segmentation masks of Sec. 2.5.3: noise never moves them).
 //
 // The images stay bytes in JS memory, shared by every run of a worker; a
-// batch is built in one pass. At batch 64 of MNIST that
-// is 50,176 uniform draws; a generator called per draw (mulberry32) took
-// 0.65 ms a batch, a sixth of a training step, so the draws come from an
-// xorshift32 stream inlined in the loop (NoiseStream), seeded by mulberry32:
-// 0.65 -> 0.34 ms a batch here. bench:training measures the noise's share of
-// a training step.
+// batch is built in one pass. At batch 64 of MNIST that is 50,176 uniform
+// draws, so they come from an xorshift32 stream inlined in the loop
+// (NoiseStream, seeded by mulberry32), not a generator called per draw
+// (docs/kernels.md, "Measured reasons"). bench:training measures the
+// noise's share of a training step.
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "./_random.ts";
 
@@ -134,9 +133,9 @@ export function imageBatches(options: ImageBatchesOptions): BinaryBatches {
     batch(indices) {
       const size = indices.length * pixels;
       // The wasm backend copies the array into its heap when the tensor is
-      // made, so one array serves every batch: a fresh 1.5 MB array (a
-      // CIFAR-10 batch of 128) costs ~2 ms of page faults as it is first
-      // written, more than the pass itself. Elsewhere a new array each batch:
+      // made, so one array serves every batch: first writing a fresh one (1.5
+      // MB for a CIFAR-10 batch of 128) costs page faults, more than the pass
+      // itself (docs/kernels.md, "Measured reasons"). Elsewhere a new array each batch:
       // the cpu backend keeps the array it is given as the tensor's storage,
       // and webgpu uploads it later, so a reused one would change earlier batches.
       if (tf.getBackend() !== "wasm" || reusable.length !== size) reusable = new Float32Array(size);

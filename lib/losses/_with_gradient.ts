@@ -36,7 +36,8 @@ function timesDy(g: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   // A loss reduced to a scalar mostly gets the 1 that tf.grad seeds. Where
   // reading dy costs microseconds (cpu, wasm: not webgpu, where it is a
   // readback), the kernel's gradient is then the answer itself, shared and
-  // not copied: one pass over it less (0.45 ms of a 5–7 ms step at 2^20).
+  // not copied: one pass over it less (what that saved: docs/kernels.md, "Measured
+  // reasons").
   if (dy.size === 1 && g.size > 1 && tf.getBackend() !== "webgpu" && dy.dataSync()[0] === 1) {
     return withIdentityByReference(() => tf.clone(g));
   }

@@ -10,8 +10,8 @@
 // until the helpers are done (tfjs kernels are synchronous), polling, then
 // blocked on `Atomics.wait`. A helper that finished a part polls for the next
 // request for a moment (`spinMicroseconds`) before it sleeps on
-// `Atomics.wait`: waking a sleeping thread costs ~50-100 µs on a VM, which
-// was most of what the second core saved at 2^16 elements (docs/kernels.md).
+// `Atomics.wait`: waking a sleeping thread cost most of what the second core
+// saved at 2^16 elements (docs/kernels.md, "Measured reasons").
 // OpenMP's threads, which PyTorch's peers use, spin before they sleep too.
 //
 // Off until started; the helpers never keep a process alive (`unref`). Deno
@@ -78,7 +78,7 @@ parentPort.once("message", ({ modules, memory, control, scratch, spinMs }) => {
   const calls = FUNCTIONS.map((f) => exports[f.module][f.name]);
   // V8 runs new wasm code in its baseline tier and optimizes it once it is
   // hot: run each function until then on a scratch of zeros, so the first
-  // real requests do not run 2-3x slower.
+  // real requests do not run in the slower tier.
   for (let i = 0; i < ${WARMUP_CALLS}; i++) {
     FUNCTIONS.forEach((f, k) => calls[k](...f.warmUp.map((a) => (a === "S" ? scratch : a))));
   }
@@ -136,8 +136,8 @@ export interface KernelThreadOptions {
    * How long a helper keeps polling for the next request after it finished
    * a part, in microseconds, before it sleeps on `Atomics.wait`. A request
    * within that time starts at once; one after it first wakes the helper
-   * (~50-100 µs on a VM). Each split call costs a helper's core up to this
-   * much more; 0 sleeps at once.
+   * (tens of microseconds or more). Each split call costs a helper's core up
+   * to this much more; 0 sleeps at once.
    * @default {200}
    */
   spinMicroseconds?: number;
