@@ -1,5 +1,6 @@
 // deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers]
 //                  [--analysis-only]
+// deno task bench figures [--in results]   redraw the figures from the JSON
 //
 // Runs the loss benches (`deno bench`) once per backend, the NaN-incidence and numerics probe
 // once per backend, and the PyTorch peers (when python3 with torchvision is
@@ -13,6 +14,11 @@ import { runPythonPeer } from "./_python_peer.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
 import { figure1Curves } from "../analysis.ts";
 import type { PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
+
+if (Deno.args[0] === "figures") {
+  await (await import("./figures.ts")).figuresCommand(Deno.args.slice(1));
+  Deno.exit(0);
+}
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -253,6 +253,8 @@ export function printPlan(plans: ExperimentPlan[], json: boolean): void {
 export async function runNamed(
   experiment: Experiment<ProfileBase>,
   cli: CliOptions,
+  /** The plan's calibrated seconds per step by model, for the ETA. */
+  stepSeconds: Record<string, number | null> = {},
 ): Promise<ExperimentOutcome> {
   const start = performance.now();
   const profile = experiment.profiles[cli.profile];
@@ -290,6 +292,7 @@ export async function runNamed(
   const eta = new Eta(
     left.map((id) => ({ model: costs.get(id)!.model, steps: expectedSteps(id) })),
     cli.workers,
+    stepSeconds,
   );
   const records = await runExperiment(experiment, {
     profile,

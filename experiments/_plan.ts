@@ -148,8 +148,16 @@ export class Eta {
   #left = new Map<string, number>();
   #done = new Map<string, { seconds: number; steps: number }>();
 
-  /** `left`: each run still to train, its model and expected steps; `workers`: runs at once. */
-  constructor(left: { model: string; steps: number }[], readonly workers: number) {
+  /**
+   * `left`: each run still to train, its model and expected steps; `workers`:
+   * runs at once; `calibrated`: the plan's seconds per step by model, which
+   * price a model until one of its runs has finished.
+   */
+  constructor(
+    left: { model: string; steps: number }[],
+    readonly workers: number,
+    readonly calibrated: Record<string, number | null> = {},
+  ) {
     for (const { model, steps } of left) {
       this.#left.set(model, (this.#left.get(model) ?? 0) + steps);
     }
@@ -162,17 +170,32 @@ export class Eta {
     this.#done.set(model, { seconds: d.seconds + seconds, steps: d.steps + trained });
   }
 
-  /** Seconds left, or 0 before any run finished. */
+  /**
+   * Seconds left, or 0 before any run finished. A model with a finished run
+   * goes at its own pace; one without, at its calibrated step scaled by how
+   * the finished models' pace compared with their calibration (the runner's
+   * batching, noise and workers), else at the pace of all finished steps.
+   */
   seconds(): number {
     const all = [...this.#done.values()].reduce(
       (s, d) => ({ seconds: s.seconds + d.seconds, steps: s.steps + d.steps }),
       { seconds: 0, steps: 0 },
     );
     if (all.steps === 0) return 0;
+    // Observed over calibrated, over the models that have both.
+    const both = [...this.#done].filter(([m, d]) => d.steps > 0 && this.calibrated[m]);
+    const scale = both.length === 0 ? null : both.reduce((s, [, d]) => s + d.seconds, 0) /
+      both.reduce((s, [m, d]) => s + d.steps * this.calibrated[m]!, 0);
     let total = 0;
     for (const [model, steps] of this.#left) {
       const d = this.#done.get(model);
-      total += steps * (d && d.steps > 0 ? d.seconds / d.steps : all.seconds / all.steps);
+      const calibrated = this.calibrated[model];
+      total += steps *
+        (d && d.steps > 0
+          ? d.seconds / d.steps
+          : calibrated && scale !== null
+          ? calibrated * scale
+          : all.seconds / all.steps);
     }
     return total / this.workers;
   }

@@ -42,7 +42,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The report's parts, by the name `deno task report --only` takes. */
+/** The report's parts, by the name `deno task experiment report --only` takes. */
 export const REPORT_PARTS = [
   "analysis",
   "mnist-classification",

@@ -1,6 +1,8 @@
 // deno task experiment <name> [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
 //                             [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
 //                             [--cells FILTER] [--epochs N] [--repeats R]
+// deno task experiment report [--out results] [--only PART,...]
+// deno task experiment merge [--out results] SHARD_DIR...
 import { DEBUG_OPTION, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
@@ -15,6 +17,8 @@ import {
 } from "./_cli.ts";
 
 const HELP = `deno task experiment <name> [options]
+deno task experiment report [--out DIR] [--only PART,...]   rewrite <out>/REPORT.md from its JSON
+deno task experiment merge [--out DIR] SHARD_DIR...        combine shards' records, redraw figures
 
 experiments:
 ${Object.values(EXPERIMENTS).map((e) => `  ${e.name.padEnd(24)} ${e.title}`).join("\n")}
@@ -33,6 +37,17 @@ ${SELECTION_HELP}
   --help                          this text
 
 Runs already in <out>/<name>/runs.jsonl are skipped: rerunning resumes.`;
+
+// The subcommands, which work on what runs wrote.
+const SUBCOMMANDS = {
+  report: async (args: string[]) => (await import("./report.ts")).reportCommand(args),
+  merge: async (args: string[]) => (await import("./merge.ts")).mergeCommand(args),
+};
+const sub = Deno.args[0];
+if (sub in SUBCOMMANDS) {
+  await SUBCOMMANDS[sub as keyof typeof SUBCOMMANDS](Deno.args.slice(1));
+  Deno.exit(0);
+}
 
 const { values, positionals } = parseArgs({
   args: Deno.args,

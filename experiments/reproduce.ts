@@ -36,7 +36,7 @@ options:
   --profile smoke|default|paper   smoke: < 3 min; default: ~50 min on 2 cores; paper: as published
   --backend auto|webgpu|wasm|cpu  auto: webgpu on real GPU hardware, else wasm (default: auto)
   --shard i/n                     this machine's share of every grid (default: 1/1); merge the
-                                  shards' outputs with deno task merge
+                                  shards' outputs with deno task experiment merge
   --workers N                     runs trained at once (default: one per core on wasm/cpu)
   --out DIR                       where to write (default: reproduction, which git ignores;
                                   --out results writes over the committed results)
@@ -75,10 +75,13 @@ if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
 }
 
 // What the experiments will cost, first (the bench is not planned: see the README).
-printPlan(
-  await planAll(Object.values(EXPERIMENTS), cli, values.plan, (e) => reproduceSelection(e, cli)),
+const plans = await planAll(
+  Object.values(EXPERIMENTS),
+  cli,
   values.plan,
+  (e) => reproduceSelection(e, cli),
 );
+printPlan(plans, values.plan);
 if (values.plan) Deno.exit(0);
 
 const base = await provenance();
@@ -141,10 +144,11 @@ if (benchMode !== "skip" && cli.shard[0] === 1) {
 for (const experiment of Object.values(EXPERIMENTS)) {
   console.log(`== ${experiment.name}`);
   try {
-    const outcome = await runNamed(experiment, {
-      ...cli,
-      selection: reproduceSelection(experiment, cli),
-    });
+    const outcome = await runNamed(
+      experiment,
+      { ...cli, selection: reproduceSelection(experiment, cli) },
+      plans.find((p) => p.experiment === experiment.name)?.secondsPerStep,
+    );
     if (outcome.skipped !== null) {
       console.log(`${experiment.name} skipped: ${outcome.skipped}`);
       // The figure still shows the paper's published curves, with none of ours.

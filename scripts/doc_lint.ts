@@ -1,4 +1,4 @@
-// deno task doc:lint: `deno doc --lint mod.ts analysis.ts threads.ts`, the check JSR's
+// deno task check: `deno doc --lint mod.ts analysis.ts threads.ts`, the check JSR's
 // generated reference rests on, with one excuse that is Deno's, not ours.
 // Deno 2.9.6 flags every public signature that names `tf.Tensor` as
 // "references private type 'Tensor'": its visibility check counts only the

@@ -1,4 +1,4 @@
-// deno task test:webgpu: the test suite on webgpu, tolerating one known
+// deno task test --only webgpu: the test suite on webgpu, tolerating one known
 // failure that is not ours. Deno 2.9.6's WebGPU sometimes aborts the process
 // while it exits, after every test has passed ("corrupted size vs.
 // prev_size in fastbins", SIGABRT; about one run in five here, in runs that

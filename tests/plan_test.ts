@@ -123,3 +123,26 @@ Deno.test("the ETA paces each model by its own finished runs, shared among the w
   eta.finished("cnn", 18760, 3616, 17);
   assert.ok(Math.abs(eta.seconds() - 1876 * (320 / 1876) / 2) < 1e-6);
 });
+
+Deno.test("the ETA prices a model with no finished run at its calibrated step, scaled", () => {
+  // The plan timed the U-Net at 0.1 s and the CNN at 4 ms a step.
+  const eta = new Eta(
+    [
+      { model: "unet", steps: 1876 },
+      { model: "unet", steps: 1876 },
+      { model: "cnn", steps: 18760 },
+    ],
+    2,
+    { unet: 0.1, cnn: 0.004 },
+  );
+  // The first U-Net run went 1.7× slower than calibrated (batching, two workers):
+  eta.finished("unet", 1876, 1876, 1876 * 0.17);
+  const expected = (1876 * 0.17 + 18760 * 0.004 * 1.7) / 2;
+  assert.ok(Math.abs(eta.seconds() - expected) < 1e-6, `${eta.seconds()} vs ${expected}`);
+  // Without a calibration for the CNN: the pace of all finished steps, as before.
+  const uncalibrated = new Eta([{ model: "cnn", steps: 100 }, { model: "unet", steps: 10 }], 1, {
+    unet: 0.1,
+  });
+  uncalibrated.finished("unet", 10, 10, 2);
+  assert.ok(Math.abs(uncalibrated.seconds() - 100 * 0.2) < 1e-9);
+});

@@ -4,7 +4,7 @@
 # small grid in two array tasks, requeues task 1 while it trains (Slurm
 # sends it SIGTERM, so its run saves a checkpoint, and runs the task again),
 # and checks that the requeued task resumed from its checkpoint and that
-# `deno task merge` of the shards gives exactly the records of one unsharded
+# `deno task experiment merge` of the shards gives exactly the records of one unsharded
 # invocation (everything but provenance). Exits non-zero on any difference.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,7 +36,7 @@ cat "$work"/slurm-*_1.out
 grep -q "restart 1" "$work/slurm-${job}_1.out" || { echo "task 1 was not run again" >&2; exit 1; }
 grep -q "resuming from its checkpoint" "$work/slurm-${job}_1.out" ||
   { echo "task 1 did not resume from its checkpoint" >&2; exit 1; }
-$deno task merge --out "$work/merged" "$FOCAL_OUT"/shard-* </dev/null
+$deno task experiment merge --out "$work/merged" "$FOCAL_OUT"/shard-* </dev/null
 $deno task experiment "$FOCAL_EXPERIMENT" --profile "$FOCAL_PROFILE" --cells "$FOCAL_CELLS" \
   --epochs "$FOCAL_EPOCHS" --out "$work/whole" </dev/null >/dev/null
 # One invocation appends its records in the order its workers finish them and

@@ -11,7 +11,7 @@
 // half floats, so this shows the storage rounding; it says nothing of a
 // phone GPU's mediump arithmetic.
 //
-// Run by `deno task test:browser` (part of `deno task test`), with
+// Run by `deno task test --only browser` (part of `deno task test`), with
 // --allow-all: playwright-core reads /proc/sys/fs/binfmt_misc/WSLInterop to
 // detect WSL, which Deno grants only with every permission. Without
 // Chromium (FOCAL_CHROMIUM, default /usr/bin/chromium) the test is skipped

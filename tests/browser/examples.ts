@@ -1,6 +1,6 @@
 // examples/browser/: the page a user copies, bundled as its comment says,
 // served with tfjs-wasm's binaries, opened in Chromium; its result must be
-// the finite gradient Deno computes on wasm. Run by `deno task test:browser`.
+// the finite gradient Deno computes on wasm. Run by `deno task test --only browser`.
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/backends/use_backend.ts";

@@ -1,7 +1,7 @@
 // The half-precision training experiment's smoke profile, for real: the CNN
 // trained in Chromium on webgl with float32 and half-float textures, records
 // written and schema-valid, and a rerun resuming instead of retraining. Run
-// by `deno task test:browser` with --allow-all (playwright-core); skipped
+// by `deno task test --only browser` with --allow-all (playwright-core); skipped
 // without Chromium unless FOCAL_REQUIRE_BROWSER=1.
 import assert from "node:assert/strict";
 import { readRecords } from "../../lib/results/run_records.ts";

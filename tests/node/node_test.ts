@@ -7,7 +7,7 @@
 // values must equal Deno's on cpu and wasm, and its 2^20-element loss must
 // have been split over the kernel threads (node:worker_threads).
 //
-// Run by `deno task test:node` (part of `deno task test`), with --allow-all:
+// Run by `deno task test --only node` (part of `deno task test`), with --allow-all:
 // it runs npm, tsc and node. Needs Node.js (the README's commands already
 // do) and the npm registry.
 import assert from "node:assert/strict";

@@ -6,7 +6,7 @@
 // pointers are the tensors' `memoryOffset`s. It must own no static data
 // (it would land in tfjs's heap), which scripts/build_wasm_kernels.ts checks.
 //
-// Build: deno task build:kernels (writes lib/kernels/_sigmoid_focal_wasm.ts).
+// Build: deno task build kernels (writes lib/kernels/_sigmoid_focal_wasm.ts).
 
 import {
   exp4,

@@ -4,7 +4,7 @@
 // float64; pass 2 writes ∂L/∂x from each image's three coefficients.
 // Imports the tfjs wasm backend's memory and owns no static data.
 //
-// Build: deno task build:kernels (writes lib/kernels/generated/unified_focal_wasm.ts).
+// Build: deno task build kernels (writes lib/kernels/generated/unified_focal_wasm.ts).
 import {
   exp4,
   expNonPositive4,
