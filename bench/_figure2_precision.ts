@@ -17,7 +17,7 @@ import {
 } from "../lib/analysis/figure2_precision.ts";
 import { registerEmulatedBackend } from "../lib/precision/emulated_backend.ts";
 import { PRECISIONS } from "../lib/precision/round_to_precision.ts";
-import { hasBrowser, startHarness, WEBGL_FLAGS } from "../tests/browser/_harness.ts";
+import { hasBrowser, startHarness, WEBGL_FLAGS } from "../lib/browser/chromium_harness.ts";
 
 const quick = Deno.env.get("BENCH_QUICK") === "1";
 const options: Omit<Figure2PrecisionOptions, "precision"> = quick

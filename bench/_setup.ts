@@ -6,7 +6,7 @@ import { setFocalKernelsEnabled } from "../lib/kernels/focal/focal_kernels.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { THREADS, warmUp } from "./_warm_up.ts";
 import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
-import type { SplitLoss } from "../lib/kernels/focal/_kernel_split.ts";
+import type { SplitLoss } from "../threads.ts";
 import {
   kernelThreadCount,
   startKernelThreads,

@@ -4,7 +4,7 @@
 // momentum (or Adam, when asked), batches made as the experiment makes them.
 import * as tf from "@tensorflow/tfjs";
 import { settle } from "../lib/backends/use_backend.ts";
-import { mulberry32 } from "../lib/data/_random.ts";
+import { mulberry32 } from "../lib/data/random.ts";
 import { imageBatches } from "../lib/data/image_batches.ts";
 import { createBinaryCnn } from "../lib/models/binary_cnn.ts";
 import type { OptimizerConfig } from "../lib/train/optimizer.ts";

@@ -3,11 +3,11 @@
 // step after a warm-up.
 import * as tf from "@tensorflow/tfjs";
 import { settle } from "../lib/backends/use_backend.ts";
-import type { SplitLoss } from "../lib/kernels/focal/_kernel_split.ts";
+import type { SplitLoss } from "../threads.ts";
 import { qualityFocalLoss, sigmoidFocalLoss, softmaxFocalLoss, unifiedFocalLoss } from "../mod.ts";
 import { binaryInputs, type Inputs, maskInputs, qualityInputs, softmaxInputs } from "./_inputs.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
-import type { PEER_OF } from "./_summary.ts";
+import type { PEER_OF } from "../lib/results/bench_summary.ts";
 import { warmUp } from "./_warm_up.ts";
 import { DEBUG_OPTION, UsageError } from "../lib/cli/usage.ts";
 import { DEFAULT_SPIN_MICROSECONDS } from "../lib/kernels/focal/kernel_threads.ts";

@@ -9,7 +9,7 @@ import { DEBUG_OPTION, option } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { BACKENDS, parseBackend } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
-import { summarize, type ThroughputRow } from "./_summary.ts";
+import { summarize, type ThroughputRow } from "../lib/results/bench_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
 import { figure1Curves } from "../analysis.ts";

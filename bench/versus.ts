@@ -26,7 +26,7 @@ import {
   stopKernelThreads,
 } from "../lib/kernels/focal/kernel_threads.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
-import { PEER_OF } from "./_summary.ts";
+import { PEER_OF } from "../lib/results/bench_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { THREADS } from "./_warm_up.ts";
 import {

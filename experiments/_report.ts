@@ -1,5 +1,5 @@
 // results/REPORT.md, assembled from the sections each part makes from the
-// JSON under <out>: the analysis and the benchmark (bench/report.ts) and each
+// JSON under <out>: the analysis and the benchmark (experiments/bench_report.ts) and each
 // experiment (experiments/<name>/report.ts), with where the numbers came
 // from. The claims, rules and verdicts live in those sections, not here.
 import {
@@ -7,7 +7,7 @@ import {
   figure1Section,
   figure2Sections,
   precisionSections,
-} from "../bench/report.ts";
+} from "./bench_report.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { webglHalfPrecisionSections } from "./webgl_half_precision/report.ts";
 import type { Section, StepRecord } from "./_sections.ts";

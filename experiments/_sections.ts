@@ -1,5 +1,5 @@
 // A section of REPORT.md, as each experiment (experiments/<name>/report.ts)
-// and the bench (bench/report.ts) make theirs: the paper's claim, what was
+// and the bench (experiments/bench_report.ts) make theirs: the paper's claim, what was
 // measured, a verdict by a rule printed beside it, the data; and the helpers
 // they share. experiments/_report.ts assembles the sections.
 import type { RunRecord } from "../lib/results/run_records.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { benchSection } from "../bench/report.ts";
+import { benchSection } from "../experiments/bench_report.ts";
 
 /** A bench folder with throughput.json (and peers.json unless `peers` is null). */
 async function benchFolder(provenance: object, peers: object | null): Promise<string> {
@@ -95,7 +95,7 @@ Deno.test("half-precision sections: verdicts follow the rows' numbers", async ()
     row({ mode: "exact", ...finite, maxUlpError: 4 }),
   ];
   await write(good);
-  const { precisionSections } = await import("../bench/report.ts");
+  const { precisionSections } = await import("../experiments/bench_report.ts");
   assert.deepEqual((await precisionSections(out)).map((s) => s.verdict), [
     "agree",
     "agree",
@@ -125,7 +125,7 @@ Deno.test("half-precision sections: verdicts follow the rows' numbers", async ()
 });
 
 Deno.test("the bench summary has a NaN-incidence row per precision", async () => {
-  const { summarize } = await import("../bench/_summary.ts");
+  const { summarize } = await import("../lib/results/bench_summary.ts");
   const row = (precision: string, backend: string, mode: string, share: number) => ({
     loss: "sigmoid",
     implementation: "focal-stability",

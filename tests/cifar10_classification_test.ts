@@ -6,7 +6,7 @@ import {
   cifarContext,
   trainingSet,
 } from "../experiments/cifar10_classification/experiment.ts";
-import { mulberry32 } from "../lib/data/_random.ts";
+import { mulberry32 } from "../lib/data/random.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 
 Deno.test(name("the CIFAR-10 grid: CNN and ViT, original and stabilized"), () => {

@@ -96,3 +96,58 @@ Deno.test("generated modules import nothing; the runtime only tfjs", async () =>
     assert.ok(external.every((s) => s === "@tensorflow/tfjs"), `${file}: ${external}`);
   }
 });
+
+/** Every .ts file of the repository's code folders and root entries. */
+async function allCode(): Promise<string[]> {
+  const files = ["mod.ts", "analysis.ts", "threads.ts"];
+  for (const dir of ["lib", "bench", "experiments", "scripts", "examples", "tests"]) {
+    files.push(...await tsFiles(dir));
+  }
+  return files;
+}
+
+const folderOf = (path: string) => path.slice(0, path.lastIndexOf("/") + 1);
+
+Deno.test("a _-prefixed file is imported only from its own folder and below (tests excepted)", async () => {
+  let checked = 0;
+  for (const file of await allCode()) {
+    if (file.startsWith("tests/")) continue;
+    for (const target of (await importsOf(file)).local) {
+      const name = target.slice(target.lastIndexOf("/") + 1);
+      if (!name.startsWith("_")) continue;
+      checked++;
+      assert.ok(
+        file.startsWith(folderOf(target)),
+        `${file} imports ${target}, private to ${folderOf(target)}`,
+      );
+    }
+  }
+  assert.ok(checked > 20, `only ${checked} private imports seen: the walk is broken`);
+});
+
+/** The top-level folder of a path ("." for the root's entries). */
+const topOf = (path: string) => path.includes("/") ? path.slice(0, path.indexOf("/")) : ".";
+
+Deno.test("no import cycle between top-level folders; bench/ and experiments/ import neither other", async () => {
+  const edges = new Map<string, Set<string>>();
+  for (const file of await allCode()) {
+    for (const target of (await importsOf(file)).local) {
+      if (!target.endsWith(".ts")) continue; // deno.json, read for the version, imports nothing
+      const [from, to] = [topOf(file), topOf(target)];
+      if (from !== to) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+    }
+  }
+  assert.ok(edges.get("bench")?.has("lib"), "bench imports lib: the walk is broken");
+  assert.ok(!edges.get("bench")?.has("experiments"), "bench/ imports experiments/");
+  assert.ok(!edges.get("experiments")?.has("bench"), "experiments/ imports bench/");
+  // Depth-first search for a cycle among the folders.
+  const state = new Map<string, "open" | "done">();
+  const visit = (node: string, path: string[]): void => {
+    if (state.get(node) === "done") return;
+    assert.notEqual(state.get(node), "open", `import cycle: ${[...path, node].join(" → ")}`);
+    state.set(node, "open");
+    for (const next of edges.get(node) ?? []) visit(next, [...path, node]);
+    state.set(node, "done");
+  };
+  for (const node of edges.keys()) visit(node, []);
+});

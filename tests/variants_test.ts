@@ -13,7 +13,7 @@ import { nonFiniteParts, softTargets, variants } from "../experiments/variants/e
 import { clippedUnifiedParts } from "../experiments/variants/clipped_unified.ts";
 import { variantsSections } from "../experiments/variants/report.ts";
 import { stepsTrained } from "../experiments/variants/figure.ts";
-import { unifiedParts } from "../lib/losses/_unified_parts.ts";
+import { unifiedParts } from "../lib/losses/unified_parts.ts";
 import { selectRuns } from "../experiments/_experiment.ts";
 import { runExperiment } from "../experiments/_runner.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";

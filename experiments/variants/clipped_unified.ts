@@ -2,13 +2,13 @@
 // experiment only (the package's unifiedFocalLoss never clips): Yeung et
 // al.'s reference code clips the two-channel prediction to [c, 1 − c]
 // (c = K.epsilon() = 1e-7) before both parts. Everything else is the
-// package's original composition (lib/losses/_unified_parts.ts): the same
+// package's original composition (lib/losses/unified_parts.ts): the same
 // parts, (1 − TI)^(1 − γ) for the foreground Tversky factor, PyTorch's pow
 // gradient. So the arm differs from "none" in the clipping alone.
 import * as tf from "@tensorflow/tfjs";
-import { powTorch, sigmoidTorch } from "../../lib/losses/_numerics.ts";
-import type { UnifiedParts } from "../../lib/losses/_unified_parts.ts";
-import { TVERSKY_SMOOTH } from "../../lib/losses/_tversky.ts";
+import { powTorch, sigmoidTorch } from "../../lib/losses/numerics.ts";
+import type { UnifiedParts } from "../../lib/losses/unified_parts.ts";
+import { TVERSKY_SMOOTH } from "../../lib/losses/unified_focal_loss.ts";
 
 /** The parts with clipped predictions; call inside a tidy. */
 export function clippedUnifiedParts(

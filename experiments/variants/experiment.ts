@@ -20,7 +20,7 @@ import {
 import type { BinaryBatches } from "../../lib/data/image_batches.ts";
 import type { RunOutcome } from "../../lib/results/run_records.ts";
 import { qualityFocalLoss, unifiedFocalLoss } from "../../mod.ts";
-import { type UnifiedParts, unifiedParts } from "../../lib/losses/_unified_parts.ts";
+import { type UnifiedParts, unifiedParts } from "../../lib/losses/unified_parts.ts";
 import { optimizerOf } from "../_train_focal.ts";
 import { type Experiment, type GridRun, seedOf } from "../_experiment.ts";
 import { mnistClassification, runImages } from "../mnist_classification/experiment.ts";

@@ -23,8 +23,8 @@ import {
   type ServedFiles,
   startHarness,
   WEBGL_FLAGS,
-} from "../../tests/browser/_harness.ts";
-import type { WebglTrainingResult, WebglTrainingSpec } from "../../tests/browser/page.ts";
+} from "../../lib/browser/chromium_harness.ts";
+import type { WebglTrainingResult, WebglTrainingSpec } from "./training_spec.ts";
 import { PROFILES, type Texture, type WebglProfile, webglRuns } from "./profiles.ts";
 import { webglHalfPrecisionSpec } from "./report.ts";
 

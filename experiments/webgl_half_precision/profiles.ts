@@ -5,7 +5,7 @@
 // control) and with half-float textures, on a stratified subset of the
 // training set: SwiftShader's WebGL2 takes ≈ 0.65 s a step of this CNN here,
 // so the full set's 938 steps an epoch do not fit a few minutes.
-import type { WebglTrainingSpec } from "../../tests/browser/page.ts";
+import type { WebglTrainingSpec } from "./training_spec.ts";
 
 /** The texture precisions: the control, and what many phones store. */
 export const TEXTURES = ["float32", "float16"] as const;

@@ -12,7 +12,7 @@
 // (docs/kernels.md, "Measured reasons"). bench:training measures the
 // noise's share of a training step.
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32 } from "./_random.ts";
+import { mulberry32 } from "./random.ts";
 
 /**
  * The state of a seeded noise stream (xorshift32, Marsaglia 2003; 2^32 − 1

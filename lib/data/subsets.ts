@@ -1,6 +1,6 @@
 // Seeded subsets of a dataset for the scaled-down profiles: the same seed
 // gives the same images on every machine.
-import { mulberry32 } from "./_random.ts";
+import { mulberry32 } from "./random.ts";
 
 /** The first k entries of a seeded partial Fisher–Yates shuffle of `from` (shuffled in place). */
 function pick(from: number[], k: number, random: () => number): number[] {

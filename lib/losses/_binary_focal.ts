@@ -33,7 +33,7 @@ import {
   sigmoidFloat32,
   smallestNormal,
   softplus,
-} from "./_numerics.ts";
+} from "./numerics.ts";
 
 /** The sigmoid kernels: per element, and reducing to a scalar. */
 const SIGMOID_KERNELS = { perRow: SIGMOID_FOCAL_KERNEL, reduced: SIGMOID_FOCAL_REDUCED_KERNEL };

@@ -2,7 +2,7 @@
 // definition for its composed form (unified_focal_loss.ts) and its fused
 // kernels (_unified_fused.ts, which take the counts from a kernel's sums).
 import * as tf from "@tensorflow/tfjs";
-import { FLT_MIN, powTorch } from "./_numerics.ts";
+import { FLT_MIN, powTorch } from "./numerics.ts";
 
 /**
  * Smoothing constant of the Tversky index, `K.epsilon()` in Yeung et al.'s

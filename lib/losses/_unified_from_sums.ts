@@ -7,7 +7,7 @@
 // comparisons are then bit for bit the tensor ops', so `"none"`'s NaN lands
 // on the same images; log, exp and pow are the float64 functions rounded
 // once, within an ulp of tfjs's float32 ones.
-import { FLT_MIN, hasPowSingularity, powGradSingularBelow } from "./_numerics.ts";
+import { FLT_MIN, hasPowSingularity, powGradSingularBelow } from "./numerics.ts";
 import { TVERSKY_SMOOTH } from "./_tversky.ts";
 import type { UnifiedSettings } from "./_unified_fused.ts";
 

@@ -7,7 +7,7 @@
 // where autograd of the composition puts it: on every pixel of that image.
 import * as tf from "@tensorflow/tfjs";
 import { customGrad1 } from "./_custom_grad.ts";
-import { FLT_MIN, hasPowSingularity, powGradSingularBelow } from "./_numerics.ts";
+import { FLT_MIN, hasPowSingularity, powGradSingularBelow } from "./numerics.ts";
 import { TVERSKY_SMOOTH, type TverskyCounts, tverskyMisses, tverskyTerm } from "./_tversky.ts";
 import {
   UNIFIED_FOCAL_GRAD_KERNEL,

@@ -10,12 +10,7 @@ import "../kernels/focal/softmax_focal_wasm.ts";
 import "../kernels/focal/softmax_focal_webgpu.ts";
 import type { Reduction, StabilizationOptions } from "./types.ts";
 import { reduce } from "./_reduce.ts";
-import {
-  hasPowSingularity,
-  powGradSingularBelow,
-  softplus,
-  storesHalfFloats,
-} from "./_numerics.ts";
+import { hasPowSingularity, powGradSingularBelow, softplus, storesHalfFloats } from "./numerics.ts";
 import {
   checkAtLeast,
   checkContentsSync,

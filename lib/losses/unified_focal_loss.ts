@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { StabilizationOptions } from "./types.ts";
 import { fusedUnifiedFocalLoss } from "./_unified_fused.ts";
-import { unifiedParts } from "./_unified_parts.ts";
+import { unifiedParts } from "./unified_parts.ts";
 import {
   focalKernelAvailable,
   UNIFIED_FOCAL_GRAD_KERNEL,

@@ -5,7 +5,7 @@
 // Functional: the weights are tf.Variables and `forward` is tf ops, so that
 // the same code can later run many models of a grid at once.
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32 } from "../data/_random.ts";
+import { mulberry32 } from "../data/random.ts";
 import { uniformVariable } from "./_init.ts";
 // tfjs-wasm has no Conv2DBackpropFilter; ours makes this model trainable there.
 import "../kernels/gradients/conv2d_backprop_filter_wasm.ts";

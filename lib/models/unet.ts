@@ -13,7 +13,7 @@
 // upsampled maps (2, 6, 14, 28) are padded by F.pad's rule: half the
 // difference before, the rest after.
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32 } from "../data/_random.ts";
+import { mulberry32 } from "../data/random.ts";
 import { constantVariable, uniformVariable } from "./_init.ts";
 import { batchNormTraining } from "./_batch_norm.ts";
 // tfjs-wasm has no Conv2DBackpropFilter; ours makes this model trainable there.

@@ -14,7 +14,7 @@
 // resized bilinearly inside `forward`, as the paper's pipeline resized them.
 import * as tf from "@tensorflow/tfjs";
 import "../kernels/gradients/batch_mat_mul_wasm.ts";
-import { mulberry32 } from "../data/_random.ts";
+import { mulberry32 } from "../data/random.ts";
 import { constantVariable, truncatedNormalVariable } from "./_init.ts";
 
 /** Options of {@linkcode createVit}: the paper's are the defaults. */

@@ -12,7 +12,7 @@
 // every later loss NaN).
 import type { RunOutcome } from "../results/run_records.ts";
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32 } from "../data/_random.ts";
+import { mulberry32 } from "../data/random.ts";
 import type { BinaryBatches } from "../data/image_batches.ts";
 import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "./optimizer.ts";
 import { gatherRows } from "../kernels/training/gather_rows_wasm.ts";

@@ -1,6 +1,6 @@
 // The package in a real browser: bundles tests/browser/page.ts for the
 // browser, serves it on loopback, drives Debian's Chromium headless with
-// playwright-core (tests/browser/_harness.ts), and checks every loss's
+// playwright-core (lib/browser/chromium_harness.ts), and checks every loss's
 // values and gradients there against what Deno computes beside it: on cpu
 // and wasm against the same backend, webgpu where the browser offers an
 // adapter (SwiftShader's, against Mesa's in Deno), and webgl twice, on
@@ -27,7 +27,12 @@ import {
   type PrecisionRow,
 } from "../../lib/analysis/figure2_precision.ts";
 import { type CaseResult, computeCases } from "./_cases.ts";
-import { EXECUTABLE, hasBrowser, startHarness, WEBGL_FLAGS } from "./_harness.ts";
+import {
+  EXECUTABLE,
+  hasBrowser,
+  startHarness,
+  WEBGL_FLAGS,
+} from "../../lib/browser/chromium_harness.ts";
 
 const REQUIRED = Deno.env.get("FOCAL_REQUIRE_BROWSER") === "1";
 

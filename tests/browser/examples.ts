@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/backends/use_backend.ts";
 import { sigmoidFocalLoss } from "../../mod.ts";
-import { hasBrowser, startHarness } from "./_harness.ts";
+import { hasBrowser, startHarness } from "../../lib/browser/chromium_harness.ts";
 
 const REQUIRED = Deno.env.get("FOCAL_REQUIRE_BROWSER") === "1";
 const EXAMPLE = new URL("../../examples/browser/", import.meta.url);

@@ -12,8 +12,11 @@ import { type CaseResult, computeCases } from "./_cases.ts";
 import { imageBatches } from "../../lib/data/image_batches.ts";
 import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
 import { trainBinary } from "../../lib/train/train_binary.ts";
-import type { RunOutcome } from "../../lib/results/run_records.ts";
-import { type FocalTrainingConfig, optimizerOf } from "../../experiments/_train_focal.ts";
+import { optimizerOf } from "../../experiments/_train_focal.ts";
+import type {
+  WebglTrainingResult,
+  WebglTrainingSpec,
+} from "../../experiments/webgl_half_precision/training_spec.ts";
 import { sigmoidFocalLoss } from "../../mod.ts";
 import {
   type Figure2PrecisionOptions,
@@ -76,25 +79,6 @@ async function runPrecisionRows(
   if (!(await use("webgl"))) return null;
   const precision = halfFloats ? "float16" : "float32";
   return figure2PrecisionRows({ ...options, precision, backend: "webgl" });
-}
-
-/** A run of the webgl half-precision experiment, as the page trains it. */
-export interface WebglTrainingSpec {
-  config: FocalTrainingConfig;
-  /** The run's seed: weights (seed), noise stream (seed + 1), order (seed + 2). */
-  seed: number;
-  /** Served float32 targets, one per image of /data/images.bin. */
-  targets: string;
-}
-
-/** A run's outcome on webgl, with what shows how far it got and whether it still learned. */
-export interface WebglTrainingResult extends RunOutcome {
-  /** Optimizer steps taken (the NaN step included). */
-  steps: number;
-  /** Per epoch (the NaN epoch's part included), the largest |logit| given a training image. */
-  maxAbsLogit: number[];
-  /** Per completed epoch, the share of weights its updates left bit-identical. */
-  unchangedWeightShare: number[];
 }
 
 /**

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readRecords } from "../../lib/results/run_records.ts";
 import { validateRecord } from "../_schema.ts";
-import { hasBrowser } from "./_harness.ts";
+import { hasBrowser } from "../../lib/browser/chromium_harness.ts";
 import { PROFILES } from "../../experiments/webgl_half_precision/profiles.ts";
 import { runWebglHalfPrecision } from "../../experiments/webgl_half_precision/experiment.ts";
 

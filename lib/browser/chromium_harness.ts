@@ -1,11 +1,10 @@
 // Driving the package in Debian's headless Chromium: bundle tests/browser/
 // page.ts for the browser, serve it and tfjs-wasm's binaries on 127.0.0.1,
 // and open it in a fresh profile with playwright-core. Used by the browser
-// test (chromium.ts) and by the bench's webgl precision grid.
+// tests (tests/browser/), the webgl experiment and the bench's webgl precision grid.
 import { chromium, type Page } from "playwright-core";
 
 export const EXECUTABLE: string = Deno.env.get("FOCAL_CHROMIUM") ?? "/usr/bin/chromium";
-const HERE = new URL(".", import.meta.url);
 const WASM_DIR = new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
 
 /** The flags every launch gets (Chromium on a machine with a closed network). */
@@ -41,9 +40,12 @@ export interface PageSource {
   ready?: string | null;
 }
 
-/** The test page, tests/browser/page.ts. */
+/**
+ * The default page, tests/browser/page.ts: the browser tests' cases, which
+ * the webgl experiment and the precision bench run too.
+ */
 const TEST_PAGE: PageSource = {
-  entry: new URL("page.ts", HERE),
+  entry: new URL("../../tests/browser/page.ts", import.meta.url),
   html: '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>',
 };
 

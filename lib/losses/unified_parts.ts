@@ -4,7 +4,7 @@
 // which part turned non-finite (experiments/variants/).
 import * as tf from "@tensorflow/tfjs";
 import type { Stabilization } from "./types.ts";
-import { bceWithLogitsTorch, powTorch, sigmoidTorch, softplus } from "./_numerics.ts";
+import { bceWithLogitsTorch, powTorch, sigmoidTorch, softplus } from "./numerics.ts";
 import { tverskyTerm } from "./_tversky.ts";
 
 /** The asymmetric focal part L_aF and the focal Tversky part L_aFT, each a scalar. */

@@ -1,15 +1,8 @@
 // The bench's sections of REPORT.md, from the JSON `deno task bench` wrote:
 // Figures 1 and 2 (the analysis), the naive composition across backends,
 // and the throughput against the PyTorch peers (throughput.json, peers.json).
-import {
-  notRun,
-  pct,
-  readJson,
-  type Section,
-  type StepRecord,
-  unstable,
-} from "../experiments/_sections.ts";
-import { peerLines, type Peers, type ThroughputRow } from "./_summary.ts";
+import { notRun, pct, readJson, type Section, type StepRecord, unstable } from "./_sections.ts";
+import { peerLines, type Peers, type ThroughputRow } from "../lib/results/bench_summary.ts";
 import { type PrecisionFigureRow, precisionSource } from "../lib/figures/figure2_precision.ts";
 import { smallestFiniteEpsilon } from "../lib/analysis/figure2_precision.ts";
 import { MAX_FINITE, type Precision } from "../lib/precision/round_to_precision.ts";

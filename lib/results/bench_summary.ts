@@ -1,5 +1,5 @@
 // The printed (and committed) bench summary: markdown tables from the JSON.
-import { type PrecisionFigureRow, precisionSource } from "../lib/figures/figure2_precision.ts";
+import { type PrecisionFigureRow, precisionSource } from "../figures/figure2_precision.ts";
 
 /** One `deno bench` measurement with its throughput. */
 export interface ThroughputRow {
