@@ -37,5 +37,6 @@ export * from "./lib/losses/sigmoid_focal_loss.ts";
 export * from "./lib/losses/softmax_focal_loss.ts";
 export * from "./lib/losses/quality_focal_loss.ts";
 export * from "./lib/losses/unified_focal_loss.ts";
+export * from "./lib/losses/adaptive_focal_loss.ts";
 export * from "./lib/losses/layers_focal_loss.ts";
 export * from "./lib/losses/validate_focal_inputs.ts";

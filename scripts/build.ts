@@ -8,6 +8,7 @@ import { torchPython } from "../lib/cli/torch_python.ts";
 
 const FIXTURE_GENERATORS = [
   "tests/fixtures/make_torch_fixtures.py",
+  "tests/fixtures/make_adaptive_fixtures.py",
   "tests/fixtures/make_precision_fixtures.py",
 ];
 

@@ -46,6 +46,8 @@ Deno.test("mod.ts exports only the losses and what the README documents; the too
   const mod = Object.keys(await import("../mod.ts")).sort();
   assert.deepEqual(mod, [
     "TVERSKY_SMOOTH",
+    "adaptiveFocalGamma",
+    "adaptiveFocalLoss",
     "focalLoss",
     "layersFocalLoss",
     "qualityFocalLoss",

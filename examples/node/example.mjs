@@ -9,7 +9,7 @@
 // starting two kernel threads (node:worker_threads) for the wasm kernel.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { sigmoidFocalLoss, softmaxFocalLoss } from "@focal/stability";
+import { adaptiveFocalLoss, sigmoidFocalLoss, softmaxFocalLoss } from "@focal/stability";
 import { kernelThreadCount, startKernelThreads, stopKernelThreads } from "@focal/stability/threads";
 
 /** Logits that reach the saturated region (x = 25), where the original's gradient is NaN. */
@@ -18,7 +18,7 @@ const TARGETS = [0, 1, 1, 0, 1, 0];
 
 /**
  * The losses and gradients on the active backend.
- * @returns {Promise<{ sigmoid: number[], sigmoidGrad: number[], softmax: number[], softmaxGrad: number[] }>}
+ * @returns {Promise<{ sigmoid: number[], sigmoidGrad: number[], softmax: number[], softmaxGrad: number[], adaptive: number[], adaptiveGrad: number[] }>}
  */
 async function losses() {
   const x = tf.tensor1d(LOGITS);
@@ -28,13 +28,19 @@ async function losses() {
   const z = tf.tensor2d(LOGITS, [2, 3]);
   const labels = tf.tensor1d([1, 0], "int32");
   const softmax = (/** @type {tf.Tensor} */ s) => softmaxFocalLoss(s, labels, { gamma: 0.5 });
+  // The Adaptive Focal Loss on two 1×3 masks: γ from their smoothness and foreground.
+  const masks = tf.tensor3d(TARGETS, [2, 1, 3]).reshape([2, 3, 1]);
+  const maskLogits = tf.tensor3d(LOGITS, [2, 3, 1]);
+  const adaptive = (/** @type {tf.Tensor} */ m) => adaptiveFocalLoss(m, masks);
   const out = {
     sigmoid: Array.from(await sigmoid(x).data()),
     sigmoidGrad: Array.from(await tf.grad(sigmoid)(x).data()),
     softmax: Array.from(await softmax(z).data()),
     softmaxGrad: Array.from(await tf.grad((s) => softmax(s).sum())(z).data()),
+    adaptive: Array.from(await adaptive(maskLogits).data()),
+    adaptiveGrad: Array.from(await tf.grad(adaptive)(maskLogits).data()),
   };
-  tf.dispose([x, t, z, labels]);
+  tf.dispose([x, t, z, labels, masks, maskLogits]);
   return out;
 }
 

@@ -5,6 +5,7 @@
 // by the Deno side of the test.
 import * as tf from "@tensorflow/tfjs";
 import {
+  adaptiveFocalLoss,
   qualityFocalLoss,
   sigmoidFocalLoss,
   softmaxFocalLoss,
@@ -53,6 +54,15 @@ const LOSSES: [string, Loss, () => [tf.Tensor, tf.Tensor]][] = [
     "unified γ=0.5",
     (z, t, mode) => unifiedFocalLoss(z, t, { gamma: 0.5, stabilization: mode }),
     () => [tf.tensor2d(LOGITS, [3, 4]), tf.tensor2d(TARGETS.map((t) => Math.round(t)), [3, 4])],
+  ],
+  [
+    // γ from two 2×3 masks (smoothness + foreground), read from the targets.
+    "adaptive γ from the masks",
+    (z, t, mode) => adaptiveFocalLoss(z, t, { stabilization: mode }),
+    () => [
+      tf.tensor3d(LOGITS, [2, 2, 3]),
+      tf.tensor3d(TARGETS.map((t) => Math.round(t)), [2, 2, 3]),
+    ],
   ],
 ];
 

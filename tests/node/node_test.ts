@@ -157,7 +157,16 @@ Deno.test({
       assert.deepEqual(plain.cpu, inDeno.cpu, "cpu: Node.js differs from Deno");
       const fused = version.startsWith("v20.") ? false : true;
       let worst = 0;
-      for (const key of ["sigmoid", "sigmoidGrad", "softmax", "softmaxGrad"] as const) {
+      for (
+        const key of [
+          "sigmoid",
+          "sigmoidGrad",
+          "softmax",
+          "softmaxGrad",
+          "adaptive",
+          "adaptiveGrad",
+        ] as const
+      ) {
         (plain.wasm[key] as number[]).forEach((v, i) => {
           const e = (inDeno.wasm as Record<string, number[]>)[key][i];
           assert.ok(Number.isFinite(v), `wasm ${key}[${i}] not finite on plain Node.js`);
