@@ -27,10 +27,10 @@ import {
 } from "./_validate.ts";
 import {
   bceWithLogitsTorch,
-  hasPowSingularity,
   logOneMinusPt,
-  powGradSingularBelow,
+  nanWhereSingular,
   sigmoidFloat32,
+  singularBelow,
   smallestNormal,
   softplus,
 } from "./numerics.ts";
@@ -86,7 +86,7 @@ export function originalBinaryFocal(
   reduction: Reduction,
 ): tf.Tensor {
   const { base, alpha, gamma } = params;
-  const singularBelow = hasPowSingularity(gamma) ? powGradSingularBelow(gamma) : -1;
+  const below = singularBelow(gamma);
 
   const forward = (x: tf.Tensor, t: tf.Tensor) => {
     const p = sigmoidFloat32(x);
@@ -109,16 +109,21 @@ export function originalBinaryFocal(
     const gP = base === "pt"
       ? tf.neg(tf.sub(tf.mul(gU, t), tf.mul(gU, tf.sub(1, t))))
       : tf.neg(tf.mul(gU, tf.sign(tf.sub(t, p))));
-    const grad = tf.add(fromCe, tf.mul(tf.mul(gP, tf.sub(1, p)), p));
-    if (singularBelow < 0) return grad;
-    return tf.where(tf.lessEqual(uEps, singularBelow), tf.fill(grad.shape, NaN), grad);
+    return nanWhereSingular(tf.add(fromCe, tf.mul(tf.mul(gP, tf.sub(1, p)), p)), uEps, below);
   };
 
   const value = (x: tf.Tensor, t: tf.Tensor) => {
     const { ce, modulating, w } = forward(x, t);
     return weigh(tf.mul(ce, modulating), w);
   };
-  const fused = { mode: 1 as const, base: baseCode(base), alpha, gamma, epsilon, singularBelow };
+  const fused = {
+    mode: 1 as const,
+    base: baseCode(base),
+    alpha,
+    gamma,
+    epsilon,
+    singularBelow: below,
+  };
   return reducedWithGradient(logits, targets, value, gradient, SIGMOID_KERNELS, fused, reduction);
 }
 

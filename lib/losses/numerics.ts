@@ -10,12 +10,9 @@
 // |a| < 13.9 (1% off at a = −13.6).
 import * as tf from "@tensorflow/tfjs";
 import { customGrad1 } from "./_custom_grad.ts";
+import { FLT_MAX, FLT_MIN, HALF_MIN } from "../precision/float_limits.ts";
 
-/** The smallest normal float32: a floor for values that are 0 only by underflow. */
-export const FLT_MIN = 1.1754943508222875e-38;
-
-/** The smallest normal float16, the floor {@linkcode smallestNormal} gives in half floats. */
-export const HALF_MIN = 2 ** -14;
+export { FLT_MIN, HALF_MIN };
 
 /**
  * Whether the active backend stores float32 tensors as half floats: webgl
@@ -81,13 +78,39 @@ export function bceWithLogitsTorch(x: tf.Tensor, t: tf.Tensor): tf.Tensor {
  * same answer from this, although webgpu returns `pow(0, −0.5) = 0`.
  */
 export function powGradSingularBelow(gamma: number): number {
-  const FLT_MAX = 3.4028234663852886e38;
   return Math.fround(Math.pow(FLT_MAX / gamma, 1 / (gamma - 1)));
 }
 
 /** True when the PyTorch-style pow gradient `γ·b^(γ−1)` is singular at b = 0. */
 export function hasPowSingularity(gamma: number): boolean {
   return gamma > 0 && gamma < 1;
+}
+
+/**
+ * The original mode's threshold, as the fused kernels take it: the base at
+ * or below which the pow gradient is not finite (0 < γ < 1), else −1.
+ */
+export function singularBelow(gamma: number): number {
+  return hasPowSingularity(gamma) ? powGradSingularBelow(gamma) : -1;
+}
+
+/**
+ * The original mode's composed gradient with NaN where its pow gradient is
+ * singular, as PyTorch autograd gives it: where `base` ≤ `below` (per
+ * element; or, with `perRow`, anywhere in the last axis's row, since every
+ * class of a softmax row shares the row's sum). `below` < 0: `grad` as it is.
+ */
+export function nanWhereSingular(
+  grad: tf.Tensor,
+  base: tf.Tensor,
+  below: number,
+  perRow = false,
+): tf.Tensor {
+  if (below < 0) return grad;
+  const singular = perRow
+    ? tf.broadcastTo(tf.any(tf.lessEqual(base, below), -1, true), grad.shape)
+    : tf.lessEqual(base, below);
+  return tf.where(singular, tf.fill(grad.shape, NaN), grad);
 }
 
 /**

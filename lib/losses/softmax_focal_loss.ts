@@ -10,7 +10,7 @@ import "../kernels/focal/softmax_focal_wasm.ts";
 import "../kernels/focal/softmax_focal_webgpu.ts";
 import type { Reduction, StabilizationOptions } from "./types.ts";
 import { reduce } from "./_reduce.ts";
-import { hasPowSingularity, powGradSingularBelow, softplus, storesHalfFloats } from "./numerics.ts";
+import { nanWhereSingular, singularBelow, softplus, storesHalfFloats } from "./numerics.ts";
 import {
   checkAtLeast,
   checkContentsSync,
@@ -244,7 +244,7 @@ function originalSoftmaxFocal(
   epsilon: number,
   reduction: Reduction,
 ): tf.Tensor {
-  const singularBelow = hasPowSingularity(gamma) ? powGradSingularBelow(gamma) : -1;
+  const below = singularBelow(gamma);
   const forward = (z: tf.Tensor) => {
     const shifted = tf.sub(z, tf.max(z, -1, true));
     const e = tf.exp(shifted);
@@ -267,9 +267,7 @@ function originalSoftmaxFocal(
       const gP = tf.mul(tf.mul(g, logp), tf.mul(gamma, tf.pow(base, gamma - 1)));
       grad = tf.add(grad, tf.mul(p, tf.sub(gP, tf.sum(tf.mul(p, gP), -1, true))));
     }
-    if (singularBelow < 0) return grad;
-    const rowSingular = tf.any(tf.lessEqual(base, singularBelow), -1, true);
-    return tf.where(tf.broadcastTo(rowSingular, grad.shape), tf.fill(grad.shape, NaN), grad);
+    return nanWhereSingular(grad, base, below, true);
   };
   return reducedWithGradient(
     logits,
@@ -277,7 +275,7 @@ function originalSoftmaxFocal(
     value,
     gradient,
     SOFTMAX_KERNELS,
-    { mode: 1, alpha: -1, gamma, epsilon, singularBelow },
+    { mode: 1, alpha: -1, gamma, epsilon, singularBelow: below },
     reduction,
     logits.shape.slice(0, -1),
   );

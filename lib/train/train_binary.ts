@@ -12,7 +12,14 @@
 // every later loss NaN).
 import type { RunOutcome } from "../results/run_records.ts";
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32 } from "../data/random.ts";
+import {
+  afterEpoch,
+  checkpointInterval,
+  epochOrder,
+  shuffled,
+  stopAfterStep,
+  TrainingInterrupted,
+} from "./epochs.ts";
 import type { BinaryBatches } from "../data/image_batches.ts";
 import { createOptimizer, type OptimizerConfig, PAPER_OPTIMIZER } from "./optimizer.ts";
 import { gatherRows } from "../kernels/training/gather_rows_wasm.ts";
@@ -117,16 +124,6 @@ export interface TrainingCheckpoints {
   stopRequested?(): boolean;
 }
 
-/** Thrown by trainBinary when a checkpoint's stopRequested said stop: the state was saved. */
-export class TrainingInterrupted extends Error {
-  override name = "TrainingInterrupted";
-  constructor(readonly epoch: number, readonly step: number, message?: string) {
-    super(
-      message ?? `training stopped in epoch ${epoch} after step ${step}; its checkpoint is saved`,
-    );
-  }
-}
-
 /**
  * The inputs and targets of the samples `indices`; targets [N] become
  * [b, 1], other targets keep their shape.
@@ -151,17 +148,6 @@ export function tensorBatches(inputs: tf.Tensor, targets: tf.Tensor): BinaryBatc
       return { inputs: x, targets: y };
     },
   };
-}
-
-/** The sample order of an epoch: a seeded Fisher–Yates shuffle. */
-export function shuffled(count: number, seed: number): Int32Array {
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  const random = mulberry32(seed);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
 }
 
 /**
@@ -200,10 +186,7 @@ export async function trainBinary(
       "the checkpoint holds no epoch metrics: this run was started without them",
     );
   }
-  const every = checkpoints?.everyEpochs ?? 1;
-  if (!(Number.isInteger(every) && every >= 1)) {
-    throw new RangeError(`everyEpochs must be a positive integer: received ${every}`);
-  }
+  const every = checkpointInterval(checkpoints);
   const save = async (epoch: number, step: number, sum: number) => {
     const state = await captureState(model.variables, optimizer, {
       epoch,
@@ -221,7 +204,7 @@ export async function trainBinary(
       if (resume.source.length > 0) data.restore!(resume.source);
     }
     for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
-      const order = shuffled(count, seed * 1000003 + epoch);
+      const order = epochOrder(count, seed, epoch);
       const resumed = resume !== null && epoch === resume.epoch;
       let sum = resumed ? resume.sum : 0;
       let steps = resumed ? resume.step : 0;
@@ -269,18 +252,18 @@ export async function trainBinary(
         sum += lossValue;
         if (metrics) addStep(metrics, (x.shape as number[])[0], counts);
         onStep?.(epoch, steps);
-        if (checkpoints?.stopRequested?.() && start + batchSize < count) {
-          await save(epoch, steps, sum);
-          throw new TrainingInterrupted(epoch, steps);
-        }
+        await stopAfterStep(
+          checkpoints,
+          epoch,
+          steps,
+          start + batchSize < count,
+          (e, k) => save(e, k, sum),
+        );
       }
       epochLosses.push(sum / steps);
       if (metrics) closeEpoch(metrics);
       await onEpoch?.(epoch, sum / steps);
-      if (checkpoints && epoch < epochs && (epoch % every === 0 || checkpoints.stopRequested?.())) {
-        await save(epoch + 1, 0, 0);
-        if (checkpoints.stopRequested?.()) throw new TrainingInterrupted(epoch + 1, 0);
-      }
+      await afterEpoch(checkpoints, epoch, epochs, every, (e, k) => save(e, k, 0));
     }
     return {
       status: "completed",
@@ -294,3 +277,6 @@ export async function trainBinary(
     optimizer.dispose();
   }
 }
+
+/** Re-exported from ./epochs.ts, where both trainers take them. */
+export { shuffled, TrainingInterrupted };

@@ -24,7 +24,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { StackedBinaryCnn } from "../models/stacked_binary_cnn.ts";
 import type { RunOutcome } from "../results/run_records.ts";
-import { shuffled, type TrainingCheckpoints, TrainingInterrupted } from "./train_binary.ts";
+import type { TrainingCheckpoints } from "./train_binary.ts";
+import { afterEpoch, checkpointInterval, epochOrder, stopAfterStep } from "./epochs.ts";
 import { PAPER_OPTIMIZER } from "./optimizer.ts";
 import type { TrainingState } from "./checkpoint.ts";
 
@@ -83,10 +84,7 @@ export async function trainStacked(
     momentum = PAPER_OPTIMIZER.momentum,
     checkpoints,
   } = options;
-  const every = checkpoints?.everyEpochs ?? 1;
-  if (!(Number.isInteger(every) && every >= 1)) {
-    throw new RangeError(`everyEpochs must be a positive integer: received ${every}`);
-  }
+  const every = checkpointInterval(checkpoints);
   const resume = checkpoints?.resume ?? null;
   const K = model.models;
   if (losses.length !== K) throw new RangeError(`${losses.length} losses for ${K} models`);
@@ -151,7 +149,7 @@ export async function trainStacked(
       if (resume.source.length > 0) data.restore!(resume.source);
     }
     for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
-      const order = shuffled(count, seed * 1000003 + epoch);
+      const order = epochOrder(count, seed, epoch);
       const resumed = resume !== null && epoch === resume.epoch && resume.step > 0;
       if (!resumed) tf.tidy(() => epochSum.assign(tf.zeros([K])));
       for (let s = resumed ? resume.step : 0; s < stepsPerEpoch; s++) {
@@ -199,10 +197,7 @@ export async function trainStacked(
           });
         });
         tf.dispose([inputs, targets, value, perRun!, ...Object.values(grads)]);
-        if (checkpoints?.stopRequested?.() && s + 1 < stepsPerEpoch) {
-          await save(epoch, s + 1);
-          throw new TrainingInterrupted(epoch, s + 1);
-        }
+        await stopAfterStep(checkpoints, epoch, s + 1, s + 1 < stepsPerEpoch, save);
       }
       // The one read of the epoch.
       const read = tf.tidy(() => tf.stack([alive, nanAt, epochSum]));
@@ -223,12 +218,7 @@ export async function trainStacked(
         }
       }
       if (outcomes.every((o) => o.status === "nan")) break;
-      if (
-        checkpoints && epoch < epochs && (epoch % every === 0 || checkpoints.stopRequested?.())
-      ) {
-        await save(epoch + 1, 0);
-        if (checkpoints.stopRequested?.()) throw new TrainingInterrupted(epoch + 1, 0);
-      }
+      await afterEpoch(checkpoints, epoch, epochs, every, save);
     }
     return { runs: outcomes, reads };
   } finally {

@@ -7,10 +7,10 @@
 // loss, Eq. (2)), true for u = |t − p| (the Quality Focal Loss). The two
 // agree for hard targets t ∈ {0, 1}.
 
-const f = Math.fround;
+// FLT_MIN, the smallest normal float32, floors |t − p| in the exact gradient.
+import { FLT_MIN } from "../../precision/float_limits.ts";
 
-/** The smallest normal float32, the floor of |t − p| in the exact gradient. */
-const FLT_MIN = 1.1754943508222875e-38;
+const f = Math.fround;
 
 /** α_t, or 1 when α < 0 switches the weighting off. */
 function alphaT(t: number, alpha: number): number {
