@@ -139,8 +139,10 @@ export function selectRuns(grid: GridRun[], selection: RunSelection = {}): GridR
   const chosen = grid.filter((r) => matches(r.config, cells));
   for (const [key, wanted] of Object.entries(cells)) {
     const values = [...new Set(grid.map((r) => String(r.config[key])))];
+    // A filter that selects nothing is a mistake (a value spelled as the run id
+    // spells it, say); one with some values absent (a smaller profile) is not.
     const unknown = wanted.filter((w) => !grid.some((r) => matches(r.config, { [key]: [w] })));
-    if (unknown.length > 0) {
+    if (unknown.length === wanted.length) {
       throw new RangeError(
         `--cells: no run has ${key}=${unknown.join("|")}; its values are ${values.join(", ")}`,
       );
