@@ -18,15 +18,18 @@ const SUITE = [
   "tests/",
 ];
 
+/**
+ * `deno test` through scripts/test_teardown.ts, for the passes whose Deno side
+ * runs WebGPU: it tolerates Deno's known crash on exit after every test passed.
+ */
+const TEARDOWN = ["run", "--allow-run", "--allow-read", "--allow-env", "scripts/test_teardown.ts"];
+
 /** Each pass: its deno arguments and environment. */
 const PASSES: Record<string, { args: string[]; env?: Record<string, string> }> = {
   check: { args: ["task", "check"] },
   cpu: { args: ["test", ...SUITE], env: { FOCAL_BACKEND: "cpu" } },
   wasm: { args: ["test", ...SUITE], env: { FOCAL_BACKEND: "wasm" } },
-  // Through scripts/test_webgpu.ts: it tolerates Deno's known WebGPU teardown abort.
-  webgpu: {
-    args: ["run", "--allow-run", "--allow-read", "--allow-env", "scripts/test_webgpu.ts", ...SUITE],
-  },
+  webgpu: { args: [...TEARDOWN, ...SUITE], env: { FOCAL_BACKEND: "webgpu" } },
   doc: {
     args: [
       "test",
@@ -41,7 +44,7 @@ const PASSES: Record<string, { args: string[]; env?: Record<string, string> }> =
   },
   browser: {
     args: [
-      "test",
+      ...TEARDOWN,
       "--allow-all",
       "tests/browser/chromium.ts",
       "tests/browser/webgl_training.ts",
