@@ -29,16 +29,39 @@ function loadVega(): Promise<[typeof Vega, typeof VegaLite]> {
   return modules;
 }
 
-/** Renders a Vega-Lite spec to an SVG string. */
+/**
+ * Renders a Vega-Lite spec to an SVG string: the same bytes for the same
+ * spec, whatever the process drew before (stableIds).
+ */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const [vega, vl] = await loadVega();
   const compiled = vl.compile(spec as unknown as VegaLite.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
-    return await view.toSVG();
+    return stableIds(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * vega numbers the gradients and clip paths of an SVG from process-wide
+ * counters, so a figure drawn after another came out with other ids
+ * (gradient_2 for gradient_0). Renumbers them from 0 in order of
+ * appearance, each definition and its references alike.
+ */
+export function stableIds(svg: string): string {
+  const ids = new Map<string, string>();
+  const counts = new Map<string, number>();
+  return svg.replace(/(id="|url\(#)(gradient_|clip)(\d+)/g, (_, lead, prefix, n) => {
+    const key = `${prefix}${n}`;
+    if (!ids.has(key)) {
+      const next = counts.get(prefix) ?? (prefix === "clip" ? 1 : 0);
+      counts.set(prefix, next + 1);
+      ids.set(key, `${prefix}${next}`);
+    }
+    return `${lead}${ids.get(key)}`;
+  });
 }
 
 /** Writes `spec` rendered as SVG to `path`, creating its folder. */
