@@ -61,6 +61,12 @@ export interface GridRun {
   runId: string;
   /** Position in the selected grid: a merge of shards sorts by it. */
   index: number;
+  /**
+   * What the run shares with others, named by its grid: its cell without the
+   * loss arm (and its repeat), so an original run and its stabilized twin
+   * get the same seeds (runSeeds).
+   */
+  pair: string;
   config: RunRecord["config"];
 }
 
@@ -152,6 +158,7 @@ export function selectRuns(grid: GridRun[], selection: RunSelection = {}): GridR
     Array.from({ length: repeats }, (_, repeat) => ({
       runId: repeat === 0 ? run.runId : `${run.runId}/repeat=${repeat}`,
       index: 0,
+      pair: repeat === 0 ? run.pair : `${run.pair}/repeat=${repeat}`,
       config: {
         ...withOptimizer(run.config, optimizer),
         ...(epochs !== undefined ? { epochs } : {}),
@@ -186,9 +193,24 @@ export function seedOf(seed: number, key: string): number {
   return ((h ^ Math.imul(seed, 0x9e3779b1)) >>> 0) % 2147483647;
 }
 
-/** The key seedOf takes for a run: its id without the loss, and its repeat. */
-export function pairKey(run: GridRun): string {
-  return run.runId.replace(/\/(none|epsilon|exact)(?=\/|$)/, "");
+/**
+ * A run's seeds, one per stream of randomness, all from seedOf(seed, run.pair).
+ * The streams' values (base, base + 1, base + 2) are those every committed
+ * record and checkpoint was made with: changing one changes every run.
+ */
+export interface RunSeeds {
+  /** The training subset, the label noise, the initial weights. */
+  init: number;
+  /** The input noise of each batch (imageBatches). */
+  batches: number;
+  /** Each epoch's sample order (trainBinary, trainStacked). */
+  order: number;
+}
+
+/** The seeds of the runs that share `pair` (GridRun.pair), under the invocation's seed. */
+export function runSeeds(seed: number, pair: string): RunSeeds {
+  const base = seedOf(seed, pair);
+  return { init: base, batches: base + 1, order: base + 2 };
 }
 
 /** Where an experiment finds its data. */

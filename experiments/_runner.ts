@@ -3,7 +3,6 @@
 // other shards' runs, trained in this process or spread over Web Workers
 // (each with its own tfjs and its own core), one record appended per run.
 import type { RunOutcome } from "../lib/results/run_records.ts";
-import type { AdapterDescription, BackendName } from "../lib/backends/use_backend.ts";
 import { provenance } from "../lib/results/provenance.ts";
 import { appendRecord, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { TrainingInterrupted } from "../lib/train/train_binary.ts";
@@ -17,47 +16,59 @@ import {
   type Experiment,
   type GridRun,
   type ProfileBase,
-  type RunSelection,
   selectRuns,
   shardOf,
 } from "./_experiment.ts";
+import type { Settings } from "./_settings.ts";
 
-/** What one invocation of an experiment runs, and where. */
-export interface RunnerOptions<P extends ProfileBase> {
-  profile: P;
-  backend: BackendName;
-  adapter: string | null;
-  /** The adapter's vendor, architecture, limits and features, recorded with each run. */
-  adapterInfo?: AdapterDescription | null;
-  /** [i, n]: every n-th run of the grid, starting at the i-th (1-based). */
-  shard: [number, number];
-  /** Which cells, how many epochs, how many repeats (the profile's grid when absent). */
-  selection?: RunSelection;
-  /** Results root: records go to <out>/<experiment>/runs.jsonl. */
-  out: string;
-  seed: number;
-  dataDir?: string;
-  /**
-   * Processes training at once: 1 trains in this process, more start that
-   * many Web Workers. @default {1}
-   */
-  workers?: number;
-  /**
-   * Train the runs an experiment can stack as one program each
-   * (Experiment.stack, for a GPU), in this process; their configs record
-   * `stacked: true` (their order and noise are their stack's).
-   */
-  stacked?: boolean;
+/** What the runner tells its caller while it runs. */
+export interface RunnerHooks {
   /** Called after each run with (done, total, record). */
   progress?: (done: number, total: number, record: RunRecord) => void;
-  /**
-   * Saves each run's checkpoint after every this many epochs (and on SIGTERM
-   * or SIGINT), and resumes from it; 0 turns checkpoints off. A stack of
-   * runs (stacked) checkpoints as one. @default {1}
-   */
-  checkpointEvery?: number;
   /** Called when a run resumes from its checkpoint, with where and the commit that wrote it. */
   resumed?: (runId: string, from: Resumed) => void;
+}
+
+/** The shard's runs and which of them are still to train: computed once per invocation. */
+export interface PendingRuns {
+  /** <out>/<experiment>/runs.jsonl */
+  path: string;
+  /** The shard's runs, in grid order (stacked ones with `stacked: true` in their configs). */
+  runs: GridRun[];
+  /** Those runs.jsonl does not hold yet. */
+  todo: GridRun[];
+}
+
+/**
+ * The runs an invocation will train: its shard of the selected grid, minus
+ * what runs.jsonl already holds. Throws a RangeError when the file holds a
+ * run under the same id with another config (another profile or cap would
+ * mix two protocols in one file).
+ */
+export async function pendingRuns<P extends ProfileBase>(
+  experiment: Experiment<P>,
+  settings: Settings,
+): Promise<PendingRuns> {
+  const path = `${settings.out}/${experiment.name}/runs.jsonl`;
+  const stackable = settings.stacked && experiment.stack !== undefined;
+  const grid = experiment.grid(experiment.profiles[settings.profile]);
+  const runs = shardOf(selectRuns(grid, settings.selection), ...settings.shard).map((run) =>
+    stackable && experiment.stackKey?.(run.config) != null
+      ? { ...run, config: { ...run.config, stacked: true } }
+      : run
+  );
+  const recorded = new Map((await readRecords(path)).map((r) => [r.runId, r]));
+  for (const run of runs) {
+    const seen = recorded.get(run.runId);
+    if (seen && JSON.stringify(seen.config) !== JSON.stringify(run.config)) {
+      throw new RangeError(
+        `${path} holds ${run.runId} with another config (${
+          JSON.stringify(seen.config)
+        }); use another --out, or remove that file to start over`,
+      );
+    }
+  }
+  return { path, runs, todo: runs.filter((r) => !recorded.has(r.runId)) };
 }
 
 /** Set when this process was asked to stop (SIGTERM, SIGINT); shared with the workers. */
@@ -78,13 +89,12 @@ export type ToWorker =
   | {
     type: "init";
     experiment: Experiment["name"];
+    /** The profile itself: a test's own profile need not be registered. */
     profile: ProfileBase;
-    backend: BackendName;
-    dataDir?: string;
-    seed: number;
+    settings: Settings;
     checkpointing: Checkpointing | null;
   }
-  | { type: "run"; run: GridRun; seed: number };
+  | { type: "run"; run: GridRun };
 
 /** Messages from a worker. */
 export type FromWorker =
@@ -128,9 +138,9 @@ export async function trainOne<P extends ProfileBase, C>(
 /** Runs `todo` on `count` workers, each taking the next run when it is free. */
 async function inWorkers<P extends ProfileBase>(
   experiment: Experiment<P>,
-  options: RunnerOptions<P>,
+  settings: Settings,
+  hooks: RunnerHooks,
   todo: GridRun[],
-  count: number,
   checkpointing: Checkpointing | null,
   onOutcome: (outcome: FinishedRun) => Promise<void>,
 ): Promise<void> {
@@ -139,7 +149,7 @@ async function inWorkers<P extends ProfileBase>(
   try {
     await Promise.all(
       Array.from(
-        { length: Math.min(count, todo.length) },
+        { length: Math.min(settings.workers, todo.length) },
         () =>
           new Promise<void>((resolve, reject) => {
             const worker = new Worker(new URL("./_worker.ts", import.meta.url).href, {
@@ -149,7 +159,7 @@ async function inWorkers<P extends ProfileBase>(
             const next = () => {
               const run = Atomics.load(STOP, 0) === 1 ? undefined : queue.shift();
               if (run === undefined) return resolve();
-              worker.postMessage({ type: "run", run, seed: options.seed } satisfies ToWorker);
+              worker.postMessage({ type: "run", run } satisfies ToWorker);
             };
             worker.onerror = (e) => {
               e.preventDefault();
@@ -164,7 +174,7 @@ async function inWorkers<P extends ProfileBase>(
               }
               if (data.type === "ready") return next();
               if (data.type === "resumed") {
-                return options.resumed?.(data.runId, data.from);
+                return hooks.resumed?.(data.runId, data.from);
               }
               // Stopped on request: its checkpoint is saved; it takes no more runs.
               if (data.type === "interrupted") {
@@ -176,10 +186,8 @@ async function inWorkers<P extends ProfileBase>(
               {
                 type: "init",
                 experiment: experiment.name,
-                profile: options.profile,
-                backend: options.backend,
-                dataDir: options.dataDir,
-                seed: options.seed,
+                profile: experiment.profiles[settings.profile],
+                settings,
                 checkpointing,
               } satisfies ToWorker,
             );
@@ -197,22 +205,20 @@ async function inWorkers<P extends ProfileBase>(
  */
 async function inStacks<P extends ProfileBase, C>(
   experiment: Experiment<P, C>,
-  options: RunnerOptions<P>,
+  settings: Settings,
+  hooks: RunnerHooks,
   todo: GridRun[],
   checkpointing: Checkpointing | null,
   onOutcome: (outcome: FinishedRun) => Promise<void>,
 ): Promise<void> {
-  const context = await experiment.prepare(options.profile, {
-    dataDir: options.dataDir,
-    seed: options.seed,
-  });
+  const context = await experiment.prepare(experiment.profiles[settings.profile], settings);
   const groups = new Map<string, GridRun[]>();
   for (const run of todo) {
     const key = experiment.stackKey!(run.config);
     if (key === null) {
       if (Atomics.load(STOP, 0) === 1) break;
       await onOutcome(
-        await trainOne(experiment, context, run, options.seed, checkpointing, options.resumed),
+        await trainOne(experiment, context, run, settings.seed, checkpointing, hooks.resumed),
       );
       continue;
     }
@@ -222,12 +228,12 @@ async function inStacks<P extends ProfileBase, C>(
     if (Atomics.load(STOP, 0) === 1) break;
     const startedAt = new Date().toISOString();
     const saved = checkpointing
-      ? await stackCheckpoints(checkpointing, key, group, options.seed)
+      ? await stackCheckpoints(checkpointing, key, group, settings.seed)
       : null;
     if (saved?.resumed) {
-      for (const run of group) options.resumed?.(run.runId, saved.resumed);
+      for (const run of group) hooks.resumed?.(run.runId, saved.resumed);
     }
-    const results = await experiment.stack!(context, group, options.seed, saved?.checkpoints);
+    const results = await experiment.stack!(context, group, settings.seed, saved?.checkpoints);
     const finishedAt = new Date().toISOString();
     for (const [k, run] of group.entries()) {
       await onOutcome({
@@ -243,36 +249,19 @@ async function inStacks<P extends ProfileBase, C>(
 }
 
 /**
- * Runs the shard's runs that runs.jsonl does not hold yet and returns all of
- * the shard's records, in grid order.
+ * Runs the shard's runs that runs.jsonl does not hold yet (`pending`, when
+ * the caller has computed them) and returns all of the shard's records, in
+ * grid order.
  */
 export async function runExperiment<P extends ProfileBase, C>(
   experiment: Experiment<P, C>,
-  options: RunnerOptions<P>,
+  settings: Settings,
+  hooks: RunnerHooks = {},
+  pending?: PendingRuns,
 ): Promise<RunRecord[]> {
-  const { profile, shard, out, seed } = options;
-  const path = `${out}/${experiment.name}/runs.jsonl`;
-  const stackable = options.stacked === true && experiment.stack !== undefined;
-  const runs = shardOf(selectRuns(experiment.grid(profile), options.selection), ...shard).map(
-    (run) =>
-      stackable && experiment.stackKey?.(run.config) != null
-        ? { ...run, config: { ...run.config, stacked: true } }
-        : run,
-  );
-  const recorded = new Map((await readRecords(path)).map((r) => [r.runId, r]));
-  // A recorded run resumes only as the same run: another profile, cap or
-  // config under the same id would mix two protocols in one file.
-  for (const run of runs) {
-    const seen = recorded.get(run.runId);
-    if (seen && JSON.stringify(seen.config) !== JSON.stringify(run.config)) {
-      throw new RangeError(
-        `${path} holds ${run.runId} with another config (${
-          JSON.stringify(seen.config)
-        }); use another --out, or remove that file to start over`,
-      );
-    }
-  }
-  const todo = runs.filter((r) => !recorded.has(r.runId));
+  const profile = experiment.profiles[settings.profile];
+  const { path, runs, todo } = pending ?? await pendingRuns(experiment, settings);
+  const stackable = settings.stacked && experiment.stack !== undefined;
   const base = await provenance();
   let finished = runs.length - todo.length;
   // Appends one at a time, in the order runs finish.
@@ -287,11 +276,11 @@ export async function runExperiment<P extends ProfileBase, C>(
       ...result,
       provenance: {
         ...base,
-        backend: options.backend,
-        adapter: options.adapter,
-        ...(options.adapterInfo ? { adapterInfo: options.adapterInfo } : {}),
+        backend: settings.backend.name,
+        adapter: settings.backend.adapter,
+        ...(settings.backend.adapterInfo ? { adapterInfo: settings.backend.adapterInfo } : {}),
         profile: profile.name,
-        seed,
+        seed: settings.seed,
         startedAt,
         finishedAt,
         wallSeconds: (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000,
@@ -299,16 +288,14 @@ export async function runExperiment<P extends ProfileBase, C>(
       },
     };
     writes = writes.then(() => appendRecord(path, entry)).then(() =>
-      options.progress?.(++finished, runs.length, entry)
+      hooks.progress?.(++finished, runs.length, entry)
     );
     return writes;
   };
-  const workers = options.workers ?? 1;
-  const every = options.checkpointEvery ?? 1;
-  const checkpointing: Checkpointing | null = every > 0
+  const checkpointing: Checkpointing | null = settings.checkpointEvery > 0
     ? {
-      dir: `${out}/${experiment.name}/checkpoints`,
-      everyEpochs: every,
+      dir: `${settings.out}/${experiment.name}/checkpoints`,
+      everyEpochs: settings.checkpointEvery,
       stop: STOP,
       gitCommit: base.gitCommit,
       gitDirty: base.gitDirty,
@@ -323,15 +310,15 @@ export async function runExperiment<P extends ProfileBase, C>(
   if (checkpointing) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
   try {
     if (todo.length > 0 && stackable) {
-      await inStacks(experiment, options, todo, checkpointing, record);
-    } else if (todo.length > 0 && workers > 1) {
-      await inWorkers(experiment, options, todo, workers, checkpointing, record);
+      await inStacks(experiment, settings, hooks, todo, checkpointing, record);
+    } else if (todo.length > 0 && settings.workers > 1) {
+      await inWorkers(experiment, settings, hooks, todo, checkpointing, record);
     } else if (todo.length > 0) {
-      const context = await experiment.prepare(profile, { dataDir: options.dataDir, seed });
+      const context = await experiment.prepare(profile, settings);
       for (const run of todo) {
         if (Atomics.load(STOP, 0) === 1) break;
         await record(
-          await trainOne(experiment, context, run, seed, checkpointing, options.resumed),
+          await trainOne(experiment, context, run, settings.seed, checkpointing, hooks.resumed),
         );
       }
     }

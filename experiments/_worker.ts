@@ -17,6 +17,7 @@ const scope = self as unknown as {
 let experiment: Experiment<ProfileBase> | undefined;
 let context: unknown;
 let checkpointing: Checkpointing | null = null;
+let seed = 0;
 
 function reply(message: FromWorker) {
   scope.postMessage(message);
@@ -25,10 +26,11 @@ function reply(message: FromWorker) {
 scope.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
   try {
     if (data.type === "init") {
-      await useBackend(data.backend);
+      await useBackend(data.settings.backend.name);
       experiment = EXPERIMENTS[data.experiment] as Experiment<ProfileBase>;
-      context = await experiment.prepare(data.profile, { dataDir: data.dataDir, seed: data.seed });
+      context = await experiment.prepare(data.profile, data.settings);
       checkpointing = data.checkpointing;
+      seed = data.settings.seed;
       reply({ type: "ready" });
     } else {
       if (experiment === undefined) throw new Error("a run arrived before init");
@@ -37,7 +39,7 @@ scope.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
           experiment,
           context,
           data.run,
-          data.seed,
+          seed,
           checkpointing,
           (runId, from) => reply({ type: "resumed", runId, from }),
         );

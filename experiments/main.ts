@@ -6,15 +6,8 @@
 import { DEBUG_OPTION, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
-import {
-  CLI_OPTIONS,
-  type CliOptions,
-  parseCli,
-  planAll,
-  printPlan,
-  runNamed,
-  SELECTION_HELP,
-} from "./_cli.ts";
+import { planAll, printPlan, runNamed, SELECTION_HELP } from "./_cli.ts";
+import { CLI_OPTIONS, parseCli, startBackend } from "./_settings.ts";
 
 const HELP = `deno task experiment <name> [options]
 deno task experiment report [--out DIR] [--only PART,...]   rewrite <out>/REPORT.md from its JSON
@@ -68,11 +61,11 @@ if (!(name in EXPERIMENTS)) {
     `unknown experiment "${name}": the experiments are ${Object.keys(EXPERIMENTS).join(", ")}`,
   );
 }
-const cli: CliOptions = await parseCli(values);
+const settings = await startBackend(parseCli(values));
 const experiment = EXPERIMENTS[name as keyof typeof EXPERIMENTS];
 if (values.plan) {
-  printPlan(await planAll([experiment], cli), true);
+  printPlan(await planAll([experiment], settings), true);
   Deno.exit(0);
 }
-const outcome = await runNamed(experiment, cli);
+const outcome = await runNamed(experiment, settings);
 if (outcome.skipped !== null) console.log(`${name} skipped: ${outcome.skipped}`);

@@ -13,15 +13,8 @@
 import { DEBUG_OPTION, describeFailure, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { provenance } from "../lib/results/provenance.ts";
-import {
-  CLI_OPTIONS,
-  parseCli,
-  planAll,
-  printPlan,
-  reproduceSelection,
-  runNamed,
-  SELECTION_HELP,
-} from "./_cli.ts";
+import { planAll, printPlan, reproduceSelection, runNamed, SELECTION_HELP } from "./_cli.ts";
+import { CLI_OPTIONS, parseCli, startBackend } from "./_settings.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
 import { compareRecords, describeComparison } from "./_compare.ts";
@@ -67,39 +60,40 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-const cli = await parseCli(values);
+const line = parseCli(values);
 const benchMode = values.bench ??
-  { paper: "full", default: "quick", smoke: "analysis" }[cli.profile];
+  { paper: "full", default: "quick", smoke: "analysis" }[line.profile];
 if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
   throw new UsageError(`--bench must be full, quick, analysis or skip: received ${values.bench}`);
 }
+const settings = await startBackend(line);
 
 // What the experiments will cost, first (the bench is not planned: see the README).
 const plans = await planAll(
   Object.values(EXPERIMENTS),
-  cli,
+  settings,
   values.plan,
-  (e) => reproduceSelection(e, cli),
+  (e) => reproduceSelection(e, settings),
 );
 printPlan(plans, values.plan);
 if (values.plan) Deno.exit(0);
 
 const base = await provenance();
-const manifestPath = `${cli.out}/reproduce.json`;
-await Deno.mkdir(cli.out, { recursive: true });
+const manifestPath = `${settings.out}/reproduce.json`;
+await Deno.mkdir(settings.out, { recursive: true });
 let previous: StepRecord[] = [];
 try {
   const old = JSON.parse(await Deno.readTextFile(manifestPath)) as Manifest;
-  if (old.profile === cli.profile) previous = old.steps;
+  if (old.profile === settings.profile) previous = old.steps;
 } catch { /* first run */ }
 const manifest: Manifest = {
-  profile: cli.profile,
-  backend: cli.backend,
-  backendReason: cli.reason,
-  adapter: cli.adapter,
-  shard: cli.shard.join("/"),
-  workers: cli.workers,
-  seed: cli.seed,
+  profile: settings.profile,
+  backend: settings.backend.name,
+  backendReason: settings.backend.reason,
+  adapter: settings.backend.adapter,
+  shard: settings.shard.join("/"),
+  workers: settings.workers,
+  seed: settings.seed,
   gitCommit: base.gitCommit,
   gitDirty: base.gitDirty,
   cpu: base.cpu,
@@ -114,7 +108,7 @@ async function record(step: StepRecord): Promise<void> {
 const start = performance.now();
 // The benchmark measures all three backends itself, each in its own process;
 // only the first shard runs it.
-if (benchMode !== "skip" && cli.shard[0] === 1) {
+if (benchMode !== "skip" && settings.shard[0] === 1) {
   const t = performance.now();
   console.log(`== bench (${benchMode}): analysis, NaN incidence, numerics, throughput`);
   const args = [
@@ -126,7 +120,7 @@ if (benchMode !== "skip" && cli.shard[0] === 1) {
     "--allow-sys",
     new URL("../bench/run.ts", import.meta.url).pathname,
     "--out",
-    `${cli.out}/bench`,
+    `${settings.out}/bench`,
     ...(benchMode === "quick" ? ["--quick"] : []),
     ...(benchMode === "analysis" ? ["--analysis-only"] : []),
   ];
@@ -146,13 +140,13 @@ for (const experiment of Object.values(EXPERIMENTS)) {
   try {
     const outcome = await runNamed(
       experiment,
-      { ...cli, selection: reproduceSelection(experiment, cli) },
+      { ...settings, selection: reproduceSelection(experiment, settings) },
       plans.find((p) => p.experiment === experiment.name)?.secondsPerStep,
     );
     if (outcome.skipped !== null) {
       console.log(`${experiment.name} skipped: ${outcome.skipped}`);
       // The figure still shows the paper's published curves, with none of ours.
-      await experiment.figures([], `${cli.out}/${experiment.name}`);
+      await experiment.figures([], `${settings.out}/${experiment.name}`);
     }
     await record({
       name: experiment.name,
@@ -176,13 +170,13 @@ for (const experiment of Object.values(EXPERIMENTS)) {
 }
 // What this reproduction re-measured against the committed records.
 const reference = values["compare-with"];
-if (reference !== "" && resolve(reference) !== resolve(cli.out)) {
-  const experiments = await compareRecords(cli.out, reference, Object.keys(EXPERIMENTS));
+if (reference !== "" && resolve(reference) !== resolve(settings.out)) {
+  const experiments = await compareRecords(settings.out, reference, Object.keys(EXPERIMENTS));
   console.log(`== against the committed records in ${reference}/`);
   for (const c of experiments) console.log(describeComparison(c));
   manifest.comparison = { reference, experiments };
   await Deno.writeTextFile(manifestPath, JSON.stringify(manifest, null, 1) + "\n");
 }
-const report = await writeReport(cli.out, manifest);
+const report = await writeReport(settings.out, manifest);
 console.log(`${report} (${((performance.now() - start) / 1000).toFixed(0)} s)`);
 if (manifest.steps.some((s) => s.status === "failed")) Deno.exit(1);

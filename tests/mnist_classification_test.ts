@@ -7,8 +7,8 @@ import {
   runGrid,
 } from "../experiments/mnist_classification/profiles.ts";
 import { mnistClassification } from "../experiments/mnist_classification/experiment.ts";
-import { pairKey, parseCells, seedOf, selectRuns, shardOf } from "../experiments/_experiment.ts";
-import { runExperiment } from "../experiments/_runner.ts";
+import { parseCells, runSeeds, selectRuns, shardOf } from "../experiments/_experiment.ts";
+import { runWith } from "./_runs.ts";
 import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_records.ts";
 import { BACKEND } from "./_backend.ts";
 
@@ -29,15 +29,7 @@ function run(
   workers = 1,
   profile: MnistProfile = TINY,
 ) {
-  return runExperiment(mnistClassification, {
-    profile,
-    backend: BACKEND,
-    adapter: null,
-    shard,
-    out,
-    seed: 5,
-    workers,
-  });
+  return runWith(mnistClassification, profile, { shard, out, seed: 5, workers });
 }
 
 /**
@@ -110,11 +102,11 @@ Deno.test(
     assert.equal(picked[1].runId, "noise=none/threshold=0/gamma=0.1/none/repeat=1");
     assert.equal(picked[1].config.repeat, 1);
     assert.equal(picked[0].config.repeat, undefined, "repeat 0 is the plain run");
-    // A repeat gets its own seed; an original run and its stabilized twin share one.
-    assert.notEqual(seedOf(0, pairKey(picked[0])), seedOf(0, pairKey(picked[1])));
+    // A repeat gets its own seeds; an original run and its stabilized twin share them.
+    assert.notDeepEqual(runSeeds(0, picked[0].pair), runSeeds(0, picked[1].pair));
     const twin = grid.find((r) => r.runId === "noise=none/threshold=0/gamma=0.1/epsilon")!;
-    assert.equal(seedOf(0, pairKey(twin)), seedOf(0, pairKey(picked[0])));
-    assert.notEqual(seedOf(1, pairKey(twin)), seedOf(0, pairKey(twin)));
+    assert.deepEqual(runSeeds(0, twin.pair), runSeeds(0, picked[0].pair));
+    assert.notDeepEqual(runSeeds(1, twin.pair), runSeeds(0, twin.pair));
     assert.throws(
       () => parseCells("gamma"),
       /--cells takes key=value\[\|value\],\.\.\.: received 'gamma'/,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { validateRecord as validate } from "./_schema.ts";
-import { BACKEND, name } from "./_backend.ts";
+import { name } from "./_backend.ts";
 import { PROFILES, runGrid } from "../experiments/mnist_segmentation/profiles.ts";
 import { mnistSegmentation } from "../experiments/mnist_segmentation/experiment.ts";
-import { runExperiment } from "../experiments/_runner.ts";
+import { runWith } from "./_runs.ts";
 
 Deno.test(name("the segmentation grid: noise × original/stabilized, γ = α_t = 0.5"), () => {
   const grid = runGrid(PROFILES.paper);
@@ -26,14 +26,7 @@ Deno.test(name("segmentation runs write schema-valid records and Figure 6"), asy
       epochs: 1,
       width: 2,
     };
-    const records = await runExperiment(mnistSegmentation, {
-      profile,
-      backend: BACKEND,
-      adapter: null,
-      shard: [1, 1],
-      out,
-      seed: 1,
-    });
+    const records = await runWith(mnistSegmentation, profile, { out, seed: 1 });
     assert.equal(records.length, 2);
     for (const record of records) {
       assert.ok(validate(record), JSON.stringify(validate.errors));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
 import { validateRecord } from "./_schema.ts";
-import { runExperiment } from "../experiments/_runner.ts";
+import { runWith } from "./_runs.ts";
 import type { Experiment, GridRun } from "../experiments/_experiment.ts";
 import { mnistClassification } from "../experiments/mnist_classification/experiment.ts";
 import {
@@ -54,16 +54,8 @@ Deno.test({
     const before = tf.memory().numTensors;
     const out = await Deno.makeTempDir({ prefix: "focal-stacked-" });
     const calls: GridRun[][] = [];
-    const options = {
-      profile: STACKABLE,
-      backend: BACKEND,
-      adapter: null,
-      shard: [1, 1] as [number, number],
-      out,
-      seed: 0,
-      stacked: true,
-    };
-    const records = await runExperiment(onFakeData(calls), options);
+    const options = { out, seed: 0, stacked: true };
+    const records = await runWith(onFakeData(calls), STACKABLE, options);
     assert.equal(records.length, runGrid(STACKABLE).length);
     // Two noise levels, four runs each (two thresholds × original, stabilized).
     assert.deepEqual(calls.map((g) => g.length), [4, 4]);
@@ -84,7 +76,7 @@ Deno.test({
     );
     assert.equal(noneStarts.size, 1);
     // Deterministic: a second folder gets the same outcomes.
-    const again = await runExperiment(onFakeData([]), {
+    const again = await runWith(onFakeData([]), STACKABLE, {
       ...options,
       out: await Deno.makeTempDir({ prefix: "focal-stacked-" }),
     });
@@ -104,7 +96,7 @@ Deno.test({
     );
     // Resuming that folder unstacked is refused: the configs differ.
     await assert.rejects(
-      () => runExperiment(onFakeData([]), { ...options, stacked: false }),
+      () => runWith(onFakeData([]), STACKABLE, { ...options, stacked: false }),
       RangeError,
     );
     assert.equal(tf.memory().numTensors, before, "leaked tensors");

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { validateRecord as validate } from "./_schema.ts";
-import { BACKEND, name, RTOL } from "./_backend.ts";
+import { name, RTOL } from "./_backend.ts";
 import {
   AUTHORS_CLIP,
-  cellKey,
   PROFILES,
   REPRODUCE_SAMPLE,
   runGrid,
@@ -15,7 +14,7 @@ import { variantsSections } from "../experiments/variants/report.ts";
 import { stepsTrained } from "../experiments/variants/figure.ts";
 import { unifiedParts } from "../lib/losses/unified_parts.ts";
 import { selectRuns } from "../experiments/_experiment.ts";
-import { runExperiment } from "../experiments/_runner.ts";
+import { runWith } from "./_runs.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
 
 Deno.test("the variants grid: Unified γ × 3 arms, Quality threshold × β × targets × 2 arms", () => {
@@ -44,14 +43,14 @@ Deno.test("the variants grid: Unified γ × 3 arms, Quality threshold × β × t
   assert.equal(runGrid(PROFILES.paper).length, 33);
 });
 
-Deno.test("a cell's arms share a seed key, other cells do not", () => {
-  assert.equal(cellKey("unified/gamma=0.5/none"), cellKey("unified/gamma=0.5/clipped"));
-  assert.equal(cellKey("unified/gamma=0.5/exact/repeat=2"), "unified/gamma=0.5/repeat=2");
+Deno.test("a cell's arms share a pair (and so their seeds), other cells do not", () => {
+  const runs = selectRuns(runGrid(PROFILES.paper), { repeats: 3 });
+  const pair = (id: string) => runs.find((r) => r.runId === id)!.pair;
+  assert.equal(pair("unified/gamma=0.5/none"), pair("unified/gamma=0.5/clipped"));
+  assert.equal(pair("unified/gamma=0.5/exact/repeat=2"), "variants/unified/gamma=0.5/repeat=2");
   assert.notEqual(
-    cellKey("quality/threshold=0/beta=0.5/hard/none"),
-    cellKey(
-      "quality/threshold=0/beta=0.5/soft/none",
-    ),
+    pair("quality/threshold=0/beta=0.5/hard/none"),
+    pair("quality/threshold=0/beta=0.5/soft/none"),
   );
 });
 
@@ -216,14 +215,7 @@ Deno.test(
         unified: { ...smoke.unified, trainSamples: 64, epochs: 1 },
         quality: { ...smoke.quality, trainSamples: 64, epochs: 1 },
       };
-      const records = await runExperiment(variants, {
-        profile,
-        backend: BACKEND,
-        adapter: null,
-        shard: [1, 1],
-        out,
-        seed: 1,
-      });
+      const records = await runWith(variants, profile, { out, seed: 1 });
       assert.equal(records.length, 7);
       for (const r of records) {
         assert.ok(validate(r), JSON.stringify(validate.errors));

@@ -15,7 +15,7 @@ import { stratifiedSample } from "../../lib/data/subsets.ts";
 import { createBinaryCnn } from "../../lib/models/binary_cnn.ts";
 import { createVit, type VitOptions } from "../../lib/models/vit.ts";
 import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
-import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.ts";
+import { type Experiment, type GridRun, runSeeds } from "../_experiment.ts";
 import { lossCurvesSpec, type ReferenceCurve } from "../../lib/figures/loss_curves.ts";
 import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
@@ -93,20 +93,19 @@ export const cifar10Classification: Experiment<CifarProfile, CifarContext> = {
       normalize: { mean: number; std: number };
     };
     const { images, targets } = trainingSet(context, c.trainSamples);
-    // Original and stabilized start from the same weights and see the same batches.
-    const runSeed = seedOf(seed, pairKey(run));
+    const seeds = runSeeds(seed, run.pair);
     const data = imageBatches({
       images,
       shape: [32, 32, 3],
       targets,
       normalize: c.normalize,
-      seed: runSeed + 1,
+      seed: seeds.batches,
     });
     const model = c.vit
-      ? createVit(c.vit, runSeed)
-      : createBinaryCnn({ size: 32, channels: 3 }, runSeed);
+      ? createVit(c.vit, seeds.init)
+      : createBinaryCnn({ size: 32, channels: 3 }, seeds.init);
     // Figure 5 publishes accuracy beside the loss: record both.
-    return trainWithFocalLoss(model, data, c, runSeed + 2, checkpoints, { epochMetrics: true });
+    return trainWithFocalLoss(model, data, c, seeds.order, checkpoints, { epochMetrics: true });
   },
   async figures(records, dir) {
     const reference = await figure5Reference();

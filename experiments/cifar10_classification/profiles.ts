@@ -77,6 +77,8 @@ export function runGrid(profile: CifarProfile): GridRun[] {
   ).map(({ model, stabilization }, index) => ({
     runId: `model=${model}/${stabilization}`,
     index,
+    // Original and stabilized start from the same weights and see the same batches.
+    pair: `model=${model}`,
     config: {
       noise: "none",
       ...protocolConfig(

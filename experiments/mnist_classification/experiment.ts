@@ -10,8 +10,8 @@ import { createStackedBinaryCnn } from "../../lib/models/stacked_binary_cnn.ts";
 import { type StackedBatches, trainStacked } from "../../lib/train/train_stacked.ts";
 import { sigmoidFocalLoss } from "../../mod.ts";
 import * as tf from "@tensorflow/tfjs";
-import { trainWithFocalLoss } from "../_train_focal.ts";
-import { type Experiment, pairKey, seedOf } from "../_experiment.ts";
+import { optimizerOf, trainWithFocalLoss } from "../_train_focal.ts";
+import { type Experiment, runSeeds } from "../_experiment.ts";
 import { type MnistProfile, type MnistRun, PROFILES, runGrid } from "./profiles.ts";
 import { renderFigure4 } from "./figure4.ts";
 import { MNIST_FILES } from "../../lib/data/mnist.ts";
@@ -48,18 +48,17 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
   train(mnist, gridRun, seed, checkpoints) {
     const run = gridRun as MnistRun;
     const { threshold, noise, trainSamples } = run.config;
-    // The original run and its stabilized twin share weights, order and noise.
-    const runSeed = seedOf(seed, pairKey(run));
-    const { images, targets } = runImages(mnist, threshold, trainSamples, runSeed);
+    const seeds = runSeeds(seed, run.pair);
+    const { images, targets } = runImages(mnist, threshold, trainSamples, seeds.init);
     const data = imageBatches({
       images,
       shape: [mnist.rows, mnist.cols, 1],
       targets,
       noise: NOISE_SCALES[noise],
-      seed: runSeed + 1,
+      seed: seeds.batches,
     });
-    const model = createBinaryCnn({ size: mnist.rows, channels: 1 }, runSeed);
-    return trainWithFocalLoss(model, data, run.config, runSeed + 2, checkpoints);
+    const model = createBinaryCnn({ size: mnist.rows, channels: 1 }, seeds.init);
+    return trainWithFocalLoss(model, data, run.config, seeds.order, checkpoints);
   },
   // On a GPU a noise level's runs train as one program: their thresholds,
   // γ, losses and weights are their own (each starts from the weights its
@@ -73,8 +72,11 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
   async stack(mnist, gridRuns, seed, checkpoints) {
     const runs = gridRuns as MnistRun[];
     const { noise, epochs, batchSize } = runs[0].config;
-    const sgd = runs[0].config; // stackKey admits SGD runs only
-    const shared = seedOf(seed, `stack/noise=${noise}/repeat=${runs[0].config.repeat ?? 0}`);
+    const sgd = optimizerOf(runs[0].config);
+    if (sgd.optimizer !== "sgd") {
+      throw new Error("a stack trains with SGD: stackKey admits no other");
+    }
+    const shared = runSeeds(seed, `stack/noise=${noise}/repeat=${runs[0].config.repeat ?? 0}`);
     const K = runs.length;
     const targets = runs.map((r) => binarize(mnist.labels, r.config.threshold));
     const images = imageBatches({
@@ -82,7 +84,7 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
       shape: [mnist.rows, mnist.cols, 1],
       targets: targets[0],
       noise: NOISE_SCALES[noise],
-      seed: shared + 1,
+      seed: shared.batches,
     });
     const data: StackedBatches = {
       count: mnist.count,
@@ -101,15 +103,15 @@ export const mnistClassification: Experiment<MnistProfile, MnistSplit> = {
     };
     const model = createStackedBinaryCnn(
       { size: mnist.rows, channels: 1 },
-      runs.map((r) => seedOf(seed, pairKey(r))),
+      runs.map((r) => runSeeds(seed, r.pair).init),
     );
     try {
       const { runs: outcomes } = await trainStacked(model, data, {
         epochs,
         batchSize,
-        seed: shared + 2,
+        seed: shared.order,
         learningRate: sgd.learningRate,
-        momentum: sgd.momentum as number,
+        momentum: sgd.momentum,
         checkpoints,
         losses: runs.map(({ config: c }) => (logits, y) =>
           sigmoidFocalLoss(logits, y, {

@@ -110,6 +110,8 @@ export function runGrid(profile: MnistProfile): MnistRun[] {
         runs.push({
           runId: `noise=${noise}/threshold=${threshold}/gamma=${gamma}/${stabilization}`,
           index: runs.length,
+          // The original run and its stabilized twin share weights, order and noise.
+          pair: `noise=${noise}/threshold=${threshold}/gamma=${gamma}`,
           config: {
             threshold,
             noise,

@@ -8,7 +8,7 @@ import { randomSample } from "../../lib/data/subsets.ts";
 import { loadMnist } from "../../lib/data/mnist.ts";
 import { createUNet } from "../../lib/models/unet.ts";
 import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
-import { type Experiment, type GridRun, pairKey, seedOf } from "../_experiment.ts";
+import { type Experiment, type GridRun, runSeeds } from "../_experiment.ts";
 import { PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
 import { lossCurvesSpec } from "../../lib/figures/loss_curves.ts";
 import { writeSvg } from "../../lib/figures/render_svg.ts";
@@ -50,18 +50,16 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
       maskThreshold: number;
       width: number;
     };
-    // Original and stabilized start from the same weights and see the same
-    // batches and the same noise.
-    const runSeed = seedOf(seed, pairKey(run));
+    const seeds = runSeeds(seed, run.pair);
     const data = imageBatches({
       images,
       shape: [rows, cols, 1],
       targets: { maskAbove: c.maskThreshold },
       noise: NOISE_SCALES[c.noise],
-      seed: runSeed + 1,
+      seed: seeds.batches,
     });
-    const model = createUNet({ width: c.width }, runSeed);
-    return trainWithFocalLoss(model, data, c, runSeed + 2, checkpoints);
+    const model = createUNet({ width: c.width }, seeds.init);
+    return trainWithFocalLoss(model, data, c, seeds.order, checkpoints);
   },
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;

@@ -75,6 +75,8 @@ export function runGrid(profile: SegmentationProfile): GridRun[] {
   ).map(({ noise, stabilization }, index) => ({
     runId: `noise=${noise}/${stabilization}`,
     index,
+    // Original and stabilized start from the same weights and see the same batches.
+    pair: `noise=${noise}`,
     config: {
       noise,
       ...protocolConfig(profile, profile.gamma, stabilization),

@@ -22,12 +22,11 @@ import type { RunOutcome } from "../../lib/results/run_records.ts";
 import { qualityFocalLoss, unifiedFocalLoss } from "../../mod.ts";
 import { type UnifiedParts, unifiedParts } from "../../lib/losses/unified_parts.ts";
 import { optimizerOf } from "../_train_focal.ts";
-import { type Experiment, type GridRun, seedOf } from "../_experiment.ts";
+import { type Experiment, type GridRun, type RunSeeds, runSeeds } from "../_experiment.ts";
 import { mnistClassification, runImages } from "../mnist_classification/experiment.ts";
 import { mnistSegmentation } from "../mnist_segmentation/experiment.ts";
 import { clippedUnifiedParts } from "./clipped_unified.ts";
 import {
-  cellKey,
   LOGIT_RANGE_IMAGES,
   PROFILES,
   type QualityConfig,
@@ -95,12 +94,12 @@ async function trainAndRange(
 }
 
 /** What both tasks' training takes from a run's config: epochs, batch, optimizer, order seed. */
-function protocolOf(c: VariantConfig, runSeed: number, checkpoints?: TrainingCheckpoints) {
+function protocolOf(c: VariantConfig, seeds: RunSeeds, checkpoints?: TrainingCheckpoints) {
   return {
     epochs: c.epochs,
     batchSize: c.batchSize,
     optimizer: optimizerOf(c),
-    seed: runSeed + 2,
+    seed: seeds.order,
     checkpoints,
   };
 }
@@ -127,13 +126,13 @@ function unifiedArm(c: UnifiedConfig) {
 function trainUnified(
   mnist: MnistSplit,
   c: UnifiedConfig,
-  runSeed: number,
+  seeds: RunSeeds,
   checkpoints?: TrainingCheckpoints,
 ): Promise<RunOutcome> {
   const pixels = mnist.rows * mnist.cols;
   let images = mnist.images;
   if (c.trainSamples !== null) {
-    const indices = randomSample(mnist.count, c.trainSamples, runSeed);
+    const indices = randomSample(mnist.count, c.trainSamples, seeds.init);
     images = new Uint8Array(indices.length * pixels);
     indices.forEach((src, dst) =>
       images.set(mnist.images.subarray(src * pixels, (src + 1) * pixels), dst * pixels)
@@ -143,12 +142,12 @@ function trainUnified(
     images,
     shape: [mnist.rows, mnist.cols, 1],
     targets: { maskAbove: c.maskThreshold },
-    seed: runSeed + 1,
+    seed: seeds.batches,
   });
-  const model = createUNet({ width: c.width }, runSeed);
+  const model = createUNet({ width: c.width }, seeds.init);
   const { loss, parts } = unifiedArm(c);
   return trainAndRange(model, data, {
-    ...protocolOf(c, runSeed, checkpoints),
+    ...protocolOf(c, seeds, checkpoints),
     loss,
     nanTerms: (logits, y) => nonFiniteParts(parts, logits, y),
   });
@@ -163,19 +162,19 @@ export function softTargets(labels: Float32Array): Float32Array {
 function trainQuality(
   mnist: MnistSplit,
   c: QualityConfig,
-  runSeed: number,
+  seeds: RunSeeds,
   checkpoints?: TrainingCheckpoints,
 ): Promise<RunOutcome> {
-  const { images, targets } = runImages(mnist, c.threshold, c.trainSamples, runSeed);
+  const { images, targets } = runImages(mnist, c.threshold, c.trainSamples, seeds.init);
   const data = imageBatches({
     images,
     shape: [mnist.rows, mnist.cols, 1],
     targets: c.targets === "soft" ? softTargets(targets) : targets,
-    seed: runSeed + 1,
+    seed: seeds.batches,
   });
-  const model = createBinaryCnn({ size: mnist.rows, channels: 1 }, runSeed);
+  const model = createBinaryCnn({ size: mnist.rows, channels: 1 }, seeds.init);
   return trainAndRange(model, data, {
-    ...protocolOf(c, runSeed, checkpoints),
+    ...protocolOf(c, seeds, checkpoints),
     loss: (logits, y) =>
       qualityFocalLoss(logits, y, {
         beta: c.focus,
@@ -196,12 +195,11 @@ export const variants: Experiment<VariantsProfile, MnistSplit> = {
   unavailable: () => Promise.resolve(null),
   prepare: (_profile, { dataDir }) => loadMnist("train", { dataDir }),
   train(mnist, run: GridRun, seed, checkpoints) {
-    // A cell's arms start from the same weights and see the same batches.
-    const runSeed = seedOf(seed, `variants/${cellKey(run.runId)}`);
+    const seeds = runSeeds(seed, run.pair);
     const c = run.config as UnifiedConfig | QualityConfig;
     return c.loss === "unified"
-      ? trainUnified(mnist, c, runSeed, checkpoints)
-      : trainQuality(mnist, c, runSeed, checkpoints);
+      ? trainUnified(mnist, c, seeds, checkpoints)
+      : trainQuality(mnist, c, seeds, checkpoints);
   },
   async figures(records, dir) {
     const path = `${dir}/variants.svg`;

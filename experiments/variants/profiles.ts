@@ -190,6 +190,8 @@ export function runGrid(profile: VariantsProfile): GridRun[] {
     for (const arm of u.arms) {
       runs.push({
         runId: `unified/gamma=${gamma}/${arm}`,
+        // A cell's arms start from the same weights and see the same batches.
+        pair: `variants/unified/gamma=${gamma}`,
         config: {
           loss: "unified",
           focus: gamma,
@@ -218,6 +220,7 @@ export function runGrid(profile: VariantsProfile): GridRun[] {
         for (const arm of q.arms) {
           runs.push({
             runId: `quality/threshold=${threshold}/beta=${beta}/${targets}/${arm}`,
+            pair: `variants/quality/threshold=${threshold}/beta=${beta}/${targets}`,
             config: {
               loss: "quality",
               threshold,
@@ -240,9 +243,4 @@ export function runGrid(profile: VariantsProfile): GridRun[] {
     }
   }
   return runs.map((r, index) => ({ ...r, index }));
-}
-
-/** The key a run's seed comes from: its id without its arm, so a cell's arms start alike. */
-export function cellKey(runId: string): string {
-  return runId.replace(/\/(none|exact|clipped)(?=\/|$)/, "");
 }
