@@ -152,8 +152,16 @@ export async function runNamed(
     settings.workers,
     stepSeconds,
   );
+  // Steps a resumed run had trained before this invocation: neither left
+  // to do nor part of this invocation's pace.
+  const before = new Map<string, number>();
   const records = await runExperiment(experiment, settings, {
     resumed: (runId, from) => {
+      const cost = costs.get(runId);
+      const steps = (from.epoch - 1) * (cost?.stepsPerEpoch ?? 0) + from.step;
+      before.set(runId, steps);
+      eta.resumed(cost?.model ?? "", steps);
+      remaining -= steps;
       console.log(
         `${runId}: resuming from its checkpoint at epoch ${from.epoch}, step ${from.step}`,
       );
@@ -167,12 +175,14 @@ export async function runNamed(
     progress: (done, total, record) => {
       const elapsed = (performance.now() - start) / 1000;
       const cost = costs.get(record.runId);
-      const trained = record.completedEpochs * (cost?.stepsPerEpoch ?? 0) + (record.nanStep ?? 0);
+      const already = before.get(record.runId) ?? 0;
+      const trained = record.completedEpochs * (cost?.stepsPerEpoch ?? 0) +
+        (record.nanStep ?? 0) - already;
       stepsDone += trained;
-      remaining -= expectedSteps(record.runId);
+      remaining -= expectedSteps(record.runId) - already;
       eta.finished(
         cost?.model ?? "",
-        expectedSteps(record.runId),
+        expectedSteps(record.runId) - already,
         trained,
         record.provenance.wallSeconds,
       );

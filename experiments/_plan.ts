@@ -163,6 +163,15 @@ export class Eta {
     }
   }
 
+  /**
+   * A run resumed from a checkpoint with `steps` already trained by an
+   * earlier invocation: they leave the estimate (its finish then passes the
+   * steps it had left as `expected`, and only those it trained here).
+   */
+  resumed(model: string, steps: number): void {
+    this.#left.set(model, Math.max(0, (this.#left.get(model) ?? 0) - steps));
+  }
+
   /** A run finished: `expected` steps leave the estimate, `trained` took `seconds` of its wall time. */
   finished(model: string, expected: number, trained: number, seconds: number): void {
     this.#left.set(model, Math.max(0, (this.#left.get(model) ?? 0) - expected));

@@ -146,3 +146,16 @@ Deno.test("the ETA prices a model with no finished run at its calibrated step, s
   uncalibrated.finished("unet", 10, 10, 2);
   assert.ok(Math.abs(uncalibrated.seconds() - 100 * 0.2) < 1e-9);
 });
+
+Deno.test("the ETA leaves out what resumed runs trained before, from both the work and the pace", () => {
+  // Two 600-epoch CNN runs of 391 steps an epoch, resumed at epochs 500 and 176.
+  const full = 600 * 391;
+  const eta = new Eta([{ model: "cnn", steps: full }, { model: "cnn", steps: full }], 2);
+  const before = [499 * 391, 175 * 391];
+  for (const steps of before) eta.resumed("cnn", steps);
+  // The first finishes its last 101 epochs in 808 s: 8 s an epoch.
+  eta.finished("cnn", full - before[0], full - before[0], 808);
+  // The other has 425 epochs left at that pace, on two workers.
+  const expected = (425 * 8) / 2;
+  assert.ok(Math.abs(eta.seconds() - expected) < 1e-6, `${eta.seconds()} vs ${expected}`);
+});
