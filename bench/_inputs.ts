@@ -29,6 +29,25 @@ export function softmaxInputs(size: number): Inputs {
   };
 }
 
+/**
+ * The class-index comparison's class count (bench:versus): int32 labels
+ * against one-hot targets over the same logits.
+ */
+export const INDEX_CLASSES = 16;
+
+/**
+ * Softmax at INDEX_CLASSES classes: logits N(0, 8²) of `size / 16` rows and
+ * their labels, as int32 class indices (`indices`) or one-hot targets.
+ */
+export function softmaxIndexInputs(size: number, indices: boolean): Inputs {
+  const rows = size / INDEX_CLASSES;
+  const labels = tf.randomUniform([rows], 0, INDEX_CLASSES, "int32", 6);
+  return {
+    x: tf.mul(tf.randomNormal([rows, INDEX_CLASSES], 0, 1, "float32", 5), 8),
+    t: indices ? labels : tf.oneHot(labels, INDEX_CLASSES).toFloat(),
+  };
+}
+
 /** Quality: logits N(0, 8²); targets 0 for 70%, a quality U(0, 1) for the rest. */
 export function qualityInputs(size: number): Inputs {
   return {

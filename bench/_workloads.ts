@@ -5,7 +5,14 @@ import * as tf from "@tensorflow/tfjs";
 import { settle } from "../lib/backends/use_backend.ts";
 import type { SplitLoss } from "../threads.ts";
 import { qualityFocalLoss, sigmoidFocalLoss, softmaxFocalLoss, unifiedFocalLoss } from "../mod.ts";
-import { binaryInputs, type Inputs, maskInputs, qualityInputs, softmaxInputs } from "./_inputs.ts";
+import {
+  binaryInputs,
+  type Inputs,
+  maskInputs,
+  qualityInputs,
+  softmaxIndexInputs,
+  softmaxInputs,
+} from "./_inputs.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
 import type { PEER_OF } from "../lib/results/bench_summary.ts";
 import { warmUp } from "./_warm_up.ts";
@@ -15,6 +22,10 @@ import { DEFAULT_SPIN_MICROSECONDS } from "../lib/kernels/focal/kernel_threads.t
 /** One loss as the benches run it: inputs, our exact mode, whose thread threshold applies. */
 export interface Workload {
   loss: keyof typeof PEER_OF;
+  /** Its row in a table, when one loss has several (the loss's name when absent). */
+  label?: string;
+  /** Its PyTorch peer in bench/peers/torchvision_focal.py (PEER_OF[loss] when absent). */
+  peer?: string;
   threads: SplitLoss;
   inputs(size: number): Inputs;
   ours(x: tf.Tensor, t: tf.Tensor): tf.Tensor;
@@ -47,6 +58,22 @@ export const WORKLOADS: Workload[] = [
     ours: (x, t) => unifiedFocalLoss(x, t, { gamma: GAMMA, weight: 0.5, delta: 0.6 }),
   },
 ];
+
+/**
+ * The softmax loss at 16 classes with int32 class indices, beside one-hot
+ * targets over the same logits (bench:versus), each against the PyTorch a
+ * user of that target form runs: kornia's composition with one-hot targets,
+ * and with class indices made one-hot inside the step, as kornia's
+ * focal_loss does.
+ */
+export const CLASS_INDEX_WORKLOADS: Workload[] = [false, true].map((indices) => ({
+  loss: "softmaxFocalLoss",
+  label: `softmaxFocalLoss, 16 classes, ${indices ? "int32 class indices" : "one-hot targets"}`,
+  peer: `kornia-style softmax focal, 16 classes${indices ? ", class indices" : ""}`,
+  threads: "softmax",
+  inputs: (size: number) => softmaxIndexInputs(size, indices),
+  ours: (x: tf.Tensor, t: tf.Tensor) => softmaxFocalLoss(x, t, { gamma: GAMMA, reduction: "mean" }),
+}));
 
 /**
  * Elements per second of forward+backward: the median step after a

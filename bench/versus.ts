@@ -31,6 +31,7 @@ import { runPythonPeer } from "./_python_peer.ts";
 import { THREADS } from "./_warm_up.ts";
 import {
   alternatingOptions,
+  CLASS_INDEX_WORKLOADS,
   median,
   mps,
   oursRate,
@@ -39,6 +40,9 @@ import {
   type Workload,
   WORKLOADS,
 } from "./_workloads.ts";
+
+/** Every loss, then the softmax loss's class indices beside one-hot targets at 16 classes. */
+const ALL = [...WORKLOADS, ...CLASS_INDEX_WORKLOADS];
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -70,7 +74,7 @@ await useBackend(backend);
 
 /** The peer's median rate at one size, or null without torch. */
 async function peerRate(w: Workload, size: number): Promise<number | null> {
-  const key = PEER_OF[w.loss];
+  const key = w.peer ?? PEER_OF[w.loss];
   const out = await runPythonPeer("bench/peers/torchvision_focal.py", [
     "--threads",
     String(THREADS),
@@ -99,7 +103,7 @@ interface Measurement {
 
 const measurements: Measurement[] = [];
 for (let round = 1; round <= rounds; round++) {
-  for (const w of WORKLOADS) {
+  for (const w of ALL) {
     for (const size of sizes) {
       stopKernelThreads();
       const one = await oursRate(w, size, dispatches);
@@ -118,9 +122,9 @@ for (let round = 1; round <= rounds; round++) {
       const ours = threaded ?? one;
       const m: Measurement = {
         round,
-        loss: w.loss,
+        loss: w.label ?? w.loss,
         elements: size,
-        peer: PEER_OF[w.loss],
+        peer: w.peer ?? PEER_OF[w.loss],
         oursRate: one,
         oursThreadsRate: threaded,
         peerRate: peer,
@@ -128,7 +132,7 @@ for (let round = 1; round <= rounds; round++) {
       };
       measurements.push(m);
       console.error(
-        `[round ${round}/${rounds}] ${w.loss} n=${size}: ours ${mps(one)} M/s` +
+        `[round ${round}/${rounds}] ${w.label ?? w.loss} n=${size}: ours ${mps(one)} M/s` +
           (threaded === null ? "" : `, ${mps(threaded)} with ${THREADS} threads`) +
           `; ${m.peer} ${mps(peer)} M/s: ${m.ratio.toFixed(2)}×`,
       );
@@ -140,16 +144,16 @@ const lines = [
   `| loss | elements | ours, M/s (median of rounds) | PyTorch peer, M/s | ratio: median (range) over ${rounds} rounds |`,
   "| --- | ---: | ---: | ---: | --- |",
 ];
-for (const w of WORKLOADS) {
+for (const w of ALL) {
   for (const size of sizes) {
-    const here = measurements.filter((m) => m.loss === w.loss && m.elements === size);
+    const here = measurements.filter((m) => m.loss === (w.label ?? w.loss) && m.elements === size);
     const ours = here.map((m) => m.oursThreadsRate ?? m.oursRate);
     const ratios = here.map((m) => m.ratio);
     const threads = here[0].oursThreadsRate !== null
       ? ` (${THREADS} threads; one: ${mps(median(here.map((m) => m.oursRate)))})`
       : "";
     lines.push(
-      `| ${w.loss} | ${size} | ${mps(median(ours))}${threads} | ${
+      `| ${w.label ?? w.loss} | ${size} | ${mps(median(ours))}${threads} | ${
         mps(median(here.map((m) => m.peerRate)))
       } ${here[0].peer} | **${median(ratios).toFixed(2)}×** (${Math.min(...ratios).toFixed(2)}–${
         Math.max(...ratios).toFixed(2)

@@ -61,11 +61,25 @@ function rowInputs(elements: number): { x: tf.Tensor; t: tf.Tensor } {
 /** One loss under test: its inputs at about n elements, and its calls. */
 interface ThreadCase {
   loss: SplitLoss;
+  /** The test's name for it (the loss's when absent). */
+  name?: string;
   inputs(n: number): { x: tf.Tensor; t: tf.Tensor };
   /** Each option set: the loss, and whether its reduced value is a float64 sum in parts. */
   calls: { what: string; f: (x: tf.Tensor, t: tf.Tensor) => tf.Tensor; reduced: boolean }[];
   /** Kernel calls per option set: the loss, then the loss with its gradient. */
   kernelCalls: number;
+}
+
+/** Rows of 10 classes, int32 class indices (every eleventh row ignored, index -100). */
+function indexInputs(elements: number): { x: tf.Tensor; t: tf.Tensor } {
+  const rows = Math.floor(elements / 10);
+  const next = stream(13);
+  const x = logits(rows * 10, next);
+  const t = Int32Array.from(
+    { length: rows },
+    (_, r) => r % 11 === 0 ? -100 : Math.floor(next() * 10),
+  );
+  return { x: tf.tensor2d(x, [rows, 10]), t: tf.tensor1d(t, "int32") };
 }
 
 const sigmoidCall = (options: SigmoidFocalLossOptions) => ({
@@ -127,6 +141,19 @@ const CASES: ThreadCase[] = [
     kernelCalls: 2,
   },
   {
+    // Class indices: the kernels' labelled forms, split by rows the same way.
+    loss: "softmax",
+    name: "softmax with class indices",
+    inputs: indexInputs,
+    calls: [
+      softmaxCall({ stabilization: "exact", gamma: 0.5, reduction: "none", ignoreIndex: -100 }),
+      softmaxCall({ stabilization: "exact", gamma: 0.3, alpha: 0.25, reduction: "mean" }),
+      softmaxCall({ stabilization: "epsilon", epsilon: 1e-3, gamma: 0.5, reduction: "sum" }),
+      softmaxCall({ stabilization: "none", gamma: 0.5, reduction: "none", ignoreIndex: -100 }),
+    ],
+    kernelCalls: 2,
+  },
+  {
     loss: "unified",
     // Images of 17 × 19 pixels: parts of whole images, none a multiple of 4 lanes.
     inputs: (n) => elementInputs([Math.max(1, Math.round(n / 323)), 17, 19, 1]),
@@ -164,7 +191,11 @@ function assertSame(a: Float32Array, b: Float32Array, what: string): void {
 
 for (const c of CASES) {
   Deno.test(
-    name(`kernel threads, ${c.loss}: the same losses and gradients as one thread, and they split`),
+    name(
+      `kernel threads, ${
+        c.name ?? c.loss
+      }: the same losses and gradients as one thread, and they split`,
+    ),
     async () => {
       const threshold = KERNEL_THREADS_MIN_ELEMENTS[c.loss];
       // Sizes that do not divide into equal parts, one below the threshold.

@@ -172,6 +172,67 @@ Deno.test(
   },
 );
 
+Deno.test(
+  name("class indices go to the kernel as they are (no OneHot), equal to one-hot weights"),
+  async () => {
+    // 37 rows (the wasm kernel's four-row blocks and a partial one), 5 classes,
+    // one saturated row (its original-mode gradient is NaN), labels with an
+    // ignored class inside the class range and one out of it.
+    const rows = 37;
+    const classes = 5;
+    const values = Array.from({ length: rows * classes }, (_, i) => Math.sin(i * 1.7) * 4);
+    values.splice(0, classes, 40, -40, 0, 1, 2);
+    const z = tf.tensor2d(values, [rows, classes]);
+    const labelValues = Array.from({ length: rows }, (_, r) => (r * 3) % classes);
+    labelValues[5] = -1;
+    const labels = tf.tensor1d(labelValues, "int32");
+    for (const stabilization of ["exact", "epsilon", "none"] as const) {
+      for (const alpha of [undefined, 0.25, [0.4, 0.4, 0.4, 0.4, 0.4]]) {
+        for (const ignoreIndex of [undefined, 2]) {
+          const what = `${stabilization}, alpha ${alpha}, ignoreIndex ${ignoreIndex}`;
+          const options = { gamma: 0.5, stabilization, alpha, ignoreIndex };
+          const weight = alpha === undefined ? 1 : typeof alpha === "number" ? alpha : alpha[0];
+          const keep = labelValues.map((l) => l !== ignoreIndex);
+          const weights = tf.tensor2d(
+            labelValues.flatMap((l, r) =>
+              Array.from({ length: classes }, (_, c) => (c === l && keep[r] ? weight : 0))
+            ),
+            [rows, classes],
+          );
+          const byIndex = await run(z, labels, options);
+          const byWeights = await run(z, weights, {
+            ...options,
+            alpha: undefined,
+            ignoreIndex: undefined,
+          });
+          assertClose(byIndex.value, byWeights.value, { rtol: 1e-6, what });
+          assertClose(byIndex.grad, byWeights.grad, { rtol: 1e-6, atol: 1e-9, what });
+          for (const reduction of ["mean", "sum"] as const) {
+            const reduced = await read(softmaxFocalLoss(z, labels, { ...options, reduction }));
+            const kept = byWeights.value.filter((_, r) => keep[r]);
+            const total = kept.reduce((s, v) => s + v, 0);
+            const expected = reduction === "sum" ? total : total / kept.length;
+            assertClose(reduced, [expected], { rtol: 1e-5, what: `${what}, ${reduction}` });
+          }
+          // Forward and backward without a one-hot tensor.
+          const profile = await tf.profile(() => {
+            const g = tf.grad((x: tf.Tensor) =>
+              softmaxFocalLoss(x, labels, { ...options, reduction: "mean" })
+            )(z);
+            return g;
+          });
+          assert.ok(
+            !profile.kernelNames.includes("OneHot"),
+            `${what}: ${profile.kernelNames.join(", ")}`,
+          );
+          weights.dispose();
+        }
+      }
+    }
+    tf.dispose([z, labels]);
+  },
+);
+
 Deno.test(name("properties of exact mode (fast-check)"), async () => {
   const row = fc.array(fc.double({ min: -150, max: 150, noNaN: true }).map(Math.fround), {
     minLength: 2,

@@ -124,6 +124,26 @@ def multiclass(n):
     return torch.randn(rows, CLASSES, generator=g) * 8, torch.nn.functional.one_hot(labels, CLASSES).float()
 
 
+INDEX_CLASSES = 16  # bench/_inputs.ts's INDEX_CLASSES
+
+
+def multiclass16(n):
+    g = torch.Generator().manual_seed(5)
+    rows = n // INDEX_CLASSES
+    labels = torch.randint(0, INDEX_CLASSES, (rows,), generator=g)
+    return torch.randn(rows, INDEX_CLASSES, generator=g) * 8, labels
+
+
+def one_hot16(n):
+    x, labels = multiclass16(n)
+    return x, torch.nn.functional.one_hot(labels, INDEX_CLASSES).float()
+
+
+def softmax_focal_indices(z, labels):
+    # Class indices as kornia's focal_loss takes them: one-hot inside the step.
+    return softmax_focal(z, torch.nn.functional.one_hot(labels, z.shape[-1]).to(z.dtype))
+
+
 PEERS = {
     "torchvision sigmoid_focal_loss": (
         binary, lambda x, t: sigmoid_focal_loss(x, t, ALPHA, GAMMA, "mean")),
@@ -131,6 +151,8 @@ PEERS = {
     "binary_cross_entropy_with_logits": (
         binary, lambda x, t: torch.nn.functional.binary_cross_entropy_with_logits(x, t)),
     "kornia-style softmax focal": (multiclass, softmax_focal),
+    "kornia-style softmax focal, 16 classes": (one_hot16, softmax_focal),
+    "kornia-style softmax focal, 16 classes, class indices": (multiclass16, softmax_focal_indices),
     "mmdet-style quality focal": (soft_quality, quality_focal),
     "Unified focal (PyTorch composition)": (masks, unified_focal),
 }

@@ -148,6 +148,33 @@ export function softmaxFocalLoss(
     checkContentsSync(logits, targets, indexTargets ? numClasses : undefined, ignoreIndex);
   }
 
+  // Class indices with one α for all classes go to the kernels as they are:
+  // no one-hot tensor (the composed forms build one where they run).
+  const uniformAlpha = alphas === null
+    ? 1
+    : alphas.every((a) => a === alphas[0])
+    ? alphas[0]
+    : null;
+  if (indexTargets && uniformAlpha !== null) {
+    return tf.tidy(() => {
+      const keep = ignoreIndex === undefined
+        ? undefined
+        : tf.notEqual(targets, ignoreIndex).toFloat();
+      const labels: ClassIndices = { alpha: uniformAlpha, ignoreIndex };
+      const inKernel = keep === undefined ? reduction : "none";
+      const loss = stabilization === "exact"
+        ? exactSoftmaxFocal(logits, targets, gamma, inKernel, labels)
+        : originalSoftmaxFocal(
+          logits,
+          targets,
+          gamma,
+          stabilization === "epsilon" ? epsilon : 0,
+          inKernel,
+          labels,
+        );
+      return keep === undefined ? loss : reduce(loss, reduction, keep);
+    });
+  }
   return tf.tidy(() => {
     let probabilities = targets;
     let keep: tf.Tensor | undefined;
@@ -173,6 +200,31 @@ export function softmaxFocalLoss(
       );
     return keep === undefined ? loss : reduce(loss, reduction, keep);
   });
+}
+
+/** Class-index targets as the kernels take them: one weight α for every class, rows to ignore. */
+interface ClassIndices {
+  alpha: number;
+  ignoreIndex?: number;
+}
+
+/**
+ * The weights α·y_c of int32 class indices, for the composed forms: a
+ * one-hot row per sample, zero where the index is `ignoreIndex`.
+ */
+function weightsOf(labels: tf.Tensor, numClasses: number, c: ClassIndices): tf.Tensor {
+  const keep = c.ignoreIndex === undefined ? undefined : tf.notEqual(labels, c.ignoreIndex);
+  const safe = keep === undefined ? labels : tf.where(keep, labels, tf.zerosLike(labels));
+  let weights = tf.oneHot(safe, numClasses).toFloat();
+  if (keep !== undefined) weights = tf.mul(weights, keep.toFloat().expandDims(-1));
+  return c.alpha === 1 ? weights : tf.mul(weights, c.alpha);
+}
+
+/** The kernels' attributes for class indices (none for weights). */
+function indexAttrs(c: ClassIndices | null) {
+  return c === null
+    ? { alpha: -1 }
+    : { alpha: c.alpha, ...(c.ignoreIndex === undefined ? {} : { ignoreIndex: c.ignoreIndex }) };
 }
 
 function checkTargetShape(
@@ -243,8 +295,11 @@ function originalSoftmaxFocal(
   gamma: number,
   epsilon: number,
   reduction: Reduction,
+  indices: ClassIndices | null = null,
 ): tf.Tensor {
   const below = singularBelow(gamma);
+  const numClasses = logits.shape[logits.rank - 1];
+  const asWeights = (t: tf.Tensor) => indices === null ? t : weightsOf(t, numClasses, indices);
   const forward = (z: tf.Tensor) => {
     const shifted = tf.sub(z, tf.max(z, -1, true));
     const e = tf.exp(shifted);
@@ -254,11 +309,12 @@ function originalSoftmaxFocal(
     const base = tf.add(tf.sub(1, p), epsilon);
     return { p, logp, base, modulating: tf.pow(base, gamma) };
   };
-  const value = (z: tf.Tensor, w: tf.Tensor) => {
+  const value = (z: tf.Tensor, t: tf.Tensor) => {
     const { logp, modulating } = forward(z);
-    return tf.neg(tf.sum(tf.mul(tf.mul(w, modulating), logp), -1));
+    return tf.neg(tf.sum(tf.mul(tf.mul(asWeights(t), modulating), logp), -1));
   };
-  const gradient = (dy: tf.Tensor, z: tf.Tensor, w: tf.Tensor) => {
+  const gradient = (dy: tf.Tensor, z: tf.Tensor, t: tf.Tensor) => {
+    const w = asWeights(t);
     const { p, logp, base, modulating } = forward(z);
     const g = tf.mul(dy.expandDims(-1), w);
     const gLogp = tf.neg(tf.mul(g, modulating));
@@ -275,7 +331,7 @@ function originalSoftmaxFocal(
     value,
     gradient,
     SOFTMAX_KERNELS,
-    { mode: 1, alpha: -1, gamma, epsilon, singularBelow: below },
+    { mode: 1, ...indexAttrs(indices), gamma, epsilon, singularBelow: below },
     reduction,
     logits.shape.slice(0, -1),
   );
@@ -351,12 +407,16 @@ function exactSoftmaxFocal(
   weights: tf.Tensor,
   gamma: number,
   reduction: Reduction,
+  indices: ClassIndices | null = null,
 ): tf.Tensor {
-  const value = (z: tf.Tensor, w: tf.Tensor) => {
+  const numClasses = logits.shape[logits.rank - 1];
+  const asWeights = (t: tf.Tensor) => indices === null ? t : weightsOf(t, numClasses, indices);
+  const value = (z: tf.Tensor, t: tf.Tensor) => {
     const { logp, log1mp } = logProbabilities(z);
-    return tf.neg(tf.sum(tf.mul(tf.mul(w, tf.exp(tf.mul(gamma, log1mp))), logp), -1));
+    return tf.neg(tf.sum(tf.mul(tf.mul(asWeights(t), tf.exp(tf.mul(gamma, log1mp))), logp), -1));
   };
-  const gradient = (dy: tf.Tensor, z: tf.Tensor, w: tf.Tensor) => {
+  const gradient = (dy: tf.Tensor, z: tf.Tensor, t: tf.Tensor) => {
+    const w = asWeights(t);
     const { logp, log1mp, d } = logProbabilities(z);
     const psi = tf.mul(
       tf.mul(w, tf.exp(tf.mul(gamma, log1mp))),
@@ -375,7 +435,7 @@ function exactSoftmaxFocal(
     value,
     gradient,
     SOFTMAX_KERNELS,
-    { mode: 0, alpha: -1, gamma, epsilon: 0, singularBelow: -1 },
+    { mode: 0, ...indexAttrs(indices), gamma, epsilon: 0, singularBelow: -1 },
     reduction,
     logits.shape.slice(0, -1),
   );

@@ -74,6 +74,42 @@ export function initConstants(): void {
 }
 
 /**
+ * The class indices of four rows (int32, at labelsPtr), the last row
+ * repeating past the end; a row whose index is `ignoreIndex` gets −1, which
+ * no class matches, so its weights, loss and gradient are 0.
+ */
+// @ts-ignore: decorator
+@inline function gatherLabels(labelsPtr: usize, r: i32, rows: i32, ignoreIndex: i32): v128 {
+  const last = rows - 1;
+  let v = i32x4.splat(load<i32>(labelsPtr + (<usize>min(r, last) << 2)));
+  v = i32x4.replace_lane(v, 1, load<i32>(labelsPtr + (<usize>min(r + 1, last) << 2)));
+  v = i32x4.replace_lane(v, 2, load<i32>(labelsPtr + (<usize>min(r + 2, last) << 2)));
+  v = i32x4.replace_lane(v, 3, load<i32>(labelsPtr + (<usize>min(r + 3, last) << 2)));
+  return select(i32x4.splat(-1), v, i32x4.eq(v, i32x4.splat(ignoreIndex)));
+}
+
+/**
+ * Column j of the weights: gathered from the [rows, c] weights at wPtr, or
+ * (`labelled`) `weight` where a row's class index is j and 0 elsewhere, so
+ * that class indices need no one-hot array.
+ */
+// @ts-ignore: decorator
+@inline function weightColumn(
+  labelled: bool,
+  wPtr: usize,
+  o0: usize,
+  o1: usize,
+  o2: usize,
+  o3: usize,
+  labels: v128,
+  weight: v128,
+  j: i32,
+): v128 {
+  if (labelled) return v128.and(weight, i32x4.eq(labels, i32x4.splat(j)));
+  return gather(wPtr, o0, o1, o2, o3, j);
+}
+
+/**
  * Exact mode over rows × c logits z and weights w (α_c·y_c): writes the row
  * losses to lossPtr and, when gradPtr ≠ 0, ∂L/∂z. Each block of four rows is
  * read once, column by column, into `scratch` (48·c bytes: the shifted logits
@@ -89,6 +125,44 @@ export function softmaxFocalExact(
   c: i32,
   gamma: f32,
 ): void {
+  exact(false, zPtr, wPtr, lossPtr, gradPtr, scratch, rows, c, gamma, 0, -1);
+}
+
+/**
+ * Exact mode with int32 class indices at labelsPtr (one per row) in place of
+ * the weights: the weight is `weight` (α) at a row's class, 0 elsewhere, and
+ * 0 throughout a row whose index is `ignoreIndex`.
+ */
+export function softmaxFocalExactLabels(
+  zPtr: usize,
+  labelsPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  scratch: usize,
+  rows: i32,
+  c: i32,
+  gamma: f32,
+  weight: f32,
+  ignoreIndex: i32,
+): void {
+  exact(true, zPtr, labelsPtr, lossPtr, gradPtr, scratch, rows, c, gamma, weight, ignoreIndex);
+}
+
+// @ts-ignore: decorator
+@inline function exact(
+  labelled: bool,
+  zPtr: usize,
+  wPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  scratch: usize,
+  rows: i32,
+  c: i32,
+  gamma: f32,
+  weight: f32,
+  ignoreIndex: i32,
+): void {
+  const weightV = splat(weight);
   const one = ONE;
   const zero = splat(0);
   const g = splat(gamma);
@@ -103,6 +177,7 @@ export function softmaxFocalExact(
     const o2 = <usize>min(r + 2, last) * stride;
     const o3 = <usize>min(r + 3, last) * stride;
     const live = min(4, rows - r);
+    const labels = labelled ? gatherLabels(wPtr, r, rows, ignoreIndex) : i32x4.splat(0);
     // The logits, and the first maximum of each row.
     let top = gather(zPtr, o0, o1, o2, o3, 0);
     let topIndex = i32x4.splat(0);
@@ -147,7 +222,7 @@ export function softmaxFocalExact(
     let psiSum = zero;
     for (let j = 0; j < c; j++) {
       const at = <usize>j << 4;
-      const w = gather(wPtr, o0, o1, o2, o3, j);
+      const w = weightColumn(labelled, wPtr, o0, o1, o2, o3, labels, weightV, j);
       let psi = zero;
       if (v128.any_true(w)) {
         const isTop = i32x4.eq(topIndex, i32x4.splat(j));
@@ -220,6 +295,55 @@ export function softmaxFocalOriginal(
   epsilon: f32,
   singularBelow: f32,
 ): void {
+  original(false, zPtr, wPtr, lossPtr, gradPtr, rows, c, gamma, epsilon, singularBelow, 0, -1);
+}
+
+/** Original and Eq. (11) mode with int32 class indices (softmaxFocalExactLabels). */
+export function softmaxFocalOriginalLabels(
+  zPtr: usize,
+  labelsPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  rows: i32,
+  c: i32,
+  gamma: f32,
+  epsilon: f32,
+  singularBelow: f32,
+  weight: f32,
+  ignoreIndex: i32,
+): void {
+  original(
+    true,
+    zPtr,
+    labelsPtr,
+    lossPtr,
+    gradPtr,
+    rows,
+    c,
+    gamma,
+    epsilon,
+    singularBelow,
+    weight,
+    ignoreIndex,
+  );
+}
+
+// @ts-ignore: decorator
+@inline function original(
+  labelled: bool,
+  zPtr: usize,
+  wPtr: usize,
+  lossPtr: usize,
+  gradPtr: usize,
+  rows: i32,
+  c: i32,
+  gamma: f32,
+  epsilon: f32,
+  singularBelow: f32,
+  weight: f32,
+  ignoreIndex: i32,
+): void {
+  const weightV = splat(weight);
   const one = ONE;
   const zero = splat(0);
   const eps = splat(epsilon);
@@ -234,6 +358,7 @@ export function softmaxFocalOriginal(
     const o2 = <usize>min(r + 2, last) * stride;
     const o3 = <usize>min(r + 3, last) * stride;
     const live = min(4, rows - r);
+    const labels = labelled ? gatherLabels(wPtr, r, rows, ignoreIndex) : i32x4.splat(0);
     let m = gather(zPtr, o0, o1, o2, o3, 0);
     for (let j = 1; j < c; j++) m = f32x4.max(m, gather(zPtr, o0, o1, o2, o3, j));
     let sum = zero;
@@ -249,12 +374,13 @@ export function softmaxFocalOriginal(
       const logp = f32x4.sub(shifted, logSum);
       const base = f32x4.add(f32x4.sub(one, p), eps);
       const mod = pow4(base, gamma, g);
-      const wm = f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), mod);
+      const wj = weightColumn(labelled, wPtr, o0, o1, o2, o3, labels, weightV, j);
+      const wm = f32x4.mul(wj, mod);
       loss = f32x4.add(loss, f32x4.mul(wm, logp));
       sumGLogp = f32x4.sub(sumGLogp, wm);
       if (gamma != 0) {
         const gP = f32x4.mul(
-          f32x4.mul(gather(wPtr, o0, o1, o2, o3, j), logp),
+          f32x4.mul(wj, logp),
           f32x4.mul(g, pow4(base, gamma - 1, gLessOne)),
         );
         sumPgP = f32x4.add(sumPgP, f32x4.mul(p, gP));
@@ -268,7 +394,7 @@ export function softmaxFocalOriginal(
       const p = f32x4.div(exp4(shifted), sum);
       const logp = f32x4.sub(shifted, logSum);
       const base = f32x4.add(f32x4.sub(one, p), eps);
-      const wj = gather(wPtr, o0, o1, o2, o3, j);
+      const wj = weightColumn(labelled, wPtr, o0, o1, o2, o3, labels, weightV, j);
       let grad = f32x4.sub(f32x4.neg(f32x4.mul(wj, pow4(base, gamma, g))), f32x4.mul(p, sumGLogp));
       if (gamma != 0) {
         const gP = f32x4.mul(f32x4.mul(wj, logp), f32x4.mul(g, pow4(base, gamma - 1, gLessOne)));

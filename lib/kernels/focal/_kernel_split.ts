@@ -56,6 +56,16 @@ export const KERNEL_FUNCTIONS = [
     warmUp: ["S", "S", "S", "S", 400, 10, 0.5, 0, 1e-30],
   },
   {
+    module: "softmax",
+    name: "softmaxFocalExactLabels",
+    warmUp: ["S", "S", "S", "S", "S", 256, 10, 0.5, 1, -1],
+  },
+  {
+    module: "softmax",
+    name: "softmaxFocalOriginalLabels",
+    warmUp: ["S", "S", "S", "S", 400, 10, 0.5, 0, 1e-30, 1, -1],
+  },
+  {
     module: "unified",
     name: "unifiedFocalSums",
     warmUp: ["S", "S", "S", 4, 1000, 1, 0.6, 0.5, 0],

@@ -18,7 +18,9 @@ export const SIGMOID_FOCAL_REDUCED_KERNEL = "FocalStabilitySigmoidFocalReduced";
 
 /**
  * The softmax kernel's name: inputs logits z and weights w = α_c·y_c of shape
- * [..., C]; outputs the per-row loss [...] and, when asked, ∂L/∂z [..., C].
+ * [..., C], or int32 class indices of shape [...] (weight α at a row's class,
+ * 0 elsewhere and in rows whose index is `ignoreIndex`: no one-hot array);
+ * outputs the per-row loss [...] and, when asked, ∂L/∂z [..., C].
  */
 export const SOFTMAX_FOCAL_KERNEL = "FocalStabilitySoftmaxFocal";
 
@@ -59,7 +61,7 @@ export interface UnifiedKernelAttrs {
  */
 export const SCALE_ROWS_KERNEL = "FocalStabilityScaleRows";
 
-/** Attributes of the sigmoid and softmax kernels (alpha: sigmoid only). */
+/** Attributes of the sigmoid and softmax kernels. */
 export interface FusedKernelAttrs {
   /** 0: exact; 1: original / Eq. (11) (ε = `epsilon`). */
   mode: 0 | 1;
@@ -68,6 +70,10 @@ export interface FusedKernelAttrs {
    * loss; 1 for |t − p|, the Quality Focal Loss.
    */
   base?: 0 | 1;
+  /**
+   * Sigmoid: α of the positive class (−1: none). Softmax with class indices:
+   * the weight of a row's class (−1: 1); unused with weights.
+   */
   alpha: number;
   gamma: number;
   epsilon: number;
@@ -75,6 +81,8 @@ export interface FusedKernelAttrs {
   singularBelow: number;
   /** Also write ∂L/∂x as a second output. */
   withGrad: boolean;
+  /** Softmax with class indices: rows with this index weigh 0 (absent: none). */
+  ignoreIndex?: number;
   /** Reduced kernel only: the factor applied to the sum and the gradient. */
   scale?: number;
 }

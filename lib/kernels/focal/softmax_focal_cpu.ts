@@ -9,7 +9,7 @@ import {
 import { exactRow, originalRow } from "./_softmax_focal_math.ts";
 
 interface CpuBackend {
-  readSync(dataId: unknown): Float32Array;
+  readSync(dataId: unknown): Float32Array | Int32Array;
   makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
 }
 
@@ -17,19 +17,31 @@ function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: 
   const cpu = backend as unknown as CpuBackend;
   const { x, t } = inputs as { x: tf.TensorInfo; t: tf.TensorInfo };
   const a = attrs as unknown as FusedKernelAttrs;
-  const z = cpu.readSync(x.dataId);
+  const z = cpu.readSync(x.dataId) as Float32Array;
   const w = cpu.readSync(t.dataId);
   const classes = x.shape[x.shape.length - 1];
   const rows = z.length / classes;
   const loss = new Float32Array(rows);
   const grad = a.withGrad ? new Float32Array(z.length) : null;
+  // int32 class indices: one row of weights at a time, α at the row's class.
+  const labelled = t.dtype === "int32";
+  const row = new Float32Array(classes);
+  const weight = a.alpha < 0 ? 1 : a.alpha;
+  const weightsOf = (r: number) => {
+    if (!labelled) return w.subarray(r * classes, (r + 1) * classes);
+    row.fill(0);
+    const label = w[r];
+    if (label !== a.ignoreIndex && label >= 0 && label < classes) row[label] = weight;
+    return row;
+  };
   for (let r = 0; r < rows; r++) {
+    const zr = z.subarray(r * classes, (r + 1) * classes);
+    const wr = weightsOf(r);
     if (a.mode === 0) {
-      loss[r] = exactRow(z, w, r * classes, classes, a.gamma, grad);
+      const gr = grad === null ? null : grad.subarray(r * classes, (r + 1) * classes);
+      loss[r] = exactRow(zr, wr, 0, classes, a.gamma, gr);
       continue;
     }
-    const zr = z.subarray(r * classes, (r + 1) * classes);
-    const wr = w.subarray(r * classes, (r + 1) * classes);
     loss[r] = originalRow(zr, wr, a.gamma, a.epsilon, a.singularBelow, grad, r * classes);
   }
   if (!reduced) {

@@ -41,6 +41,31 @@ interface KernelExports {
     epsilon: number,
     singularBelow: number,
   ): void;
+  softmaxFocalExactLabels(
+    z: number,
+    labels: number,
+    loss: number,
+    grad: number,
+    scratch: number,
+    rows: number,
+    classes: number,
+    gamma: number,
+    weight: number,
+    ignoreIndex: number,
+  ): void;
+  softmaxFocalOriginalLabels(
+    z: number,
+    labels: number,
+    loss: number,
+    grad: number,
+    rows: number,
+    classes: number,
+    gamma: number,
+    epsilon: number,
+    singularBelow: number,
+    weight: number,
+    ignoreIndex: number,
+  ): void;
   scaleRows(g: number, dy: number, out: number, rows: number, inner: number): void;
 }
 
@@ -64,39 +89,89 @@ function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: 
   const at = (info: tf.TensorInfo) => offsetOf(backend, info);
   const kernel = kernelFor(memory);
   const gradPtr = grad === null ? 0 : at(grad);
+  // int32 class indices, one per row, in place of the [rows, classes] weights.
+  const labelled = t.dtype === "int32";
+  const weight = a.alpha < 0 ? 1 : a.alpha;
+  const ignoreIndex = a.ignoreIndex ?? -1;
   const rowArrays = {
     loss: "softmax" as const,
     memory,
     units: rows,
     // Four rows a SIMD block.
     align: 4,
-    inputs: [{ ptr: at(x), width: classes }, { ptr: at(t), width: classes }],
+    inputs: [{ ptr: at(x), width: classes }, { ptr: at(t), width: labelled ? 1 : classes }],
     outputs: [{ ptr: at(loss), width: 1 }, { ptr: gradPtr, width: classes }],
   };
   // Large calls are split by rows across the kernel threads, when started.
   if (a.mode === 0) {
     // Three vectors per class: the block's columns (see the kernel).
     const scratch = wasm.makeOutput([12 * classes], "float32");
+    runMaybeSplit(
+      labelled
+        ? {
+          ...rowArrays,
+          kernel: "softmaxFocalExactLabels",
+          scratch: 12 * classes,
+          args: (count) => [count, classes, a.gamma, weight, ignoreIndex],
+          local: (count) => {
+            kernel.softmaxFocalExactLabels(
+              at(x),
+              at(t),
+              at(loss),
+              gradPtr,
+              at(scratch),
+              count,
+              classes,
+              a.gamma,
+              weight,
+              ignoreIndex,
+            );
+            return 0;
+          },
+        }
+        : {
+          ...rowArrays,
+          kernel: "softmaxFocalExact",
+          scratch: 12 * classes,
+          args: (count) => [count, classes, a.gamma],
+          local: (count) => {
+            kernel.softmaxFocalExact(
+              at(x),
+              at(t),
+              at(loss),
+              gradPtr,
+              at(scratch),
+              count,
+              classes,
+              a.gamma,
+            );
+            return 0;
+          },
+        },
+    );
+    wasm.disposeData(scratch.dataId);
+  } else if (labelled) {
     runMaybeSplit({
       ...rowArrays,
-      kernel: "softmaxFocalExact",
-      scratch: 12 * classes,
-      args: (count) => [count, classes, a.gamma],
+      kernel: "softmaxFocalOriginalLabels",
+      args: (count) => [count, classes, a.gamma, a.epsilon, a.singularBelow, weight, ignoreIndex],
       local: (count) => {
-        kernel.softmaxFocalExact(
+        kernel.softmaxFocalOriginalLabels(
           at(x),
           at(t),
           at(loss),
           gradPtr,
-          at(scratch),
           count,
           classes,
           a.gamma,
+          a.epsilon,
+          a.singularBelow,
+          weight,
+          ignoreIndex,
         );
         return 0;
       },
     });
-    wasm.disposeData(scratch.dataId);
   } else {
     runMaybeSplit({
       ...rowArrays,

@@ -14,8 +14,24 @@ const WORKGROUP = 64;
  */
 const PRELUDE = `${WGSL_HELPERS}
   fn z(i : i32) -> f32 { return f32(Z[i]); }
-  fn w(i : i32) -> f32 { return f32(W[i]); }
   fn softplus(x : f32) -> f32 { return max(x, 0.0) + log1pUnit(exp(-abs(x))); }
+`;
+
+/** The weight of flat element i: read from W [rows, C]. */
+const WEIGHTS = `
+  fn w(i : i32) -> f32 { return f32(W[i]); }
+`;
+
+/**
+ * Or, with int32 class indices W [rows] (no one-hot array): the weight
+ * (α) where the row's index is the class, 0 elsewhere and in ignored rows.
+ */
+const LABELS = `
+  fn w(i : i32) -> f32 {
+    let label = i32(W[i / uniforms.classes]);
+    let hit = label == i % uniforms.classes && label != uniforms.ignoreIndex;
+    return select(0.0, uniforms.weight, hit);
+  }
 `;
 
 /** Exact mode (exactRow in _softmax_focal_math.ts). */
@@ -126,19 +142,25 @@ const ORIGINAL = `
 
 class SoftmaxFocalProgram {
   variableNames = ["Z", "W"];
-  uniforms = "gamma : f32, epsilon : f32, singularBelow : f32, rows : i32, classes : i32,";
+  uniforms =
+    "gamma : f32, epsilon : f32, singularBelow : f32, rows : i32, classes : i32, weight : f32, ignoreIndex : i32,";
   workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   outputShape: number[];
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
   shaderKey: string;
 
-  constructor(shape: number[], readonly mode: 0 | 1, readonly output: 0 | 1) {
+  constructor(
+    shape: number[],
+    readonly mode: 0 | 1,
+    readonly output: 0 | 1,
+    readonly labelled: boolean,
+  ) {
     const rows = tf.util.sizeFromShape(shape.slice(0, -1));
     this.outputShape = output === 0 ? [rows] : [rows, shape[shape.length - 1]];
     this.dispatchLayout = { x: [0] };
     this.dispatch = [Math.ceil(rows / WORKGROUP), 1, 1];
-    this.shaderKey = `focal_stability_softmax_focal_${mode}_${output}`;
+    this.shaderKey = `focal_stability_softmax_focal_${mode}_${output}_${labelled ? "labels" : "w"}`;
   }
 
   getUserCode(): string {
@@ -147,6 +169,7 @@ class SoftmaxFocalProgram {
       : "rowGrad(row * uniforms.classes, uniforms.classes);";
     return `
       ${PRELUDE}
+      ${this.labelled ? LABELS : WEIGHTS}
       ${this.mode === 0 ? EXACT : ORIGINAL}
       fn main(row : i32) {
         if (row < uniforms.rows) { ${body} }
@@ -170,10 +193,13 @@ tf.registerKernel({
       { type: "float32", data: [a.singularBelow] },
       { type: "int32", data: [rows] },
       { type: "int32", data: [classes] },
+      { type: "float32", data: [a.alpha < 0 ? 1 : a.alpha] },
+      { type: "int32", data: [a.ignoreIndex ?? -1] },
     ];
+    const labelled = t.dtype === "int32";
     const run = (output: 0 | 1) =>
       gpu.runWebGPUProgram(
-        new SoftmaxFocalProgram(x.shape, a.mode, output),
+        new SoftmaxFocalProgram(x.shape, a.mode, output, labelled),
         [x, t],
         "float32",
         uniforms,
