@@ -1,10 +1,12 @@
 // deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers]
-//                  [--analysis-only]
-// deno task bench figures [--in results]   redraw the figures from the JSON
+//                  [--no-throughput]
 //
 // Runs the loss benches (`deno bench`) once per backend, the NaN-incidence and numerics probe
 // once per backend, and the PyTorch peers (when python3 with torchvision is
 // there), then writes JSON with provenance under --out and prints a summary.
+// It measures only: Figures 1 and 2 are the analysis experiment's
+// (experiments/analysis/), and the report's bench section and the NaN
+// incidence figure are drawn from this JSON by experiments/bench_report.ts.
 import { DEBUG_OPTION, option } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { BACKENDS, parseBackend } from "../lib/backends/use_backend.ts";
@@ -12,13 +14,7 @@ import { provenance } from "../lib/results/provenance.ts";
 import { summarize, type ThroughputRow } from "../lib/results/bench_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
-import { figure1Curves } from "../analysis.ts";
 import type { PrecisionFigureRow } from "../lib/figures/figure2_precision.ts";
-
-if (Deno.args[0] === "figures") {
-  await (await import("./figures.ts")).figuresCommand(Deno.args.slice(1));
-  Deno.exit(0);
-}
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -27,16 +23,16 @@ const { values } = parseArgs({
     backends: { type: "string", default: BACKENDS.join(",") },
     out: { type: "string", default: "results/bench" },
     "no-peers": { type: "boolean", default: false },
-    // Figures 1 and 2, NaN incidence and the numerics probe, without the
-    // throughput benchmarks (minutes) or the peers.
-    "analysis-only": { type: "boolean", default: false },
+    // The NaN incidence and the numerics probe, without the throughput
+    // benchmarks (minutes) or the peers.
+    "no-throughput": { type: "boolean", default: false },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   console.log(
-    "deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers] [--analysis-only] [--debug]",
+    "deno task bench [--quick] [--backends cpu,wasm,webgpu] [--out results/bench] [--no-peers] [--no-throughput] [--debug]",
   );
   Deno.exit(0);
 }
@@ -72,15 +68,8 @@ type Incidence = Parameters<typeof summarize>[1][number] & {
   numerics: Record<string, unknown>;
 };
 const incidence: Incidence[] = [];
+// The analysis beside this bench's folder: the summary quotes its precision rows when present.
 const analysis = values.out.replace(/\/bench\/?$/, "") + "/analysis";
-await Deno.mkdir(analysis, { recursive: true });
-await Deno.writeTextFile(
-  `${analysis}/figure1.json`,
-  JSON.stringify({
-    provenance: await provenance(),
-    ...figure1Curves({ gammas: [0, 0.5, 1, 2, 5] }),
-  }) + "\n",
-);
 let benchCpu = "";
 // The loss benches: their groups are "<loss> n=<elements>". The training-step
 // benches (train_binary_bench.ts, unet_bench.ts) write no rows here; they are
@@ -102,7 +91,7 @@ interface Step {
 }
 const steps: Step[] = [];
 for (const backend of backends) {
-  if (!values["analysis-only"]) {
+  if (!values["no-throughput"]) {
     for (const file of BENCH_FILES) {
       steps.push({
         backend,
@@ -141,38 +130,7 @@ for (const backend of backends) {
       );
     },
   });
-  steps.push({
-    backend,
-    what: "Figure 2 sweep",
-    async run() {
-      const figure2 = JSON.parse(
-        await run(
-          ["run", "--allow-read", "--allow-env", "--allow-write=/tmp", "bench/_figure2.ts"],
-          env(backend),
-        ),
-      );
-      await Deno.writeTextFile(
-        `${analysis}/figure2_${backend}.json`,
-        JSON.stringify({ provenance: await provenance(), ...figure2 }) + "\n",
-      );
-    },
-  });
 }
-
-steps.push({
-  backend: "cpu, emulated, webgl",
-  what: "Figure 2 by precision (float32, float16, bfloat16; webgl in Chromium)",
-  async run() {
-    // --allow-all: the webgl rows drive Chromium through playwright-core.
-    const data = JSON.parse(
-      await run(["run", "--allow-all", "bench/_figure2_precision.ts"], env("cpu")),
-    );
-    await Deno.writeTextFile(
-      `${analysis}/figure2_precision.json`,
-      JSON.stringify({ provenance: await provenance(), ...data }) + "\n",
-    );
-  },
-});
 
 /** The throughput rows of one `deno bench --json` output. */
 function collect(backend: string, json: DenoBenchJson): void {
@@ -225,7 +183,7 @@ function measurePeers(sizes: string[]): Promise<unknown> {
   ]);
 }
 
-const peers = values["no-peers"] || values["analysis-only"] ? null : (console.error(
+const peers = values["no-peers"] || values["no-throughput"] ? null : (console.error(
   `[bench] PyTorch peers — ${duration((performance.now() - started) / 1000)} so far`,
 ),
   await measurePeers([...new Set(throughput.map((r) => r.elements))].map(String)));
@@ -233,7 +191,7 @@ const peers = values["no-peers"] || values["analysis-only"] ? null : (console.er
 const meta = {
   ...(await provenance()),
   quick,
-  analysisOnly: values["analysis-only"],
+  incidenceOnly: values["no-throughput"],
   benchCpu,
   gamma: GAMMA,
   alpha: ALPHA,
@@ -272,17 +230,3 @@ const summary = summarize(
 );
 await Deno.writeTextFile(`${values.out}/SUMMARY.md`, summary);
 console.log(summary);
-const figures = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "bench/figures.ts",
-    "--in",
-    values.out.replace(/\/bench\/?$/, ""),
-  ],
-  stdout: "inherit",
-  stderr: "inherit",
-}).output();
-if (!figures.success) throw new Error("rendering the figures failed");

@@ -1,13 +1,10 @@
 // results/REPORT.md, assembled from the sections each part makes from the
-// JSON under <out>: the analysis and the benchmark (experiments/bench_report.ts) and each
-// experiment (experiments/<name>/report.ts), with where the numbers came
-// from. The claims, rules and verdicts live in those sections, not here.
-import {
-  benchSection,
-  figure1Section,
-  figure2Sections,
-  precisionSections,
-} from "./bench_report.ts";
+// JSON under <out>: the analysis (experiments/analysis/report.ts), each
+// experiment (experiments/<name>/report.ts) and the benchmark
+// (experiments/bench_report.ts), with where the numbers came from. The
+// claims, rules and verdicts live in those sections, not here.
+import { benchSection } from "./bench_report.ts";
+import { figure1Section, figure2Sections, precisionSections } from "./analysis/report.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { webglHalfPrecisionSections } from "./webgl_half_precision/report.ts";
 import type { Section, StepRecord } from "./_sections.ts";

@@ -3,6 +3,8 @@
 //                             [--cells FILTER] [--epochs N] [--repeats R]
 // deno task experiment report [--out results] [--only PART,...]
 // deno task experiment merge [--out results] SHARD_DIR...
+// deno task experiment analysis [--profile P] [--out results]
+// deno task experiment figures [--out results]
 import { DEBUG_OPTION, UsageError } from "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
@@ -12,6 +14,8 @@ import { CLI_OPTIONS, parseCli, startBackend } from "./_settings.ts";
 const HELP = `deno task experiment <name> [options]
 deno task experiment report [--out DIR] [--only PART,...]   rewrite <out>/REPORT.md from its JSON
 deno task experiment merge [--out DIR] SHARD_DIR...        combine shards' records, redraw figures
+deno task experiment analysis [--profile P] [--out DIR]    Figures 1 and 2 (no training)
+deno task experiment figures [--out DIR]                   redraw every figure from its JSON
 
 experiments:
 ${Object.values(EXPERIMENTS).map((e) => `  ${e.name.padEnd(24)} ${e.title}`).join("\n")}
@@ -35,6 +39,8 @@ Runs already in <out>/<name>/runs.jsonl are skipped: rerunning resumes.`;
 const SUBCOMMANDS = {
   report: async (args: string[]) => (await import("./report.ts")).reportCommand(args),
   merge: async (args: string[]) => (await import("./merge.ts")).mergeCommand(args),
+  analysis: async (args: string[]) => (await import("./analysis/command.ts")).analysisCommand(args),
+  figures: async (args: string[]) => (await import("./figures.ts")).figuresCommand(args),
 };
 const sub = Deno.args[0];
 if (sub in SUBCOMMANDS) {

@@ -1,10 +1,11 @@
 // deno task reproduce [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
 //                     [--shard i/n] [--workers N] [--out reproduction] [--seed N]
 //                     [--data-dir DIR] [--cells FILTER] [--epochs N] [--repeats R]
-//                     [--bench full|quick|skip] [--compare-with results]
+//                     [--bench full|quick|incidence|skip] [--compare-with results]
 //
-// Re-runs the paper: the analysis and benchmark (Figures 1, 2, NaN incidence
-// across backends, throughput), then every experiment (Figures 4, 5, 6),
+// Re-runs the paper: the analysis (Figures 1 and 2, experiments/analysis/),
+// the benchmark (NaN incidence across backends, throughput), then every
+// experiment (Figures 4, 5, 6),
 // then compares its records with the committed ones (results/) and writes
 // <out>/REPORT.md. It writes to a folder of its own (reproduction/, which git
 // ignores), never over the committed results unless told `--out results`.
@@ -18,11 +19,14 @@ import { CLI_OPTIONS, parseCli, startBackend } from "./_settings.ts";
 import { EXPERIMENTS } from "./registry.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
 import { compareRecords, describeComparison } from "./_compare.ts";
+import { runAnalysis } from "./analysis/analysis.ts";
+import { PROFILES as ANALYSIS_PROFILES } from "./analysis/profiles.ts";
+import { benchFigures } from "./bench_report.ts";
 import { resolve } from "node:path";
 
 const HELP = `deno task reproduce [options]
 
-Runs the analysis and benchmark, then ${Object.keys(EXPERIMENTS).join(", ")},
+Runs the analysis (Figures 1 and 2) and the benchmark, then ${Object.keys(EXPERIMENTS).join(", ")},
 then compares the records with the committed ones and writes <out>/REPORT.md.
 
 options:
@@ -37,10 +41,10 @@ options:
                                   "" compares with none)
   --seed N                        (default: 0)
   --data-dir DIR                  official dataset files (MNIST IDX, cifar-10-binary.tar.gz)
-  --bench full|quick|analysis|skip
+  --bench full|quick|incidence|skip
                                   the benchmark: full (paper's default), quick (default's),
-                                  analysis = Figures 1-2, NaN incidence and numerics without
-                                  throughput (smoke's), skip = keep what <out>/bench holds
+                                  incidence = NaN incidence and numerics without throughput
+                                  (smoke's), skip = keep what <out>/bench holds
 ${SELECTION_HELP}
   --debug                         on failure, print the stack too
   --help                          this text`;
@@ -62,9 +66,9 @@ if (values.help) {
 }
 const line = parseCli(values);
 const benchMode = values.bench ??
-  { paper: "full", default: "quick", smoke: "analysis" }[line.profile];
-if (!["full", "quick", "analysis", "skip"].includes(benchMode)) {
-  throw new UsageError(`--bench must be full, quick, analysis or skip: received ${values.bench}`);
+  { paper: "full", default: "quick", smoke: "incidence" }[line.profile];
+if (!["full", "quick", "incidence", "skip"].includes(benchMode)) {
+  throw new UsageError(`--bench must be full, quick, incidence or skip: received ${values.bench}`);
 }
 const settings = await startBackend(line);
 
@@ -106,11 +110,30 @@ async function record(step: StepRecord): Promise<void> {
 }
 
 const start = performance.now();
-// The benchmark measures all three backends itself, each in its own process;
-// only the first shard runs it.
+// The analysis and the benchmark cover all three backends themselves, each
+// in its own process; only the first shard runs them.
+if (settings.shard[0] === 1) {
+  const t = performance.now();
+  const profile = ANALYSIS_PROFILES[settings.profile];
+  console.log(`== analysis (${profile.name}): Figures 1 and 2, by backend and precision`);
+  let failure: string | null = null;
+  try {
+    await runAnalysis(settings.out, profile);
+  } catch (e) {
+    failure = describeFailure(e);
+    console.error(`analysis: ${failure}`);
+  }
+  await record({
+    name: "analysis",
+    status: failure === null ? "ran" : "failed",
+    reason: failure,
+    wallSeconds: (performance.now() - t) / 1000,
+    finishedAt: new Date().toISOString(),
+  });
+}
 if (benchMode !== "skip" && settings.shard[0] === 1) {
   const t = performance.now();
-  console.log(`== bench (${benchMode}): analysis, NaN incidence, numerics, throughput`);
+  console.log(`== bench (${benchMode}): NaN incidence, numerics, throughput`);
   const args = [
     "run",
     "--allow-read",
@@ -122,9 +145,10 @@ if (benchMode !== "skip" && settings.shard[0] === 1) {
     "--out",
     `${settings.out}/bench`,
     ...(benchMode === "quick" ? ["--quick"] : []),
-    ...(benchMode === "analysis" ? ["--analysis-only"] : []),
+    ...(benchMode === "incidence" ? ["--no-throughput"] : []),
   ];
   const status = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).spawn().status;
+  if (status.success) await benchFigures(settings.out);
   await record({
     name: "bench",
     status: status.success ? "ran" : "failed",

@@ -11,6 +11,8 @@ import { mergeRecords, readRecords, type RunRecord } from "../lib/results/run_re
 import { EXPERIMENTS } from "../experiments/registry.ts";
 import { selectRuns } from "../experiments/_experiment.ts";
 import { reportCommand } from "../experiments/report.ts";
+import { analysisFigures } from "../experiments/analysis/figures.ts";
+import { benchFigures } from "../experiments/bench_report.ts";
 
 const RESULTS = new URL("../results/", import.meta.url).pathname;
 
@@ -64,6 +66,39 @@ Deno.test({ name: "results/ holds the committed folders this test walks", ignore
     assert.ok(names.includes(expected), `${expected} in ${names.join(", ")}`);
   }
 });
+
+Deno.test(
+  {
+    name: "results/figures: Figures 1-2 and the NaN incidence redraw unchanged from their JSON",
+    ignore,
+  },
+  async () => {
+    const copy = await Deno.makeTempDir({ prefix: "committed-figures-" });
+    try {
+      for (const dir of ["analysis", "bench"]) {
+        await new Deno.Command("cp", { args: ["-r", `${RESULTS}${dir}`, copy] }).output();
+      }
+      const drawn = [...await analysisFigures(copy), (await benchFigures(copy))!];
+      const names = drawn.map((p) => p.slice(p.lastIndexOf("/") + 1)).sort();
+      assert.deepEqual(names, [
+        "figure1.svg",
+        "figure2_cpu.svg",
+        "figure2_precision.svg",
+        "figure2_wasm.svg",
+        "figure2_webgpu.svg",
+        "nan_incidence.svg",
+      ]);
+      for (const path of drawn) {
+        const name = path.slice(path.lastIndexOf("/") + 1);
+        const same = await Deno.readTextFile(path) ===
+          await Deno.readTextFile(`${RESULTS}figures/${name}`);
+        assert.ok(same, `results/figures/${name} redraws differently`);
+      }
+    } finally {
+      await Deno.remove(copy, { recursive: true });
+    }
+  },
+);
 
 for (const folder of FOLDERS) {
   const label = `results/${folder.slice(RESULTS.length)}`;

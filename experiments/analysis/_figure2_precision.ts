@@ -1,28 +1,27 @@
-// Child of bench/run.ts: Figure 2's grid with precision as a dimension,
+// Child of experiments/analysis/analysis.ts: Figure 2's grid with precision as a dimension,
 // printed as one JSON object. Ours on the cpu backend (float32) and on the
 // emulated float16 and bfloat16 backends; torchvision's loss and Appendix
 // A.3's, emulated as PyTorch's kernels compute them, in all three; and ours
 // on webgl in Chromium (SwiftShader's WebGL2) with float32 and with
 // half-float textures, one page load each, where Chromium is installed.
 // Also records whether each WebGPU adapter offers `shader-f16`.
-// BENCH_QUICK=1 takes three γ and one ε.
+// ANALYSIS_QUICK=1 takes three γ and one ε (PRECISION_QUICK).
 import * as tf from "@tensorflow/tfjs";
-import { describeAdapter, useBackend } from "../lib/backends/use_backend.ts";
+import { describeAdapter, useBackend } from "../../lib/backends/use_backend.ts";
 import {
   type Figure2PrecisionOptions,
   figure2PrecisionRows,
   PRECISION_GRID,
   type PrecisionRow,
   torchvisionPrecisionRows,
-} from "../lib/analysis/figure2_precision.ts";
-import { registerEmulatedBackend } from "../lib/precision/emulated_backend.ts";
-import { PRECISIONS } from "../lib/precision/round_to_precision.ts";
-import { hasBrowser, startHarness, WEBGL_FLAGS } from "../lib/browser/chromium_harness.ts";
+} from "../../lib/analysis/figure2_precision.ts";
+import { registerEmulatedBackend } from "../../lib/precision/emulated_backend.ts";
+import { PRECISIONS } from "../../lib/precision/round_to_precision.ts";
+import { hasBrowser, startHarness, WEBGL_FLAGS } from "../../lib/browser/chromium_harness.ts";
+import { PRECISION_QUICK } from "./profiles.ts";
 
-const quick = Deno.env.get("BENCH_QUICK") === "1";
-const options: Omit<Figure2PrecisionOptions, "precision"> = quick
-  ? { gammas: [0, 0.5, 2], epsilons: [1e-3] }
-  : {};
+const quick = Deno.env.get("ANALYSIS_QUICK") === "1";
+const options: Omit<Figure2PrecisionOptions, "precision"> = quick ? PRECISION_QUICK : {};
 const progress = (what: string) => console.error(`  figure 2 in precision: ${what}`);
 
 const rows: PrecisionRow[] = [];
