@@ -1,5 +1,6 @@
 // deno task bench:versus [--rounds 5] [--sizes 4096,65536,1048576] [--backend wasm] [--out FILE]
 //                        [--dispatches N] [--peer-device cpu|cuda] [--spin MICROSECONDS]
+//                        [--only TEXT,...]
 //
 // Each loss against its PyTorch peer, alternating: in every round, for each
 // loss and size, our exact mode's forward+backward on one backend (the
@@ -42,7 +43,7 @@ import {
 } from "./_workloads.ts";
 
 /** Every loss, then the softmax loss's class indices beside one-hot targets at 16 classes. */
-const ALL = [...WORKLOADS, ...CLASS_INDEX_WORKLOADS];
+const EVERY = [...WORKLOADS, ...CLASS_INDEX_WORKLOADS];
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -53,12 +54,14 @@ const { values } = parseArgs({
     dispatches: { type: "string", default: "1" },
     // Where the PyTorch peer runs: cpu here, cuda on the GPU machine.
     "peer-device": { type: "string", default: "cpu" },
+    // Only the rows whose label contains one of these (e.g. "16 classes").
+    only: { type: "string" },
   },
 });
 if (values.help) {
   console.log(
     "deno task bench:versus [--rounds 5] [--sizes 4096,65536,1048576] [--backend wasm|cpu|webgpu] [--out FILE]\n" +
-      "                       [--dispatches N] [--peer-device cpu|cuda] [--spin MICROSECONDS]",
+      "                       [--dispatches N] [--peer-device cpu|cuda] [--spin MICROSECONDS] [--only TEXT,...]",
   );
   Deno.exit(0);
 }
@@ -69,6 +72,15 @@ const dispatches = Number(values.dispatches);
 const peerDevice = values["peer-device"];
 if (!(Number.isInteger(dispatches) && dispatches >= 1) || !["cpu", "cuda"].includes(peerDevice)) {
   throw new UsageError("--dispatches takes a positive integer and --peer-device cpu or cuda");
+}
+const only = values.only?.split(",").map((t) => t.trim()).filter((t) => t !== "");
+const ALL = only === undefined
+  ? EVERY
+  : EVERY.filter((w) => only.some((t) => (w.label ?? w.loss).includes(t)));
+if (ALL.length === 0) {
+  throw new UsageError(
+    `--only matches no row; the rows are ${EVERY.map((w) => w.label ?? w.loss).join("; ")}`,
+  );
 }
 await useBackend(backend);
 
