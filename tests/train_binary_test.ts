@@ -164,3 +164,33 @@ Deno.test(
     assert.equal((await train("epsilon", 0.5, 1)).epochMetrics, undefined);
   },
 );
+
+Deno.test(
+  name("saturationMetrics: per epoch, each target's extreme logit and the shares past ±17.33"),
+  async () => {
+    // The logits are the inputs (a weight of 1, learning rate 0), so the
+    // metrics are known: background (t = 0) logits −40, −20, −10, 17.2;
+    // foreground −17.5, 5, 18, 30. Float32 saturates past 25·ln 2 ≈ 17.33.
+    const x = [-40, -20, -10, 17.2, -17.5, 5, 18, 30];
+    const t = [0, 0, 0, 0, 1, 1, 1, 1];
+    const w = tf.variable(tf.ones([1, 1]));
+    const model = { variables: [w], forward: (images: tf.Tensor) => tf.matMul(images, w) };
+    const inputs = tf.tensor2d(x, [8, 1]);
+    const targets = tf.tensor1d(t);
+    const outcome = await trainBinary(model, tensorBatches(inputs, targets), {
+      epochs: 2,
+      batchSize: 3,
+      seed: 1,
+      optimizer: { optimizer: "sgd", learningRate: 0, momentum: 0 },
+      loss: focal("exact", 0.5),
+      saturationMetrics: true,
+    });
+    tf.dispose([w, inputs, targets]);
+    const m = outcome.epochMetrics!;
+    assert.deepEqual(m.backgroundLogitMin, [-40, -40]);
+    assert.deepEqual(m.foregroundLogitMax, [30, 30]);
+    assert.deepEqual(m.backgroundSaturated, [0.5, 0.5], "−40 and −20 of 4");
+    assert.deepEqual(m.foregroundSaturated, [0.5, 0.5], "18 and 30 of 4");
+    assert.deepEqual(m.logitMin, [-40, -40], "the classification metrics come with them");
+  },
+);

@@ -135,6 +135,16 @@ export const RUN_RECORD_SCHEMA = {
         accuracy: { type: "array", items: { type: "number", minimum: 0, maximum: 1 } },
         logitMin: { type: "array", items: { type: "number" } },
         logitMax: { type: "array", items: { type: "number" } },
+        backgroundLogitMin: { type: "array", items: { type: ["number", "null"] } },
+        foregroundLogitMax: { type: "array", items: { type: ["number", "null"] } },
+        backgroundSaturated: {
+          type: "array",
+          items: { type: "number", minimum: 0, maximum: 1 },
+        },
+        foregroundSaturated: {
+          type: "array",
+          items: { type: "number", minimum: 0, maximum: 1 },
+        },
       },
     },
     provenance: {

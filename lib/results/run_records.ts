@@ -49,6 +49,20 @@ export interface EpochMetrics {
   logitMin: number[];
   /** The largest logit of the epoch. */
   logitMax: number[];
+  /**
+   * With trainBinary's `saturationMetrics` (segmentation): the most negative
+   * logit of a background target (t < 0.5) and the most positive of a
+   * foreground one, per epoch (null: no such target that epoch).
+   */
+  backgroundLogitMin?: (number | null)[];
+  foregroundLogitMax?: (number | null)[];
+  /**
+   * The share of background targets with logit ≤ −FLOAT32_SATURATING_LOGIT
+   * and of foreground ones with logit ≥ it: where float32 rounds p_t to 1
+   * and the original loss's gradient is singular for 0 < γ < 1.
+   */
+  backgroundSaturated?: number[];
+  foregroundSaturated?: number[];
 }
 
 /** What every experiment records of a run's configuration: noise, model and the protocol. */

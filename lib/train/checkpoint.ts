@@ -42,6 +42,18 @@ export interface MetricsProgress {
   /** Its smallest and largest logit so far (±Infinity before its first step). */
   logitMin: number | null;
   logitMax: number | null;
+  /** With saturation metrics: the epoch in progress's sums and extremes by target. */
+  saturation?: SaturationProgress;
+}
+
+/** The saturation metrics' epoch in progress (trainBinary's `saturationMetrics`). */
+export interface SaturationProgress {
+  background: number;
+  foreground: number;
+  backgroundSaturated: number;
+  foregroundSaturated: number;
+  backgroundLogitMin: number | null;
+  foregroundLogitMax: number | null;
 }
 
 /** What the header holds besides the arrays. */

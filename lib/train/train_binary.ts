@@ -27,8 +27,10 @@ import {
   captureState,
   type MetricsProgress,
   restoreState,
+  type SaturationProgress,
   type TrainingState,
 } from "./checkpoint.ts";
+import { FLOAT32_SATURATING_LOGIT } from "../precision/float_limits.ts";
 
 /** What {@linkcode trainBinary} trains: variables and a forward pass to logits. */
 export interface TrainableModel {
@@ -68,27 +70,78 @@ export interface TrainBinaryOptions {
    * logits, read with the step's loss. @default {false}
    */
   epochMetrics?: boolean;
+  /**
+   * Also records, per epoch, how close the targets' logits came to float32's
+   * saturation (a segmentation's horizon to the original loss's NaN): the
+   * most negative background logit, the most positive foreground logit, and
+   * the shares past ±FLOAT32_SATURATING_LOGIT. Implies `epochMetrics`.
+   * @default {false}
+   */
+  saturationMetrics?: boolean;
 }
 
-/** No epoch metrics yet, and an epoch just begun. */
-function freshMetrics(): MetricsProgress {
+/** The saturation metrics' epoch just begun. */
+function freshSaturation(): SaturationProgress {
   return {
-    epochs: { accuracyLogitOverHalf: [], accuracy: [], logitMin: [], logitMax: [] },
+    background: 0,
+    foreground: 0,
+    backgroundSaturated: 0,
+    foregroundSaturated: 0,
+    backgroundLogitMin: null,
+    foregroundLogitMax: null,
+  };
+}
+
+/** No epoch metrics yet, and an epoch just begun (with the saturation metrics when asked). */
+function freshMetrics(saturation: boolean): MetricsProgress {
+  return {
+    epochs: {
+      accuracyLogitOverHalf: [],
+      accuracy: [],
+      logitMin: [],
+      logitMax: [],
+      ...(saturation
+        ? {
+          backgroundLogitMin: [],
+          foregroundLogitMax: [],
+          backgroundSaturated: [],
+          foregroundSaturated: [],
+        }
+        : {}),
+    },
     samples: 0,
     correctOverHalf: 0,
     correct: 0,
     logitMin: null,
     logitMax: null,
+    ...(saturation ? { saturation: freshSaturation() } : {}),
   };
 }
 
-/** Adds a step's counts to the epoch in progress. */
-function addStep(m: MetricsProgress, samples: number, [half, zero, min, max]: number[]): void {
+/** The smaller (or larger) of an extreme so far and a step's, which is ±Infinity for none. */
+function extreme(so: number | null, step: number, f: (a: number, b: number) => number) {
+  if (!Number.isFinite(step)) return so;
+  return so === null ? step : f(so, step);
+}
+
+/** Adds a step's counts (stepMetrics' values) to the epoch in progress. */
+function addStep(m: MetricsProgress, samples: number, counts: number[]): void {
+  const [half, zero, min, max] = counts;
   m.samples += samples;
   m.correctOverHalf += half;
   m.correct += zero;
   m.logitMin = m.logitMin === null ? min : Math.min(m.logitMin, min);
   m.logitMax = m.logitMax === null ? max : Math.max(m.logitMax, max);
+  const s = m.saturation;
+  if (s === undefined) return;
+  const [background, foreground, backgroundSaturated, foregroundSaturated, bMin, fMax] = counts
+    .slice(4);
+  s.background += background;
+  s.foreground += foreground;
+  s.backgroundSaturated += backgroundSaturated;
+  s.foregroundSaturated += foregroundSaturated;
+  s.backgroundLogitMin = extreme(s.backgroundLogitMin, bMin, Math.min);
+  s.foregroundLogitMax = extreme(s.foregroundLogitMax, fMax, Math.max);
 }
 
 /** Closes the epoch in progress into the per-epoch series. */
@@ -98,15 +151,42 @@ function closeEpoch(m: MetricsProgress): void {
   m.epochs.logitMin.push(m.logitMin ?? NaN);
   m.epochs.logitMax.push(m.logitMax ?? NaN);
   Object.assign(m, { samples: 0, correctOverHalf: 0, correct: 0, logitMin: null, logitMax: null });
+  const s = m.saturation;
+  if (s === undefined) return;
+  const e = m.epochs;
+  e.backgroundLogitMin!.push(s.backgroundLogitMin);
+  e.foregroundLogitMax!.push(s.foregroundLogitMax);
+  e.backgroundSaturated!.push(s.background === 0 ? 0 : s.backgroundSaturated / s.background);
+  e.foregroundSaturated!.push(s.foreground === 0 ? 0 : s.foregroundSaturated / s.foreground);
+  m.saturation = freshSaturation();
 }
 
-/** A step's [correct at logit > 0.5, correct at logit > 0, min logit, max logit]. */
-function stepMetrics(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor[] {
+/**
+ * A step's [correct at logit > 0.5, correct at logit > 0, min logit, max
+ * logit], then with `saturation` [background targets, foreground targets,
+ * saturated ones of each, the most negative background logit, the most
+ * positive foreground logit] (±Infinity where a step has none).
+ */
+function stepMetrics(logits: tf.Tensor, targets: tf.Tensor, saturation: boolean): tf.Tensor[] {
   const agree = (threshold: number) =>
     tf.sum(
       tf.cast(tf.equal(tf.cast(tf.greater(logits, threshold), "float32"), targets), "float32"),
     );
-  return [agree(0.5), agree(0), tf.min(logits), tf.max(logits)];
+  const base = [agree(0.5), agree(0), tf.min(logits), tf.max(logits)];
+  if (!saturation) return base;
+  const foreground = tf.greaterEqual(targets, 0.5);
+  const background = tf.logicalNot(foreground);
+  const count = (mask: tf.Tensor) => tf.sum(tf.cast(mask, "float32"));
+  const x = FLOAT32_SATURATING_LOGIT;
+  return [
+    ...base,
+    count(background),
+    count(foreground),
+    count(tf.logicalAnd(background, tf.lessEqual(logits, -x))),
+    count(tf.logicalAnd(foreground, tf.greaterEqual(logits, x))),
+    tf.min(tf.where(background, logits, tf.fill(logits.shape, Infinity))),
+    tf.max(tf.where(foreground, logits, tf.fill(logits.shape, -Infinity))),
+  ];
 }
 
 /** How {@linkcode trainBinary} resumes a run and saves its state. */
@@ -170,8 +250,9 @@ export async function trainBinary(
     onStep,
     checkpoints,
     nanTerms,
-    epochMetrics = false,
+    saturationMetrics = false,
   } = options;
+  const epochMetrics = options.epochMetrics === true || saturationMetrics;
   const count = data.count;
   const optimizer = createOptimizer(config);
   const resume = checkpoints?.resume ?? null;
@@ -180,10 +261,17 @@ export async function trainBinary(
     ? null
     : resume?.metrics
     ? structuredClone(resume.metrics)
-    : freshMetrics();
+    : freshMetrics(saturationMetrics);
   if (epochMetrics && resume !== null && resume.metrics === undefined) {
     throw new RangeError(
       "the checkpoint holds no epoch metrics: this run was started without them",
+    );
+  }
+  if (resume?.metrics && (resume.metrics.saturation !== undefined) !== saturationMetrics) {
+    throw new RangeError(
+      `the checkpoint's epoch metrics were recorded ${
+        saturationMetrics ? "without" : "with"
+      } the saturation metrics: resume it as it was started`,
     );
   }
   const every = checkpointInterval(checkpoints);
@@ -222,7 +310,7 @@ export async function trainBinary(
           tf.stack([
             value,
             tf.all(tf.stack(Object.values(grads).map((g) => tf.all(tf.isFinite(g))))).toFloat(),
-            ...(logits ? stepMetrics(logits, y) : []),
+            ...(logits ? stepMetrics(logits, y, saturationMetrics) : []),
           ])
         );
         const [lossValue, gradsFinite, ...counts] = await check.data();
