@@ -223,7 +223,12 @@ export interface DataOptions {
 
 /** An experiment: `P` its profile type, `C` what `prepare` loads once per process. */
 export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
-  name: "mnist-classification" | "cifar10-classification" | "mnist-segmentation" | "variants";
+  name:
+    | "mnist-classification"
+    | "cifar10-classification"
+    | "mnist-segmentation"
+    | "unet-horizon"
+    | "variants";
   /** The paper's section and figure. */
   title: string;
   profiles: Record<ProfileName, P>;

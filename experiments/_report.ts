@@ -45,6 +45,7 @@ export const REPORT_PARTS = [
   "mnist-classification",
   "cifar10-classification",
   "mnist-segmentation",
+  "unet-horizon",
   "variants",
   "webgl-half-precision",
   "bench",

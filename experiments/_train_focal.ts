@@ -35,7 +35,9 @@ export function optimizerOf(config: OptimizerConfig): OptimizerConfig {
  * Trains `model` on the batches of `data` with the focal loss and optimizer
  * of `config`, shuffling with `seed` (resuming and saving through
  * `checkpoints` when given), and disposes the model afterwards.
- * `epochMetrics`: record each epoch's accuracy and logit range (a classifier).
+ * `epochMetrics`: record each epoch's accuracy and logit range (a classifier);
+ * `saturationMetrics`: with them, how close each target's logits came to
+ * float32's saturation (a segmentation's horizon to the NaN).
  */
 export async function trainWithFocalLoss(
   model: TrainableModel & { dispose(): void },
@@ -43,7 +45,10 @@ export async function trainWithFocalLoss(
   config: FocalTrainingConfig,
   seed: number,
   checkpoints?: TrainingCheckpoints,
-  { epochMetrics = false }: { epochMetrics?: boolean } = {},
+  { epochMetrics = false, saturationMetrics = false }: {
+    epochMetrics?: boolean;
+    saturationMetrics?: boolean;
+  } = {},
 ): Promise<RunOutcome> {
   const { gamma, alpha, stabilization, epsilon, epochs, batchSize } = config;
   try {
@@ -54,6 +59,7 @@ export async function trainWithFocalLoss(
       seed,
       checkpoints,
       epochMetrics,
+      saturationMetrics,
       loss: (logits, y) =>
         sigmoidFocalLoss(logits, y, {
           gamma,

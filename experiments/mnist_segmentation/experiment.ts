@@ -17,16 +17,47 @@ import { figure6Section } from "./report.ts";
 import { MNIST_FILES } from "../../lib/data/mnist.ts";
 import { publishedSegmentationRun } from "../_published.ts";
 import * as tf from "@tensorflow/tfjs";
+import type { TrainingCheckpoints } from "../../lib/train/train_binary.ts";
+import type { RunOutcome } from "../../lib/results/run_records.ts";
 
 /** What the runs share: the chosen images, once. */
-interface Context {
+export interface SegmentationContext {
   images: Uint8Array;
   rows: number;
   cols: number;
 }
 
+/**
+ * Trains one segmentation run: its U-Net on the masks of the images (pixels
+ * above maskThreshold, from the clean image) with the run's noise, recording
+ * each epoch's saturation metrics (how far the logits are from float32's
+ * saturation: the original loss's horizon to its NaN).
+ */
+export function trainSegmentation(
+  { images, rows, cols }: SegmentationContext,
+  run: GridRun,
+  seed: number,
+  checkpoints?: TrainingCheckpoints,
+): Promise<RunOutcome> {
+  const c = run.config as GridRun["config"] & FocalTrainingConfig & {
+    noise: NoiseLevel;
+    maskThreshold: number;
+    width: number;
+  };
+  const seeds = runSeeds(seed, run.pair);
+  const data = imageBatches({
+    images,
+    shape: [rows, cols, 1],
+    targets: { maskAbove: c.maskThreshold },
+    noise: NOISE_SCALES[c.noise],
+    seed: seeds.batches,
+  });
+  const model = createUNet({ width: c.width }, seeds.init);
+  return trainWithFocalLoss(model, data, c, seeds.order, checkpoints, { saturationMetrics: true });
+}
+
 /** Sec. 2.5.3 / Figure 6 as an experiment of the shared runner. */
-export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
+export const mnistSegmentation: Experiment<SegmentationProfile, SegmentationContext> = {
   name: "mnist-segmentation",
   title: "MNIST segmentation, U-Net of Appendix A.6 (Sec. 2.5.3, Table 5, Figure 6)",
   profiles: PROFILES,
@@ -44,23 +75,7 @@ export const mnistSegmentation: Experiment<SegmentationProfile, Context> = {
     );
     return { images, rows, cols };
   },
-  train({ images, rows, cols }, run: GridRun, seed, checkpoints) {
-    const c = run.config as GridRun["config"] & FocalTrainingConfig & {
-      noise: NoiseLevel;
-      maskThreshold: number;
-      width: number;
-    };
-    const seeds = runSeeds(seed, run.pair);
-    const data = imageBatches({
-      images,
-      shape: [rows, cols, 1],
-      targets: { maskAbove: c.maskThreshold },
-      noise: NOISE_SCALES[c.noise],
-      seed: seeds.batches,
-    });
-    const model = createUNet({ width: c.width }, seeds.init);
-    return trainWithFocalLoss(model, data, c, seeds.order, checkpoints);
-  },
+  train: trainSegmentation,
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;
     await writeSvg(

@@ -82,6 +82,7 @@ export const RUN_RECORD_SCHEMA = {
         "mnist-classification",
         "cifar10-classification",
         "mnist-segmentation",
+        "unet-horizon",
         "variants",
         "webgl-half-precision",
       ],

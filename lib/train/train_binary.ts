@@ -338,7 +338,8 @@ export async function trainBinary(
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         tf.dispose(Object.values(grads));
         sum += lossValue;
-        if (metrics) addStep(metrics, (x.shape as number[])[0], counts);
+        // Per target: a sample's, or a pixel's for a segmentation.
+        if (metrics) addStep(metrics, y.size, counts);
         onStep?.(epoch, steps);
         await stopAfterStep(
           checkpoints,
