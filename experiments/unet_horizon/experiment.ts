@@ -2,7 +2,7 @@
 // runner: Figure 6's no-noise original at each width of the profile, its
 // data, training and step model the segmentation experiment's, recording
 // each epoch's saturation metrics (trainSegmentation).
-import { type Experiment } from "../_experiment.ts";
+import type { Experiment } from "../_experiment.ts";
 import {
   mnistSegmentation,
   type SegmentationContext,
