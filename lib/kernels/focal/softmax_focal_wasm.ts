@@ -102,97 +102,40 @@ function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: 
     inputs: [{ ptr: at(x), width: classes }, { ptr: at(t), width: labelled ? 1 : classes }],
     outputs: [{ ptr: at(loss), width: 1 }, { ptr: gradPtr, width: classes }],
   };
+  // One of the four kernels: exact or original (Eq. (11)) mode, weights or
+  // class indices. The exact mode's scratch holds three vectors per class
+  // (the block's columns, see the kernel); class indices add α and the
+  // ignored index.
+  const name = `${a.mode === 0 ? "softmaxFocalExact" : "softmaxFocalOriginal"}${
+    labelled ? "Labels" : ""
+  }` as const;
+  const modeArgs = a.mode === 0 ? [a.gamma] : [a.gamma, a.epsilon, a.singularBelow];
+  const indexArgs = labelled ? [weight, ignoreIndex] : [];
+  const scratch = a.mode === 0 ? wasm.makeOutput([12 * classes], "float32") : null;
+  const kernelCall = kernel[name] as (...args: number[]) => void;
   // Large calls are split by rows across the kernel threads, when started.
-  if (a.mode === 0) {
-    // Three vectors per class: the block's columns (see the kernel).
-    const scratch = wasm.makeOutput([12 * classes], "float32");
-    runMaybeSplit(
-      labelled
-        ? {
-          ...rowArrays,
-          kernel: "softmaxFocalExactLabels",
-          scratch: 12 * classes,
-          args: (count) => [count, classes, a.gamma, weight, ignoreIndex],
-          local: (count) => {
-            kernel.softmaxFocalExactLabels(
-              at(x),
-              at(t),
-              at(loss),
-              gradPtr,
-              at(scratch),
-              count,
-              classes,
-              a.gamma,
-              weight,
-              ignoreIndex,
-            );
-            return 0;
-          },
-        }
-        : {
-          ...rowArrays,
-          kernel: "softmaxFocalExact",
-          scratch: 12 * classes,
-          args: (count) => [count, classes, a.gamma],
-          local: (count) => {
-            kernel.softmaxFocalExact(
-              at(x),
-              at(t),
-              at(loss),
-              gradPtr,
-              at(scratch),
-              count,
-              classes,
-              a.gamma,
-            );
-            return 0;
-          },
-        },
-    );
-    wasm.disposeData(scratch.dataId);
-  } else if (labelled) {
-    runMaybeSplit({
-      ...rowArrays,
-      kernel: "softmaxFocalOriginalLabels",
-      args: (count) => [count, classes, a.gamma, a.epsilon, a.singularBelow, weight, ignoreIndex],
-      local: (count) => {
-        kernel.softmaxFocalOriginalLabels(
-          at(x),
-          at(t),
-          at(loss),
-          gradPtr,
-          count,
-          classes,
-          a.gamma,
-          a.epsilon,
-          a.singularBelow,
-          weight,
-          ignoreIndex,
-        );
-        return 0;
-      },
-    });
-  } else {
-    runMaybeSplit({
-      ...rowArrays,
-      kernel: "softmaxFocalOriginal",
-      args: (count) => [count, classes, a.gamma, a.epsilon, a.singularBelow],
-      local: (count) => {
-        kernel.softmaxFocalOriginal(
-          at(x),
-          at(t),
-          at(loss),
-          gradPtr,
-          count,
-          classes,
-          a.gamma,
-          a.epsilon,
-          a.singularBelow,
-        );
-        return 0;
-      },
-    });
-  }
+  runMaybeSplit({
+    ...rowArrays,
+    kernel: name,
+    ...(scratch === null ? {} : { scratch: 12 * classes }),
+    args: (count) => [count, classes, ...modeArgs, ...indexArgs],
+    local: (count) => {
+      const scratchPtr = scratch === null ? [] : [at(scratch)];
+      kernelCall(
+        at(x),
+        at(t),
+        at(loss),
+        gradPtr,
+        ...scratchPtr,
+        count,
+        classes,
+        ...modeArgs,
+        ...indexArgs,
+      );
+      return 0;
+    },
+  });
+  if (scratch !== null) wasm.disposeData(scratch.dataId);
   if (!reduced) return grad === null ? [loss] : [loss, grad];
   const scale = a.scale ?? 1;
   const sum = wasm.makeOutput([], "float32");
