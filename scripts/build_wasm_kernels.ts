@@ -91,6 +91,12 @@ const KERNELS: {
     what: "The one-pass Adam update, base64.",
   },
   {
+    source: "lib/kernels/assembly/batch_norm.ts",
+    target: "lib/kernels/generated/batch_norm_wasm.ts",
+    name: "BATCH_NORM_WASM_BASE64",
+    what: "BatchNorm in training mode (and its ReLU), forward and backward, base64.",
+  },
+  {
     source: "lib/kernels/assembly/momentum.ts",
     target: "lib/kernels/generated/momentum_wasm.ts",
     name: "MOMENTUM_WASM_BASE64",
