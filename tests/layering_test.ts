@@ -37,7 +37,7 @@ function kernelFolder(file: string): string | null {
 const IMPORTERS: Record<string, string[]> = {
   focal: ["lib/losses/", "threads.ts"],
   gradients: ["lib/models/"],
-  training: ["lib/models/binary_cnn.ts", "lib/train/"],
+  training: ["lib/models/binary_cnn.ts", "lib/models/_batch_norm.ts", "lib/train/"],
   runtime: [
     "lib/kernels/",
     "lib/losses/_with_gradient.ts",
