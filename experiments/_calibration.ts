@@ -98,5 +98,6 @@ export async function planExperiment(
     workers: options.workers,
     wallSeconds: { upper: wall((c) => c.epochs), expected: wall((c) => c.expectedEpochs) },
     unavailable: options.unavailable,
+    ...(experiment.planNotes ? { notes: await experiment.planNotes() } : {}),
   };
 }

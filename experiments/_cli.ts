@@ -93,6 +93,7 @@ export function reproduceSelection(
 /** Prints the plans: a table, the total, and (with `json`) one JSON object last. */
 export function printPlan(plans: ExperimentPlan[], json: boolean): void {
   console.log(planTable(plans));
+  for (const p of plans) for (const note of p.notes ?? []) console.log(`${p.experiment}: ${note}`);
   // What will run here: the experiments with their data.
   const runnable = plans.filter((p) => p.unavailable === null);
   const total = (k: "upper" | "expected") =>

@@ -278,6 +278,8 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
   ): Promise<RunOutcome[]>;
   /** Runs with the same key may be stacked; null: this run trains alone. */
   stackKey?(config: RunRecord["config"]): string | null;
+  /** Lines `--plan` prints after its table (what the experiment's own data says of its cost). */
+  planNotes?(): Promise<string[]>;
 }
 
 /** The runs of shard i of n (1-based), round-robin so shards take similar time. */

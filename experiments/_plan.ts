@@ -89,6 +89,8 @@ export interface ExperimentPlan {
   wallSeconds: { upper: number | null; expected: number | null };
   /** Why it would not run here (missing data), or null. */
   unavailable: string | null;
+  /** What the experiment adds to its plan (Experiment.planNotes). */
+  notes?: string[];
 }
 
 /** "3 h 12 min", "4 min 05 s", "12 s"; "n/a" for null. */

@@ -6,6 +6,8 @@ import { crossings, lineFit } from "../experiments/unet_horizon/fit.ts";
 import { PROFILES, runGrid } from "../experiments/unet_horizon/profiles.ts";
 import { unetHorizon } from "../experiments/unet_horizon/experiment.ts";
 import { horizonSection } from "../experiments/unet_horizon/report.ts";
+import { horizonPlanNotes } from "../experiments/unet_horizon/plan.ts";
+import { FLOAT32_SATURATING_LOGIT } from "../lib/precision/float_limits.ts";
 import { runGrid as segmentationGrid } from "../experiments/mnist_segmentation/profiles.ts";
 import { PROFILES as SEGMENTATION } from "../experiments/mnist_segmentation/profiles.ts";
 
@@ -69,5 +71,62 @@ Deno.test(name("horizon runs record saturation metrics, and the section reads th
     assert.match(section.body![2], /^\| 2 \| 2 \| /);
   } finally {
     await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("--plan's horizon lines: per width, the expected NaN step and its cost here", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "horizon-plan-" });
+  try {
+    // A width-4 run whose background logit grows like 0.01·s^0.75 (938 steps an epoch),
+    // at 0.1 s a step; a width-8 run that met its NaN.
+    const steps = [1, 2, 3].map((e) => e * 938);
+    const record = (width: number, extra: object) => ({
+      experiment: "unet-horizon",
+      runId: `width=${width}/none`,
+      index: 0,
+      profile: "paper",
+      config: { width, batchSize: 64, trainSamples: null },
+      status: "completed",
+      completedEpochs: 3,
+      nanEpoch: null,
+      nanStep: null,
+      epochLosses: [0.1, 0.09, 0.08],
+      provenance: { wallSeconds: 3 * 938 * 0.1 },
+      ...extra,
+    });
+    const lines = [
+      record(4, {
+        epochMetrics: {
+          accuracyLogitOverHalf: [],
+          accuracy: [],
+          logitMin: [],
+          logitMax: [],
+          backgroundLogitMin: steps.map((s) => -0.01 * s ** 0.75),
+          foregroundLogitMax: steps.map(() => 1),
+          backgroundSaturated: [0, 0, 0],
+          foregroundSaturated: [0, 0, 0],
+        },
+      }),
+      record(8, { status: "nan", nanEpoch: 2, nanStep: 5 }),
+    ];
+    await Deno.writeTextFile(
+      `${dir}/runs.jsonl`,
+      lines.map((l) => JSON.stringify(l) + "\n").join(""),
+    );
+    const notes = await horizonPlanNotes(`${dir}/runs.jsonl`);
+    const expected = (FLOAT32_SATURATING_LOGIT / 0.01) ** (1 / 0.75);
+    assert.match(
+      notes[0],
+      new RegExp(
+        `^U-Net horizon, width 4: NaN expected near step ${
+          expected.toExponential(1).replace("+", "\\+")
+        } \\(power law\\)`,
+      ),
+    );
+    assert.match(notes[0], /at the 100 ms a step it measured/);
+    assert.equal(notes[1], "U-Net horizon, width 8: met its NaN in epoch 2 (measured)");
+    assert.match((await horizonPlanNotes(`${dir}/none.jsonl`))[0], /no committed runs/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

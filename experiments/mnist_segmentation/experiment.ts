@@ -14,6 +14,7 @@ import { lossCurvesSpec } from "../../lib/figures/loss_curves.ts";
 import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
 import { figure6Section } from "./report.ts";
+import { horizonPlanNotes } from "../unet_horizon/plan.ts";
 import { MNIST_FILES } from "../../lib/data/mnist.ts";
 import { publishedSegmentationRun } from "../_published.ts";
 import * as tf from "@tensorflow/tfjs";
@@ -98,6 +99,8 @@ export const mnistSegmentation: Experiment<SegmentationProfile, SegmentationCont
   report: figure6Section,
   datasetSize: MNIST_FILES.trainImages.count,
   publishedRun: publishedSegmentationRun,
+  // Figure 6 at a smaller width: where the measured horizons put its NaN.
+  planNotes: () => horizonPlanNotes(),
   stepModel: (config) => {
     const width = Number(config.width);
     return {

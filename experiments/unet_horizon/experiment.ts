@@ -11,6 +11,7 @@ import {
 import { type HorizonProfile, PROFILES, runGrid } from "./profiles.ts";
 import { horizonSection } from "./report.ts";
 import { renderHorizon } from "./figure.ts";
+import { horizonPlanNotes } from "./plan.ts";
 
 export const unetHorizon: Experiment<HorizonProfile, SegmentationContext> = {
   name: "unet-horizon",
@@ -28,4 +29,5 @@ export const unetHorizon: Experiment<HorizonProfile, SegmentationContext> = {
   // The paper published no run at these widths.
   publishedRun: () => undefined,
   stepModel: mnistSegmentation.stepModel,
+  planNotes: () => horizonPlanNotes(),
 };
