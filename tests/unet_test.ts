@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { name } from "./_backend.ts";
-import { assertGradientsMatchCpu } from "./_assert.ts";
+import { name, RTOL } from "./_backend.ts";
+import { assertClose, assertGradientsMatchCpu, read } from "./_assert.ts";
 import { createUNet, unetParameterCount } from "../lib/models/unet.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
 
@@ -45,5 +45,24 @@ Deno.test(
         dispose: () => (model.dispose(), tf.dispose([x, y])),
       };
     }, { rtol: 1e-3, atol: 1e-3 });
+  },
+);
+
+Deno.test(
+  name("a convolution of [a, b] equals the sum of a's and b's with their halves of the weight"),
+  async () => {
+    // The decoder's first convolution (lib/models/unet.ts, pairDoubleConv).
+    const a = tf.randomNormal([2, 7, 7, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+    const b = tf.randomNormal([2, 7, 7, 3], 0, 1, "float32", 2) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 6, 4], 0, 1, "float32", 3) as tf.Tensor4D;
+    const whole = tf.conv2d(tf.concat([a, b], 3) as tf.Tensor4D, w, 1, "same");
+    const [wa, wb] = tf.split(w, [3, 3], 2) as tf.Tensor4D[];
+    const parts = tf.add(tf.conv2d(a, wa, 1, "same"), tf.conv2d(b, wb, 1, "same"));
+    assertClose(await read(parts), await read(whole), {
+      rtol: 10 * RTOL,
+      atol: 1e-5,
+      what: "conv",
+    });
+    tf.dispose([a, b, w, whole, wa, wb, parts]);
   },
 );

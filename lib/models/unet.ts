@@ -1,7 +1,8 @@
 // The 2D U-Net of Appendix A.6 (Table 5), after clemkoa/u-net as the paper
 // modified it: DoubleConv(c → w), four DownLayers (max-pool 2, DoubleConv
 // doubling the width), four UpLayers (ConvTranspose2d k2 s2 halving the
-// width, pad to the skip's size, concat [upsampled, skip], DoubleConv), and a
+// width, pad to the skip's size, concat [upsampled, skip], DoubleConv: its
+// first convolution computed as the sum over the two parts), and a
 // 1×1 convolution to one logit per pixel. DoubleConv is (conv 3×3 pad 1 →
 // BatchNorm → ReLU) twice.
 //
@@ -73,6 +74,23 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
     const layers = [conv3(i, o), batchNormThenRelu(o), conv3(o, o), batchNormThenRelu(o)];
     return (x) => layers.reduce((h, f) => f(h), x);
   };
+  // The decoder's DoubleConv on [upsampled, skip] without concatenating
+  // them: a 3×3 convolution of the concatenation is the sum of each part's
+  // convolution with its half of the weight's input channels, which spares
+  // the copy forward and its split backward (the same weights, drawn alike).
+  const pairDoubleConv = (i: number, o: number) => {
+    const w = add(uniformVariable(random, [3, 3, i, o], 9 * i));
+    const b = add(uniformVariable(random, [o], 9 * i));
+    const rest = [batchNormThenRelu(o), conv3(o, o), batchNormThenRelu(o)];
+    return (upsampled: tf.Tensor4D, skip: tf.Tensor4D) => {
+      const [wUp, wSkip] = tf.split(w, [upsampled.shape[3], skip.shape[3]], 2) as tf.Tensor4D[];
+      const first = tf.add(
+        tf.add(tf.conv2d(upsampled, wUp, 1, "same"), tf.conv2d(skip, wSkip, 1, "same")),
+        b,
+      ) as tf.Tensor4D;
+      return rest.reduce((h, f) => f(h), first);
+    };
+  };
   const down = (i: number, o: number): Layer => {
     const conv = doubleConv(i, o);
     return (x) => conv(tf.maxPool(x, 2, 2, "valid"));
@@ -81,7 +99,7 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
     // PyTorch's ConvTranspose2d weight is [in, out, k, k]: its fan_in is out·k·k.
     const w = add(uniformVariable(random, [2, 2, o, i], 4 * o));
     const b = add(uniformVariable(random, [o], 4 * o));
-    const conv = doubleConv(i, o);
+    const conv = pairDoubleConv(i, o);
     return (skip: tf.Tensor4D, deep: tf.Tensor4D) => {
       const [n, h, wd] = deep.shape;
       let upsampled = tf.add(
@@ -95,7 +113,7 @@ export function createUNet(options: UNetOptions, seed: number): UNet {
           dx - (dx >> 1),
         ], [0, 0]]);
       }
-      return conv(tf.concat([upsampled, skip], 3));
+      return conv(upsampled, skip);
     };
   };
 
