@@ -34,7 +34,7 @@ export function horizonLines(records: RunRecord[]): string[] {
     const n = (steps: number) =>
       Number.isFinite(steps) ? Math.round(steps).toExponential(1) : "never";
     return `width ${width}: NaN expected near step ${n(power)} (power law) to ${n(log)} ` +
-      `(logarithm), from ${r.completedEpochs} epochs; here, one worker at the ${
+      `(logarithm), from ${r.completedEpochs} epochs; here, at the ${
         (secondsPerStep * 1000).toFixed(0)
       } ms a step it measured: ${cost(power)} to ${cost(log)}; on a GPU: not measured`;
   });

@@ -126,7 +126,7 @@ export async function horizonSection(out: string, step?: StepRecord): Promise<Se
       records[0].config.trainSamples ?? MNIST_TRAIN_IMAGES
     } images, batch ${records[0].config.batchSize}, ${
       stepsPerEpoch(records[0])
-    } steps an epoch; seconds per step from each run's own wall time (one worker), beside whatever ` +
+    } steps an epoch; seconds per step from each run's own wall time (one core), beside whatever ` +
       "else ran; crossings extrapolate far beyond the data: their intervals hold the slope's " +
       "uncertainty only, not the growth law's",
   );
