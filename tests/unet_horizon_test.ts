@@ -78,7 +78,7 @@ Deno.test("--plan's horizon lines: per width, the expected NaN step and its cost
   const dir = await Deno.makeTempDir({ prefix: "horizon-plan-" });
   try {
     // A width-4 run whose background logit grows like 0.01·s^0.75 (938 steps an epoch),
-    // at 0.1 s a step; a width-8 run that met its NaN.
+    // at 0.1 s a step in the invocation that finished it; a width-8 run that met its NaN.
     const steps = [1, 2, 3].map((e) => e * 938);
     const record = (width: number, extra: object) => ({
       experiment: "unet-horizon",
@@ -91,7 +91,8 @@ Deno.test("--plan's horizon lines: per width, the expected NaN step and its cost
       nanEpoch: null,
       nanStep: null,
       epochLosses: [0.1, 0.09, 0.08],
-      provenance: { wallSeconds: 3 * 938 * 0.1 },
+      // Resumed at epoch 2: its record times the last two epochs only.
+      provenance: { wallSeconds: 2 * 938 * 0.1, resumed: { epoch: 2, step: 0 } },
       ...extra,
     });
     const lines = [

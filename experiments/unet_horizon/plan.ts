@@ -6,7 +6,7 @@
 // time has been measured for these widths.
 import { readRecords, type RunRecord } from "../../lib/results/run_records.ts";
 import { formatDuration } from "../_plan.ts";
-import { sideCrossings, sidesOf, stepsTrained } from "./report.ts";
+import { secondsPerStep, sideCrossings, sidesOf } from "./report.ts";
 
 /** Where the committed horizon runs are, from the repository's root. */
 export const HORIZON_RECORDS = new URL(
@@ -19,7 +19,7 @@ export function horizonLines(records: RunRecord[]): string[] {
   return [...records].sort((a, b) => Number(a.config.width) - Number(b.config.width)).map((r) => {
     const width = Number(r.config.width);
     if (r.status === "nan") return `width ${width}: met its NaN in epoch ${r.nanEpoch} (measured)`;
-    const secondsPerStep = r.provenance.wallSeconds / Math.max(1, stepsTrained(r));
+    const perStep = secondsPerStep(r);
     const crossings = sidesOf(r).map((s) => ({ s, c: sideCrossings(r, s) })).filter((x) =>
       x.c !== null
     );
@@ -30,12 +30,12 @@ export function horizonLines(records: RunRecord[]): string[] {
       Math.min(...crossings.map(({ c }) => c![k].step ?? Infinity))
     );
     const cost = (steps: number) =>
-      Number.isFinite(steps) ? formatDuration(steps * secondsPerStep) : "never at that growth";
+      Number.isFinite(steps) ? formatDuration(steps * perStep) : "never at that growth";
     const n = (steps: number) =>
       Number.isFinite(steps) ? Math.round(steps).toExponential(1) : "never";
     return `width ${width}: NaN expected near step ${n(power)} (power law) to ${n(log)} ` +
       `(logarithm), from ${r.completedEpochs} epochs; here, at the ${
-        (secondsPerStep * 1000).toFixed(0)
+        (perStep * 1000).toFixed(0)
       } ms a step it measured: ${cost(power)} to ${cost(log)}; on a GPU: not measured`;
   });
 }

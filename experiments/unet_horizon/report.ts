@@ -17,6 +17,16 @@ export function stepsTrained(r: RunRecord): number {
   return r.completedEpochs * stepsPerEpoch(r) + (r.nanStep ?? 0);
 }
 
+/**
+ * Seconds a step of the run took: its wall time over the steps of the
+ * invocation that finished it (a resumed run's record times only that one).
+ */
+export function secondsPerStep(r: RunRecord): number {
+  const from = r.provenance.resumed;
+  const before = from ? (from.epoch - 1) * stepsPerEpoch(r) + from.step : 0;
+  return r.provenance.wallSeconds / Math.max(1, stepsTrained(r) - before);
+}
+
 /** The side (background or foreground) of a run's logits and its per-epoch magnitudes. */
 export interface Side {
   side: "background" | "foreground";
@@ -59,8 +69,8 @@ const steps = (s: number | null) =>
     : s >= 1e7
     ? s.toExponential(1)
     : Math.round(s).toLocaleString("en");
-const hours = (s: number | null, secondsPerStep: number) =>
-  s === null || s > OUT_OF_REACH ? "–" : `${(s * secondsPerStep / 3600).toFixed(1)} h`;
+const hours = (s: number | null, perStep: number) =>
+  s === null || s > OUT_OF_REACH ? "–" : `${(s * perStep / 3600).toFixed(1)} h`;
 
 /** The horizon's section, from `<out>/unet-horizon/runs.jsonl`. */
 export async function horizonSection(out: string, step?: StepRecord): Promise<Section> {
@@ -82,7 +92,7 @@ export async function horizonSection(out: string, step?: StepRecord): Promise<Se
   ];
   for (const r of [...records].sort((a, b) => Number(a.config.width) - Number(b.config.width))) {
     const width = Number(r.config.width);
-    const secondsPerStep = r.provenance.wallSeconds / Math.max(1, stepsTrained(r));
+    const perStep = secondsPerStep(r);
     const m = r.epochMetrics;
     if (r.status === "nan") {
       measured.push(
@@ -112,11 +122,9 @@ export async function horizonSection(out: string, step?: StepRecord): Promise<Se
         share(m.backgroundSaturated?.[last])
       }, ${share(m.foregroundSaturated?.[last])} | ${
         nearest ? `${nearest.s.side}: ${cross(nearest.c![0])}` : cross(undefined)
-      } | ${nearest ? cross(nearest.c![1]) : "–"} | ${secondsPerStep.toFixed(3)} | ${
+      } | ${nearest ? cross(nearest.c![1]) : "–"} | ${perStep.toFixed(3)} | ${
         nearest
-          ? `${hours(nearest.c![0].step, secondsPerStep)}, ${
-            hours(nearest.c![1].step, secondsPerStep)
-          }`
+          ? `${hours(nearest.c![0].step, perStep)}, ${hours(nearest.c![1].step, perStep)}`
           : "–"
       } |`,
     );
