@@ -5,7 +5,14 @@ import type { Experiment, ProfileBase, RunSelection } from "./_experiment.ts";
 import { pendingRuns, runExperiment } from "./_runner.ts";
 import type { Settings } from "./_settings.ts";
 import { provenance } from "../lib/results/provenance.ts";
-import { Eta, type ExperimentPlan, formatDuration, planTable, runCosts } from "./_plan.ts";
+import {
+  Eta,
+  type ExperimentPlan,
+  formatDuration,
+  planTable,
+  runCosts,
+  stepsBefore,
+} from "./_plan.ts";
 import { planExperiment } from "./_calibration.ts";
 import { loadPublished } from "./_published.ts";
 import type { RunRecord } from "../lib/results/run_records.ts";
@@ -159,7 +166,7 @@ export async function runNamed(
   const records = await runExperiment(experiment, settings, {
     resumed: (runId, from) => {
       const cost = costs.get(runId);
-      const steps = (from.epoch - 1) * (cost?.stepsPerEpoch ?? 0) + from.step;
+      const steps = stepsBefore(from, cost?.stepsPerEpoch ?? 0);
       before.set(runId, steps);
       eta.resumed(cost?.model ?? "", steps);
       remaining -= steps;

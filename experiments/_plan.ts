@@ -39,6 +39,11 @@ export interface RunCost {
   model: string;
 }
 
+/** Steps a run resumed from a checkpoint had trained before: the epochs before its epoch, and its step. */
+export function stepsBefore(from: { epoch: number; step: number }, stepsPerEpoch: number): number {
+  return (from.epoch - 1) * stepsPerEpoch + from.step;
+}
+
 /** Steps of one epoch: the whole (or sampled) set in batches, the last one partial. */
 export function stepsPerEpoch(images: number, batch: number): number {
   return Math.ceil(images / batch);

@@ -109,7 +109,7 @@ export function parseCli(values: CliValues): CommandLine {
   }
 }
 
-/** A positive (or, with `zero`, non-negative) integer option, or a RangeError naming it. */
+/** An integer option of at least `min` (1: positive), or a RangeError naming it. */
 function integer(option: string, text: string, { min = 1 } = {}): number {
   const value = Number(text);
   if (!(Number.isInteger(value) && value >= min)) {

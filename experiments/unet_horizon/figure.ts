@@ -4,7 +4,7 @@
 import type { RunRecord } from "../../lib/results/run_records.ts";
 import { type VegaLiteSpec, writeSvg } from "../../lib/figures/render_svg.ts";
 import { FLOAT32_SATURATING_LOGIT } from "../../lib/precision/float_limits.ts";
-import { sidesOf, stepsPerEpoch } from "./report.ts";
+import { runStepsPerEpoch, sidesOf } from "./report.ts";
 
 /** The figure's spec from the runs' saturation metrics. */
 export function horizonSpec(records: RunRecord[]): VegaLiteSpec {
@@ -13,7 +13,7 @@ export function horizonSpec(records: RunRecord[]): VegaLiteSpec {
       magnitudes.map((y, e) => ({
         width: `width ${r.config.width}`,
         side,
-        step: (e + 1) * stepsPerEpoch(r),
+        step: (e + 1) * runStepsPerEpoch(r),
         magnitude: y,
       })).filter((p) => p.magnitude > 0)
     )

@@ -5,16 +5,16 @@ import { readRecords, type RunRecord } from "../../lib/results/run_records.ts";
 import { FLOAT32_SATURATING_LOGIT } from "../../lib/precision/float_limits.ts";
 import { MNIST_TRAIN_IMAGES, notRun, type Section, span, type StepRecord } from "../_sections.ts";
 import { type Crossing, crossings } from "./fit.ts";
+import { stepsBefore, stepsPerEpoch } from "../_plan.ts";
 
 /** Steps per epoch of a run: its images over its batch, the last batch partial. */
-export function stepsPerEpoch(r: RunRecord): number {
-  const images = Number(r.config.trainSamples ?? MNIST_TRAIN_IMAGES);
-  return Math.ceil(images / Number(r.config.batchSize));
+export function runStepsPerEpoch(r: RunRecord): number {
+  return stepsPerEpoch(Number(r.config.trainSamples ?? MNIST_TRAIN_IMAGES), r.config.batchSize);
 }
 
 /** Steps a run trained: its completed epochs, and its NaN step. */
 export function stepsTrained(r: RunRecord): number {
-  return r.completedEpochs * stepsPerEpoch(r) + (r.nanStep ?? 0);
+  return r.completedEpochs * runStepsPerEpoch(r) + (r.nanStep ?? 0);
 }
 
 /**
@@ -23,7 +23,7 @@ export function stepsTrained(r: RunRecord): number {
  */
 export function secondsPerStep(r: RunRecord): number {
   const from = r.provenance.resumed;
-  const before = from ? (from.epoch - 1) * stepsPerEpoch(r) + from.step : 0;
+  const before = from ? stepsBefore(from, runStepsPerEpoch(r)) : 0;
   return r.provenance.wallSeconds / Math.max(1, stepsTrained(r) - before);
 }
 
@@ -53,7 +53,7 @@ export function sidesOf(r: RunRecord): Side[] {
 
 /** The crossings of one side, or null with fewer than 2 epochs or a magnitude ≤ 0. */
 export function sideCrossings(r: RunRecord, side: Side): Crossing[] | null {
-  const steps = side.magnitudes.map((_, e) => (e + 1) * stepsPerEpoch(r));
+  const steps = side.magnitudes.map((_, e) => (e + 1) * runStepsPerEpoch(r));
   if (side.magnitudes.length < 2 || side.magnitudes.some((y) => !(y > 0))) return null;
   return crossings(steps, side.magnitudes, FLOAT32_SATURATING_LOGIT);
 }
@@ -133,7 +133,7 @@ export async function horizonSection(out: string, step?: StepRecord): Promise<Se
     `${records.length} runs, no noise, original loss (γ = α = 0.5), ${
       records[0].config.trainSamples ?? MNIST_TRAIN_IMAGES
     } images, batch ${records[0].config.batchSize}, ${
-      stepsPerEpoch(records[0])
+      runStepsPerEpoch(records[0])
     } steps an epoch; seconds per step from each run's own wall time (one core), beside whatever ` +
       "else ran; crossings extrapolate far beyond the data: their intervals hold the slope's " +
       "uncertainty only, not the growth law's",

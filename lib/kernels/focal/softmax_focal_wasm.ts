@@ -19,55 +19,19 @@ import {
 } from "../runtime/wasm_kernel.ts";
 import { runMaybeSplit } from "./_kernel_split.ts";
 
-interface KernelExports {
-  softmaxFocalExact(
-    z: number,
-    w: number,
-    loss: number,
-    grad: number,
-    scratch: number,
-    rows: number,
-    classes: number,
-    gamma: number,
-  ): void;
-  softmaxFocalOriginal(
-    z: number,
-    w: number,
-    loss: number,
-    grad: number,
-    rows: number,
-    classes: number,
-    gamma: number,
-    epsilon: number,
-    singularBelow: number,
-  ): void;
-  softmaxFocalExactLabels(
-    z: number,
-    labels: number,
-    loss: number,
-    grad: number,
-    scratch: number,
-    rows: number,
-    classes: number,
-    gamma: number,
-    weight: number,
-    ignoreIndex: number,
-  ): void;
-  softmaxFocalOriginalLabels(
-    z: number,
-    labels: number,
-    loss: number,
-    grad: number,
-    rows: number,
-    classes: number,
-    gamma: number,
-    epsilon: number,
-    singularBelow: number,
-    weight: number,
-    ignoreIndex: number,
-  ): void;
+/**
+ * The module's exports. The four loss kernels (exact or original mode,
+ * weights or class indices) are called through one path with their
+ * pointers, counts and scalars in the order of lib/kernels/assembly/softmax_focal.ts.
+ */
+type LossKernel =
+  | "softmaxFocalExact"
+  | "softmaxFocalOriginal"
+  | "softmaxFocalExactLabels"
+  | "softmaxFocalOriginalLabels";
+type KernelExports = Record<LossKernel, (...pointersCountsScalars: number[]) => void> & {
   scaleRows(g: number, dy: number, out: number, rows: number, inner: number): void;
-}
+};
 
 const kernelFor = kernelModule<KernelExports>(SOFTMAX_FOCAL_WASM_BASE64);
 
@@ -112,7 +76,7 @@ function run({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0], reduced: 
   const modeArgs = a.mode === 0 ? [a.gamma] : [a.gamma, a.epsilon, a.singularBelow];
   const indexArgs = labelled ? [weight, ignoreIndex] : [];
   const scratch = a.mode === 0 ? wasm.makeOutput([12 * classes], "float32") : null;
-  const kernelCall = kernel[name] as (...args: number[]) => void;
+  const kernelCall = kernel[name];
   // Large calls are split by rows across the kernel threads, when started.
   runMaybeSplit({
     ...rowArrays,
