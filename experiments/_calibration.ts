@@ -7,7 +7,6 @@ import { protocolStep } from "../lib/train/protocol_step.ts";
 import {
   type Experiment,
   type ProfileBase,
-  type ProfileName,
   type RunSelection,
   selectRuns,
   shardOf,
@@ -44,7 +43,8 @@ export async function calibrate(step: StepModel, timedSteps = 3): Promise<number
 
 /** Options of {@linkcode planExperiment}. */
 export interface PlanOptions {
-  profile: ProfileName;
+  /** One of the experiment's profiles. */
+  profile: string;
   selection?: RunSelection;
   shard: [number, number];
   workers: number;

@@ -17,9 +17,15 @@ export const PROFILE_NAMES: readonly ProfileName[] = ["paper", "default", "smoke
 
 /** What all profiles share. */
 export interface ProfileBase {
-  name: ProfileName;
+  name: string;
   description: string;
 }
+
+/**
+ * An experiment's profiles: the three every experiment has, and any of its
+ * own (a longer run at one scale), which only `deno task experiment` runs.
+ */
+export type Profiles<P> = Record<ProfileName, P> & Record<string, P>;
 
 /** What every experiment's protocol fixes for all of a profile's runs. */
 export interface TrainingProtocol {
@@ -231,7 +237,7 @@ export interface Experiment<P extends ProfileBase = ProfileBase, C = unknown> {
     | "variants";
   /** The paper's section and figure. */
   title: string;
-  profiles: Record<ProfileName, P>;
+  profiles: Profiles<P>;
   grid(profile: P): GridRun[];
   /**
    * The cells `deno task reproduce --profile default` runs when no --cells

@@ -11,13 +11,7 @@ import {
   useBackend,
 } from "../lib/backends/use_backend.ts";
 import { UsageError } from "../lib/cli/usage.ts";
-import {
-  checkSelection,
-  parseCells,
-  PROFILE_NAMES,
-  type ProfileName,
-  type RunSelection,
-} from "./_experiment.ts";
+import { checkSelection, parseCells, PROFILE_NAMES, type RunSelection } from "./_experiment.ts";
 
 /** The backend an invocation trains on, once started. */
 export interface StartedBackend {
@@ -32,7 +26,8 @@ export interface StartedBackend {
 
 /** Everything one invocation of `experiment` or `reproduce` runs with. */
 export interface Settings {
-  profile: ProfileName;
+  /** One of the experiment's profiles (`reproduce`: one of PROFILE_NAMES). */
+  profile: string;
   backend: StartedBackend;
   /** [i, n]: every n-th run of the grid, starting at the i-th (1-based). */
   shard: [number, number];
@@ -100,10 +95,17 @@ export interface CliValues {
   "checkpoint-every"?: string;
 }
 
-/** Parses and checks the common options (starts nothing); throws a UsageError naming a bad one. */
-export function parseCli(values: CliValues): CommandLine {
+/**
+ * Parses and checks the common options (starts nothing); throws a UsageError
+ * naming a bad one. `profiles`: the names --profile may take (an
+ * experiment's own, or those every experiment has).
+ */
+export function parseCli(
+  values: CliValues,
+  profiles: readonly string[] = PROFILE_NAMES,
+): CommandLine {
   try {
-    return parseChecked(values);
+    return parseChecked(values, profiles);
   } catch (e) {
     throw e instanceof RangeError ? new UsageError(e.message, { cause: e }) : e;
   }
@@ -121,10 +123,10 @@ function integer(option: string, text: string, { min = 1 } = {}): number {
   return value;
 }
 
-function parseChecked(values: CliValues): CommandLine {
-  if (!(PROFILE_NAMES as readonly string[]).includes(values.profile)) {
+function parseChecked(values: CliValues, profiles: readonly string[]): CommandLine {
+  if (!profiles.includes(values.profile)) {
     throw new RangeError(
-      `--profile must be one of ${PROFILE_NAMES.join(", ")}: received ${values.profile}`,
+      `--profile must be one of ${profiles.join(", ")}: received ${values.profile}`,
     );
   }
   const shardMatch = values.shard.match(/^(\d+)\/(\d+)$/);
@@ -147,7 +149,7 @@ function parseChecked(values: CliValues): CommandLine {
   };
   checkSelection(selection);
   return {
-    profile: values.profile as ProfileName,
+    profile: values.profile,
     backend: values.backend === "auto" ? "auto" : parseBackend(values.backend),
     shard,
     ...(values.workers === undefined ? {} : { workers: integer("--workers", values.workers) }),

@@ -1,6 +1,6 @@
 // deno task experiment <name> [--profile smoke|default|paper] [--backend auto|webgpu|wasm|cpu]
 //                             [--shard i/n] [--workers N] [--out results] [--seed N] [--data-dir DIR]
-//                             [--cells FILTER] [--epochs N] [--repeats R]
+//                             [--cells FILTER] [--epochs N] [--repeats R]   (--profile: or the experiment's own)
 // deno task experiment report [--out results] [--only PART,...]
 // deno task experiment merge [--out results] SHARD_DIR...
 // deno task experiment analysis [--profile P] [--out results]
@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { EXPERIMENTS } from "./registry.ts";
 import { planAll, printPlan, runNamed, SELECTION_HELP } from "./_cli.ts";
 import { CLI_OPTIONS, parseCli, startBackend } from "./_settings.ts";
+import { PROFILE_NAMES } from "./_experiment.ts";
 
 const HELP = `deno task experiment <name> [options]
 deno task experiment report [--out DIR] [--only PART,...]   rewrite <out>/REPORT.md from its JSON
@@ -18,10 +19,18 @@ deno task experiment analysis [--profile P] [--out DIR]    Figures 1 and 2 (no t
 deno task experiment figures [--out DIR]                   redraw every figure from its JSON
 
 experiments:
-${Object.values(EXPERIMENTS).map((e) => `  ${e.name.padEnd(24)} ${e.title}`).join("\n")}
+${
+  Object.values(EXPERIMENTS).map((e) => {
+    const own = Object.keys(e.profiles).filter((p) => !(PROFILE_NAMES as string[]).includes(p));
+    return `  ${e.name.padEnd(24)} ${e.title}${
+      own.length ? ` (profiles also ${own.join(", ")})` : ""
+    }`;
+  }).join("\n")
+}
 
 options:
-  --profile smoke|default|paper   what to run (default: default)
+  --profile smoke|default|paper   what to run (default: default); an experiment may have
+                                  profiles of its own (below, after its name)
   --backend auto|webgpu|wasm|cpu  auto: webgpu on real GPU hardware, else wasm (default: auto)
   --shard i/n                     run every n-th run of the grid, starting at the i-th (default: 1/1)
   --workers N                     runs trained at once, each in a Web Worker with its own
@@ -67,8 +76,9 @@ if (!(name in EXPERIMENTS)) {
     `unknown experiment "${name}": the experiments are ${Object.keys(EXPERIMENTS).join(", ")}`,
   );
 }
-const settings = await startBackend(parseCli(values));
 const experiment = EXPERIMENTS[name as keyof typeof EXPERIMENTS];
+// --profile: the three every experiment has, or one of this experiment's own.
+const settings = await startBackend(parseCli(values, Object.keys(experiment.profiles)));
 if (values.plan) {
   printPlan(await planAll([experiment], settings), true);
   Deno.exit(0);

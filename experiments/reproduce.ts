@@ -17,6 +17,7 @@ import { provenance } from "../lib/results/provenance.ts";
 import { planAll, printPlan, reproduceSelection, runNamed, SELECTION_HELP } from "./_cli.ts";
 import { CLI_OPTIONS, parseCli, startBackend } from "./_settings.ts";
 import { EXPERIMENTS } from "./registry.ts";
+import type { ProfileName } from "./_experiment.ts";
 import { type Manifest, type StepRecord, writeReport } from "./_report.ts";
 import { compareRecords, describeComparison } from "./_compare.ts";
 import { runAnalysis } from "./analysis/analysis.ts";
@@ -65,8 +66,10 @@ if (values.help) {
   Deno.exit(0);
 }
 const line = parseCli(values);
+// parseCli checked it against the profiles every experiment has.
+const profileName = line.profile as ProfileName;
 const benchMode = values.bench ??
-  { paper: "full", default: "quick", smoke: "incidence" }[line.profile];
+  { paper: "full", default: "quick", smoke: "incidence" }[profileName];
 if (!["full", "quick", "incidence", "skip"].includes(benchMode)) {
   throw new UsageError(`--bench must be full, quick, incidence or skip: received ${values.bench}`);
 }
@@ -114,7 +117,7 @@ const start = performance.now();
 // in its own process; only the first shard runs them.
 if (settings.shard[0] === 1) {
   const t = performance.now();
-  const profile = ANALYSIS_PROFILES[settings.profile];
+  const profile = ANALYSIS_PROFILES[profileName];
   console.log(`== analysis (${profile.name}): Figures 1 and 2, by backend and precision`);
   let failure: string | null = null;
   try {

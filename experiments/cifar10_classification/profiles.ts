@@ -7,6 +7,7 @@ import { PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
 import {
   type GridRun,
   type ProfileBase,
+  type Profiles,
   protocolConfig,
   type TrainingProtocol,
 } from "../_experiment.ts";
@@ -40,7 +41,7 @@ export const PAPER_PROTOCOL = {
 };
 
 /** The profiles: `paper` as published, `default` for one small machine, `smoke` for CI. */
-export const PROFILES: Record<CifarProfile["name"], CifarProfile> = {
+export const PROFILES: Profiles<CifarProfile> = {
   paper: {
     name: "paper",
     description: "As published: the CNN of A.4 and ViT-Base/16 at 224×224 (85,799,425 " +

@@ -8,6 +8,7 @@ import { type OptimizerConfig, PAPER_OPTIMIZER } from "../../lib/train/optimizer
 import {
   type GridRun,
   type ProfileBase,
+  type Profiles,
   protocolConfig,
   type TrainingProtocol,
 } from "../_experiment.ts";
@@ -40,7 +41,7 @@ export const PAPER_PROTOCOL = {
 } as const;
 
 /** The profiles: `paper` as published, `default` a full-fidelity sample, `smoke` for CI. */
-export const PROFILES: Record<MnistProfile["name"], MnistProfile> = {
+export const PROFILES: Profiles<MnistProfile> = {
   paper: {
     name: "paper",
     description: "As published: 648 runs × 100 epochs on all 60,000 images, SGD momentum 0.9, " +

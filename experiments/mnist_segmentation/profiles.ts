@@ -7,6 +7,7 @@ import { PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
 import {
   type GridRun,
   type ProfileBase,
+  type Profiles,
   protocolConfig,
   type TrainingProtocol,
 } from "../_experiment.ts";
@@ -39,8 +40,20 @@ export const PAPER_PROTOCOL = {
 /** Epochs of the default profile's U-Net runs: a width-4 epoch is 938 steps of ~150 ms on a core here (bench/unet_bench.ts). */
 const DEFAULT_EPOCHS = 2;
 
-/** The profiles: `paper` as published, `default` for one small machine, `smoke` for CI. */
-export const PROFILES: Record<SegmentationProfile["name"], SegmentationProfile> = {
+/**
+ * Figure 6 at a smaller width (profile `width4`): the narrowest U-Net the
+ * horizon measured (results/horizon), whose extrapolated NaN is in epochs
+ * 18–92 of 938 steps, capped at about 3 hours of a core here (~0.2 s a step)
+ * and at the paper's epoch of its NaN (58) rounded up.
+ */
+export const SMALL_WIDTH = { width: 4, epochs: 60 } as const;
+
+/**
+ * The profiles: `paper` as published, `default` for one small machine,
+ * `smoke` for CI, and `width4` (`deno task experiment` only): Figure 6's
+ * no-noise pair at width 4 until the original's NaN or the cap.
+ */
+export const PROFILES: Profiles<SegmentationProfile> = {
   paper: {
     name: "paper",
     description: "As published: the U-Net of A.6 (width 64, 31,042,369 parameters), 1000 epochs, " +
@@ -56,6 +69,15 @@ export const PROFILES: Record<SegmentationProfile["name"], SegmentationProfile> 
     noise: ["none"],
     width: 4,
     epochs: DEFAULT_EPOCHS,
+  },
+  width4: {
+    name: "width4",
+    description: "Figure 6's no-noise pair, original and stabilized, on all 60,000 images " +
+      `with a width-${SMALL_WIDTH.width} U-Net (122,389 parameters; the paper's: 64), capped at ` +
+      `${SMALL_WIDTH.epochs} epochs of 938 steps`,
+    ...PAPER_PROTOCOL,
+    noise: ["none"],
+    ...SMALL_WIDTH,
   },
   smoke: {
     name: "smoke",

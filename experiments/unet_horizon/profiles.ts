@@ -6,6 +6,7 @@
 import {
   type GridRun,
   type ProfileBase,
+  type Profiles,
   protocolConfig,
   type TrainingProtocol,
 } from "../_experiment.ts";
@@ -29,7 +30,7 @@ const PROTOCOL = {
   maskThreshold: PAPER_PROTOCOL.maskThreshold,
 };
 
-export const PROFILES: Record<HorizonProfile["name"], HorizonProfile> = {
+export const PROFILES: Profiles<HorizonProfile> = {
   paper: {
     name: "paper",
     description: "Widths 4, 8 and 16, 5 epochs each of Figure 6's no-noise original",

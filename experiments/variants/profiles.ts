@@ -17,7 +17,7 @@
 //   image).
 import type { OptimizerConfig } from "../../lib/train/optimizer.ts";
 import { PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
-import type { GridRun, ProfileBase } from "../_experiment.ts";
+import type { GridRun, ProfileBase, Profiles } from "../_experiment.ts";
 
 /** The Unified Focal Loss's arms: its original composition, its exact form, the authors' clipping. */
 export type UnifiedArm = "none" | "exact" | "clipped";
@@ -110,7 +110,7 @@ const WHOLE = {
 export const REPRODUCE_SAMPLE: Record<string, string[]> = { focus: ["0.5"] };
 
 /** The profiles: `paper` longer and wider, `default` the whole set here, `smoke` for CI. */
-export const PROFILES: Record<VariantsProfile["name"], VariantsProfile> = {
+export const PROFILES: Profiles<VariantsProfile> = {
   paper: {
     name: "paper",
     description: "The set at the paper's scale: the width-64 U-Net of A.6 for 1000 epochs and " +
