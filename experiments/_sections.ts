@@ -84,7 +84,7 @@ export const nan = (r: RunRecord): boolean => r.status === "nan";
 export const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 /** How a run of ours ended. */
-function outcome(r: RunRecord): string {
+export function outcome(r: RunRecord): string {
   return r.status === "nan"
     ? `NaN at epoch ${r.nanEpoch}, step ${r.nanStep}`
     : `completed ${r.completedEpochs} epochs (final loss ${r.epochLosses.at(-1)?.toPrecision(3)})`;

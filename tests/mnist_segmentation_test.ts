@@ -7,6 +7,8 @@ import { runWith } from "./_runs.ts";
 import { parseCli } from "../experiments/_settings.ts";
 import { unetHorizon } from "../experiments/unet_horizon/experiment.ts";
 import { UsageError } from "../lib/cli/exit_cleanly.ts";
+import type { RunRecord } from "../lib/results/run_records.ts";
+import { figure6Section, smallerWidthVerdict } from "../experiments/mnist_segmentation/report.ts";
 
 /** The common options' values as parseArgs gives them with no flags. */
 const CLI_DEFAULTS = {
@@ -60,6 +62,89 @@ Deno.test(name("--profile takes an experiment's own profile only for that experi
     /--profile must be one of paper, default, smoke: received width4/,
   );
 });
+
+/** A segmentation record: its loss, its epochs, its NaN epoch or null. */
+function segRecord(
+  stabilization: "none" | "epsilon",
+  completedEpochs: number,
+  nanEpoch: number | null,
+): RunRecord {
+  return {
+    experiment: "mnist-segmentation",
+    runId: `noise=none/${stabilization}`,
+    index: stabilization === "none" ? 0 : 1,
+    profile: "width4",
+    config: runGrid(PROFILES.width4)[stabilization === "none" ? 0 : 1]
+      .config as RunRecord["config"],
+    status: nanEpoch === null ? "completed" : "nan",
+    completedEpochs,
+    nanEpoch,
+    nanStep: nanEpoch === null ? null : 5,
+    epochLosses: Array.from({ length: completedEpochs }, () => 0.1),
+    provenance: {} as RunRecord["provenance"],
+  };
+}
+
+Deno.test(name("Figure 6 at a smaller width: the verdict by its rule"), () => {
+  const original = segRecord("none", 30, 31);
+  // The original met its NaN; the twin carried on past it, or has no record yet, or met one too.
+  assert.equal(smallerWidthVerdict([original, segRecord("epsilon", 60, null)]), "agree");
+  assert.equal(smallerWidthVerdict([original, segRecord("epsilon", 31, null)]), "agree");
+  // A twin that stopped before the original's NaN epoch shows nothing past it.
+  assert.equal(smallerWidthVerdict([original, segRecord("epsilon", 30, null)]), "partly agree");
+  assert.equal(smallerWidthVerdict([original]), "partly agree");
+  assert.equal(smallerWidthVerdict([original, segRecord("epsilon", 20, 21)]), "disagree");
+  // No NaN within the cap: nothing shown.
+  assert.equal(
+    smallerWidthVerdict([segRecord("none", 60, null), segRecord("epsilon", 60, null)]),
+    "not reproduced",
+  );
+  assert.equal(smallerWidthVerdict([segRecord("epsilon", 60, null)]), "not reproduced");
+});
+
+Deno.test(
+  name("Figure 6 at a smaller width: its own section, the reach of the logits"),
+  async () => {
+    const out = await Deno.makeTempDir({ prefix: "seg-section-" });
+    try {
+      const original = {
+        ...segRecord("none", 2, 3),
+        epochMetrics: {
+          accuracyLogitOverHalf: [0.9, 0.95],
+          accuracy: [0.9, 0.95],
+          logitMin: [-9, -12],
+          logitMax: [8, 10],
+          backgroundLogitMin: [-9, -12.5],
+          foregroundLogitMax: [8, 10],
+          backgroundSaturated: [0, 0],
+          foregroundSaturated: [0, 0],
+        },
+      };
+      await Deno.mkdir(`${out}/mnist-segmentation`);
+      await Deno.writeTextFile(
+        `${out}/mnist-segmentation/runs.jsonl`,
+        JSON.stringify(original) + "\n",
+      );
+      const section = await figure6Section(out);
+      assert.equal(
+        section.title,
+        "Figure 6 at width 4: MNIST segmentation, a smaller U-Net than A.6's",
+      );
+      assert.equal(section.verdict, "partly agree");
+      assert.ok(
+        section.measured.some((m) =>
+          m.startsWith(
+            "noise=none/none: NaN at epoch 3, step 5; epoch 2: background min logit " +
+              "-12.50 (lowest of any epoch -12.50), foreground max 10.00, saturated 0.0% of background",
+          )
+        ),
+        section.measured.join("\n"),
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
 
 Deno.test(name("segmentation runs write schema-valid records and Figure 6"), async () => {
   const out = await Deno.makeTempDir({ prefix: "seg-" });

@@ -9,7 +9,8 @@ import { loadMnist } from "../../lib/data/mnist.ts";
 import { createUNet } from "../../lib/models/unet.ts";
 import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts";
 import { type Experiment, type GridRun, runSeeds } from "../_experiment.ts";
-import { PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
+import { PAPER_PROTOCOL, PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
+import { renderHorizon } from "../unet_horizon/figure.ts";
 import { lossCurvesSpec } from "../../lib/figures/loss_curves.ts";
 import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
@@ -79,10 +80,15 @@ export const mnistSegmentation: Experiment<SegmentationProfile, SegmentationCont
   train: trainSegmentation,
   async figures(records, dir) {
     const path = `${dir}/figure6.svg`;
+    const width = Number(records[0]?.config.width ?? PAPER_PROTOCOL.width);
+    const smaller = width !== PAPER_PROTOCOL.width;
     await writeSvg(
       path,
       lossCurvesSpec(records, {
-        title: "Figure 6: U-Net on MNIST segmentation, γ = α = 0.5; × = NaN; dashed: the paper's",
+        title: smaller
+          ? `Figure 6 at width ${width} (a smaller U-Net), γ = α = 0.5; × = NaN; dashed: the ` +
+            `paper's width-${PAPER_PROTOCOL.width} runs`
+          : "Figure 6: U-Net on MNIST segmentation, γ = α = 0.5; × = NaN; dashed: the paper's",
         series: (r) => `noise: ${r.config.noise}`,
         reference: (await loadPublished()).mnistSegmentation.filter((p) =>
           records.some((r) => r.config.noise === p.noise)
@@ -94,7 +100,18 @@ export const mnistSegmentation: Experiment<SegmentationProfile, SegmentationCont
         })),
       }),
     );
-    return [path];
+    if (!smaller) return [path];
+    // A smaller network: how close its logits came to float32's saturation, per epoch.
+    return [
+      path,
+      await renderHorizon(records, dir, {
+        line: (r) =>
+          `${
+            r.config.stabilization === "none" ? "original" : "stabilized"
+          }, noise ${r.config.noise}`,
+        subject: `Figure 6 at width ${width}: the extreme logits per epoch`,
+      }),
+    ];
   },
   report: figure6Section,
   datasetSize: MNIST_FILES.trainImages.count,

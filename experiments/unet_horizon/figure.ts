@@ -6,12 +6,24 @@ import { type VegaLiteSpec, writeSvg } from "../../lib/figures/render_svg.ts";
 import { FLOAT32_SATURATING_LOGIT } from "../../lib/precision/float_limits.ts";
 import { runStepsPerEpoch, sidesOf } from "./report.ts";
 
+/** Options of {@linkcode horizonSpec}: the line a run draws, and the title's subject. */
+export interface HorizonFigureOptions {
+  line?: (r: RunRecord) => string;
+  subject?: string;
+}
+
 /** The figure's spec from the runs' saturation metrics. */
-export function horizonSpec(records: RunRecord[]): VegaLiteSpec {
+export function horizonSpec(
+  records: RunRecord[],
+  {
+    line = (r) => `width ${r.config.width}`,
+    subject = "U-Net widths: the extreme logits per epoch (no noise, original)",
+  }: HorizonFigureOptions = {},
+): VegaLiteSpec {
   const values = records.flatMap((r) =>
     sidesOf(r).flatMap(({ side, magnitudes }) =>
       magnitudes.map((y, e) => ({
-        width: `width ${r.config.width}`,
+        width: line(r),
         side,
         step: (e + 1) * runStepsPerEpoch(r),
         magnitude: y,
@@ -20,9 +32,7 @@ export function horizonSpec(records: RunRecord[]): VegaLiteSpec {
   );
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: `U-Net widths: the extreme logits per epoch (no noise, original); ${
-      FLOAT32_SATURATING_LOGIT.toFixed(2)
-    } = float32's saturation`,
+    title: `${subject}; ${FLOAT32_SATURATING_LOGIT.toFixed(2)} = float32's saturation`,
     width: 420,
     height: 260,
     layer: [
@@ -51,8 +61,12 @@ export function horizonSpec(records: RunRecord[]): VegaLiteSpec {
 }
 
 /** Draws `<dir>/horizon.svg`; returns its path. */
-export async function renderHorizon(records: RunRecord[], dir: string): Promise<string> {
+export async function renderHorizon(
+  records: RunRecord[],
+  dir: string,
+  options?: HorizonFigureOptions,
+): Promise<string> {
   const path = `${dir}/horizon.svg`;
-  await writeSvg(path, horizonSpec(records));
+  await writeSvg(path, horizonSpec(records, options));
   return path;
 }
