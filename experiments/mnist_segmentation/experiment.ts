@@ -11,6 +11,7 @@ import { type FocalTrainingConfig, trainWithFocalLoss } from "../_train_focal.ts
 import { type Experiment, type GridRun, runSeeds } from "../_experiment.ts";
 import { PAPER_PROTOCOL, PROFILES, runGrid, type SegmentationProfile } from "./profiles.ts";
 import { renderHorizon } from "../unet_horizon/figure.ts";
+import { sidesOf } from "../unet_horizon/report.ts";
 import { lossCurvesSpec } from "../../lib/figures/loss_curves.ts";
 import { writeSvg } from "../../lib/figures/render_svg.ts";
 import { loadPublished } from "../_published.ts";
@@ -100,8 +101,9 @@ export const mnistSegmentation: Experiment<SegmentationProfile, SegmentationCont
         })),
       }),
     );
-    if (!smaller) return [path];
-    // A smaller network: how close its logits came to float32's saturation, per epoch.
+    // A smaller network: how close its logits came to float32's saturation,
+    // per epoch (runs recorded before the saturation metrics have none).
+    if (!smaller || !records.some((r) => sidesOf(r).length > 0)) return [path];
     return [
       path,
       await renderHorizon(records, dir, {

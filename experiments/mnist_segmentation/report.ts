@@ -18,6 +18,7 @@ import {
   type Verdict,
 } from "../_sections.ts";
 import { PAPER_PROTOCOL } from "./profiles.ts";
+import { sidesOf } from "../unet_horizon/report.ts";
 
 const CLAIM = "With the original loss (γ = α = 0.5) the run without noise meets a NaN " +
   "(the paper's: in epoch 58), medium noise delays it (epoch 872), and with high noise it does " +
@@ -125,7 +126,7 @@ async function smallerWidthSection(
     links: [
       "mnist-segmentation/runs.jsonl",
       "mnist-segmentation/figure6.svg",
-      "mnist-segmentation/horizon.svg",
+      ...(records.some((r) => sidesOf(r).length > 0) ? ["mnist-segmentation/horizon.svg"] : []),
     ],
     step,
     wallSeconds: span(records),
