@@ -3,13 +3,25 @@ import * as tf from "@tensorflow/tfjs";
 import { validateRecord as validate } from "./_schema.ts";
 import { name, RTOL } from "./_backend.ts";
 import {
+  ADAPTIVE_GAMMA,
   AUTHORS_CLIP,
   PROFILES,
   REPRODUCE_SAMPLE,
   runGrid,
 } from "../experiments/variants/profiles.ts";
-import { nonFiniteParts, softTargets, variants } from "../experiments/variants/experiment.ts";
+import {
+  nonFiniteParts,
+  PART_NAMES,
+  softTargets,
+  variants,
+} from "../experiments/variants/experiment.ts";
 import { clippedUnifiedParts } from "../experiments/variants/clipped_unified.ts";
+import { adaptiveParts, authorsAdaptiveLoss } from "../experiments/variants/authors_adaptive.ts";
+import {
+  PROFILES as SEGMENTATION_PROFILES,
+  runGrid as segmentationGrid,
+} from "../experiments/mnist_segmentation/profiles.ts";
+import { assertClose, decode, read } from "./_assert.ts";
 import { variantsSections } from "../experiments/variants/report.ts";
 import { stepsTrained } from "../experiments/variants/figure.ts";
 import { unifiedParts } from "../lib/losses/unified_parts.ts";
@@ -39,9 +51,70 @@ Deno.test("the variants grid: Unified γ × 3 arms, Quality threshold × β × t
   // The sample deno task reproduce runs: γ = β = 0.5, every arm.
   const sample = selectRuns(grid, { cells: REPRODUCE_SAMPLE });
   assert.equal(sample.length, 3 + 8);
-  assert.equal(runGrid(PROFILES.smoke).length, 7);
-  assert.equal(runGrid(PROFILES.paper).length, 33);
+  // The Adaptive arms: in smoke and paper, not in the default's whole set.
+  assert.equal(runGrid(PROFILES.smoke).length, 10);
+  assert.equal(runGrid(PROFILES.paper).length, 36);
 });
+
+Deno.test("the width4 profile: the U-Net losses at Figure 6's width-4 scale", () => {
+  const grid = runGrid(PROFILES.width4);
+  assert.deepEqual(grid.map((r) => r.runId), [
+    "unified/gamma=0.5/none",
+    "unified/gamma=0.5/exact",
+    "unified/gamma=0.5/clipped",
+    "adaptive/none",
+    "adaptive/authors",
+    "adaptive/exact",
+  ]);
+  // Figure 6's width-4 profile: its width, cap, masks and protocol.
+  const figure6 = segmentationGrid(SEGMENTATION_PROFILES.width4)[0].config;
+  for (const r of grid) {
+    for (const key of ["width", "model", "epochs", "batchSize", "trainSamples", "maskThreshold"]) {
+      assert.equal(r.config[key], figure6[key], `${r.runId}: ${key}`);
+    }
+    assert.equal(r.config.learningRate, figure6.learningRate);
+    assert.equal(r.config.momentum, figure6.momentum);
+  }
+  const adaptive = grid.filter((r) => r.config.loss === "adaptive");
+  assert.ok(
+    adaptive.every((r) => r.config.gamma === ADAPTIVE_GAMMA && r.pair === "variants/adaptive"),
+  );
+  assert.deepEqual(adaptive.map((r) => [r.config.stabilization, r.config.authors]), [
+    ["none", undefined],
+    ["none", true],
+    ["exact", undefined],
+  ]);
+});
+
+Deno.test(
+  name("the authors' Adaptive composition against their MONAI code, and its parts"),
+  async () => {
+    const fixtures = JSON.parse(
+      await Deno.readTextFile(new URL("./fixtures/adaptive_reference.json", import.meta.url)),
+    ).cases;
+    for (const c of fixtures) {
+      const x = tf.tensor(c.logits, c.shape), y = tf.tensor(c.targets, c.shape);
+      const { value, grad } = tf.valueAndGrad((z: tf.Tensor) =>
+        authorsAdaptiveLoss(z, y, c.gammaFirst)
+      )(x);
+      assertClose(await read(value), [c.authors.loss], { rtol: RTOL, what: "authors' loss" });
+      assertClose(await read(grad), decode(c.authors.grad), {
+        rtol: 10 * RTOL,
+        atol: 1e-8,
+        what: "authors' grad",
+      });
+      tf.dispose([x, y, value, grad]);
+    }
+    // A background pixel at x = −30: the pow form's factor is singular alone,
+    // the log-space factor never is; the cross-entropy is finite in both.
+    const { x, y } = image(2, -30);
+    const parts = (composition: "pow" | "authors") => (l: tf.Tensor, t: tf.Tensor) =>
+      adaptiveParts(l, t, 0.25, composition);
+    assert.deepEqual(await nonFiniteParts(parts("pow"), PART_NAMES.adaptive, x, y), ["factor"]);
+    assert.deepEqual(await nonFiniteParts(parts("authors"), PART_NAMES.adaptive, x, y), []);
+    tf.dispose([x, y]);
+  },
+);
 
 Deno.test("a cell's arms share a pair (and so their seeds), other cells do not", () => {
   const runs = selectRuns(runGrid(PROFILES.paper), { repeats: 3 });
@@ -103,21 +176,23 @@ Deno.test(name("nonFiniteParts names the part that is singular alone"), async ()
   // A background pixel at x = -30: 1 - (1 - p) rounds to 0, the focal
   // factor's gradient is NaN (the Tversky index stays below 1: FN > 0).
   let { x, y } = image(2, -30);
-  assert.deepEqual(await nonFiniteParts(parts.none, x, y), ["focal"]);
-  assert.deepEqual(await nonFiniteParts(parts.exact, x, y), []);
-  assert.deepEqual(await nonFiniteParts(parts.clipped, x, y), []);
+  assert.deepEqual(await nonFiniteParts(parts.none, PART_NAMES.unified, x, y), ["focal"]);
+  assert.deepEqual(await nonFiniteParts(parts.exact, PART_NAMES.unified, x, y), []);
+  assert.deepEqual(await nonFiniteParts(parts.clipped, PART_NAMES.unified, x, y), []);
   tf.dispose([x, y]);
   // Every pixel right and sure (fg at +30, bg at -17): FN = 0 and FP ~ 3e-7
   // vanish beside TP = 8, TI rounds to 1; the focal factor stays above 0.
   ({ x, y } = image(30, -17));
-  assert.deepEqual(await nonFiniteParts(parts.none, x, y), ["tversky"]);
-  assert.deepEqual(await nonFiniteParts(parts.exact, x, y), []);
+  assert.deepEqual(await nonFiniteParts(parts.none, PART_NAMES.unified, x, y), ["tversky"]);
+  assert.deepEqual(await nonFiniteParts(parts.exact, PART_NAMES.unified, x, y), []);
   tf.dispose([x, y]);
 });
 
-/** A record of the variants experiment with the fields the report reads. */
+/** A record of the variants experiment with the fields the report reads (default or width4 grid). */
 function record(runId: string, nanStep: number | null, extra: Partial<RunRecord> = {}): RunRecord {
-  const run = runGrid(PROFILES.default).find((r) => r.runId === runId)!;
+  const run = [...runGrid(PROFILES.default), ...runGrid(PROFILES.width4)].find((r) =>
+    r.runId === runId
+  )!;
   return {
     experiment: "variants",
     runId,
@@ -166,6 +241,7 @@ Deno.test("variants report: verdicts follow the records", async () => {
   assert.deepEqual((await sections(calm)).map((s) => s.verdict), [
     "not observed within 1876 steps",
     "not observed within 1876 steps",
+    "not run",
     "not observed within 18760 steps",
     "agree",
   ]);
@@ -177,7 +253,7 @@ Deno.test("variants report: verdicts follow the records", async () => {
     record(`${q}/exact`, null),
   ];
   const found = await sections(stormy);
-  assert.deepEqual(found.map((s) => s.verdict), ["agree", "agree", "agree", "agree"]);
+  assert.deepEqual(found.map((s) => s.verdict), ["agree", "agree", "not run", "agree", "agree"]);
   assert.ok(found[0].measured.some((m) => m.includes("non-finite alone on that batch: focal")));
   assert.equal(stepsTrained(stormy[0]), 7);
   // A clipped or an exact run that meets a NaN contradicts its claim.
@@ -187,6 +263,7 @@ Deno.test("variants report: verdicts follow the records", async () => {
   assert.deepEqual((await sections(broken)).map((s) => s.verdict), [
     "agree",
     "disagree",
+    "not run",
     "agree",
     "disagree",
   ]);
@@ -201,7 +278,30 @@ Deno.test("variants report: verdicts follow the records", async () => {
     "not run",
     "not run",
     "not run",
+    "not run",
   ]);
+});
+
+Deno.test("variants report: the Adaptive arms' verdict follows the pow form", async () => {
+  // 60 epochs of 938 steps without a NaN in any arm.
+  const calm = ["none", "authors", "exact"].map((arm) => record(`adaptive/${arm}`, null));
+  const [adaptive] = (await sections(calm)).filter((s) => s.title.endsWith("Adaptive Focal Loss"));
+  assert.equal(adaptive.verdict, "not observed within 56280 steps");
+  assert.ok(adaptive.measured.includes(
+    "the authors' code: no NaN within 56280 steps (its factor, in log space, has a finite " +
+      "gradient for every logit)",
+  ));
+  const stormy = [
+    record("adaptive/none", 7, { nanTerms: ["factor"] }),
+    ...calm.slice(1),
+  ];
+  const found = await sections(stormy);
+  const section = found.find((s) => s.title.endsWith("Adaptive Focal Loss"))!;
+  assert.equal(section.verdict, "agree");
+  assert.ok(section.measured.some((m) => m.includes("non-finite alone on that batch: factor")));
+  // The exact arm is in the exact forms' section.
+  assert.equal(found.at(-1)!.verdict, "agree");
+  assert.ok(found.at(-1)!.measured.some((m) => m.startsWith("adaptive/exact (exact)")));
 });
 
 Deno.test(
@@ -216,7 +316,7 @@ Deno.test(
         quality: { ...smoke.quality, trainSamples: 64, epochs: 1 },
       };
       const records = await runWith(variants, profile, { out, seed: 1 });
-      assert.equal(records.length, 7);
+      assert.equal(records.length, 10);
       for (const r of records) {
         assert.ok(validate(r), JSON.stringify(validate.errors));
         const range = (r as RunRecord & { logitRange: number[] }).logitRange;
@@ -228,6 +328,11 @@ Deno.test(
       for (const other of [exact, clipped]) {
         assert.ok(Math.abs(none - other) < 1e-3 * none, `${none} vs ${other}`);
       }
+      // The Adaptive arms too; the authors' weights halve the loss.
+      const [pow, authors, exactAfl] = records.filter((r) => r.config.loss === "adaptive")
+        .sort((a, b) => a.index - b.index).map((r) => r.epochLosses[0]);
+      assert.ok(Math.abs(pow - exactAfl) < 1e-3 * pow, `${pow} vs ${exactAfl}`);
+      assert.ok(Math.abs(pow / 2 - authors) < 1e-3 * pow, `${pow} / 2 vs ${authors}`);
       const [path] = await variants.figures(records, `${out}/variants`);
       assert.match(await Deno.readTextFile(path), /^<svg/);
     } finally {

@@ -1,10 +1,11 @@
 // The variants experiment (not in the paper; profiles.ts says what it runs):
-// the Unified Focal Loss trains the U-Net of Figure 6 on MNIST masks, the
-// Quality Focal Loss the CNN of Figure 4 on MNIST's binary labels, each in
-// its original composition and its exact form, the Unified loss also with
-// its authors' clipping. A Unified run that meets a NaN records which of its
-// two parts was non-finite alone on that batch (`nanTerms`); every run
-// records the range of its trained model's logits (`logitRange`).
+// the Unified and Adaptive Focal Losses train the U-Net of Figure 6 on MNIST
+// masks, the Quality Focal Loss the CNN of Figure 4 on MNIST's binary labels,
+// each in its original composition and its exact form, the Unified loss also
+// with its authors' clipping, the Adaptive one also as its authors' code
+// composes it. A U-Net run that meets a NaN records which of its loss's two
+// parts was non-finite alone on that batch (`nanTerms`); every run records
+// the range of its trained model's logits (`logitRange`).
 import * as tf from "@tensorflow/tfjs";
 import { imageBatches } from "../../lib/data/image_batches.ts";
 import { randomSample } from "../../lib/data/subsets.ts";
@@ -19,14 +20,21 @@ import {
 } from "../../lib/train/train_binary.ts";
 import type { BinaryBatches } from "../../lib/data/image_batches.ts";
 import type { RunOutcome } from "../../lib/results/run_records.ts";
-import { qualityFocalLoss, unifiedFocalLoss } from "../../mod.ts";
-import { type UnifiedParts, unifiedParts } from "../../lib/losses/unified_parts.ts";
+import {
+  adaptiveFocalGamma,
+  adaptiveFocalLoss,
+  qualityFocalLoss,
+  unifiedFocalLoss,
+} from "../../mod.ts";
+import { unifiedParts } from "../../lib/losses/unified_parts.ts";
+import { adaptiveParts, authorsAdaptiveLoss } from "./authors_adaptive.ts";
 import { optimizerOf } from "../_train_focal.ts";
 import { type Experiment, type GridRun, type RunSeeds, runSeeds } from "../_experiment.ts";
 import { mnistClassification, runImages } from "../mnist_classification/experiment.ts";
 import { mnistSegmentation } from "../mnist_segmentation/experiment.ts";
 import { clippedUnifiedParts } from "./clipped_unified.ts";
 import {
+  type AdaptiveConfig,
   LOGIT_RANGE_IMAGES,
   PROFILES,
   type QualityConfig,
@@ -40,19 +48,22 @@ import {
 import { renderVariantsFigure } from "./figure.ts";
 import { variantsSections } from "./report.ts";
 
-/** The names `nanTerms` records for the Unified loss's parts. */
-export const UNIFIED_TERMS = { focal: "focal", tversky: "tversky" } as const;
+/** The names `nanTerms` records for each loss's parts. */
+export const PART_NAMES = {
+  unified: ["focal", "tversky"],
+  adaptive: ["factor", "crossEntropy"],
+} as const;
 
 /**
  * The parts of `parts` that are non-finite alone on this batch: a part's
  * value, or its gradient with respect to the logits.
  */
-export async function nonFiniteParts(
-  parts: (logits: tf.Tensor, y: tf.Tensor) => UnifiedParts,
+export async function nonFiniteParts<K extends string>(
+  parts: (logits: tf.Tensor, y: tf.Tensor) => Record<K, tf.Tensor>,
+  names: readonly K[],
   logits: tf.Tensor,
   y: tf.Tensor,
-): Promise<string[]> {
-  const names = Object.keys(UNIFIED_TERMS) as (keyof UnifiedParts)[];
+): Promise<K[]> {
   const flags = tf.tidy(() =>
     tf.stack(names.map((name) => {
       const { value, grad } = tf.valueAndGrad((l: tf.Tensor) => parts(l, y)[name] as tf.Scalar)(
@@ -63,7 +74,7 @@ export async function nonFiniteParts(
   );
   const finite = await flags.data();
   flags.dispose();
-  return names.filter((_, i) => finite[i] !== 1).map((n) => UNIFIED_TERMS[n]);
+  return names.filter((_, i) => finite[i] !== 1);
 }
 
 /**
@@ -123,12 +134,12 @@ function unifiedArm(c: UnifiedConfig) {
   return { loss, parts };
 }
 
-function trainUnified(
+/** The U-Net runs' masks (all images, or a seeded subset) and their U-Net. */
+function segmentationRun(
   mnist: MnistSplit,
-  c: UnifiedConfig,
+  c: UnifiedConfig | AdaptiveConfig,
   seeds: RunSeeds,
-  checkpoints?: TrainingCheckpoints,
-): Promise<RunOutcome> {
+) {
   const pixels = mnist.rows * mnist.cols;
   let images = mnist.images;
   if (c.trainSamples !== null) {
@@ -144,12 +155,60 @@ function trainUnified(
     targets: { maskAbove: c.maskThreshold },
     seed: seeds.batches,
   });
-  const model = createUNet({ width: c.width }, seeds.init);
+  return { data, model: createUNet({ width: c.width }, seeds.init) };
+}
+
+function trainUnified(
+  mnist: MnistSplit,
+  c: UnifiedConfig,
+  seeds: RunSeeds,
+  checkpoints?: TrainingCheckpoints,
+): Promise<RunOutcome> {
+  const { data, model } = segmentationRun(mnist, c, seeds);
   const { loss, parts } = unifiedArm(c);
   return trainAndRange(model, data, {
     ...protocolOf(c, seeds, checkpoints),
     loss,
-    nanTerms: (logits, y) => nonFiniteParts(parts, logits, y),
+    nanTerms: (logits, y) => nonFiniteParts(parts, PART_NAMES.unified, logits, y),
+  });
+}
+
+/**
+ * The Adaptive loss of a run's arm, γ from each batch's masks (the first
+ * mask's smoothness plus the batch's foreground fraction), and its parts
+ * for the NaN diagnosis: the pow form's for "none", the log-space factor's
+ * for the authors' code and the exact form.
+ */
+function adaptiveArm(c: AdaptiveConfig) {
+  const loss = c.authors
+    ? (x: tf.Tensor, y: tf.Tensor) =>
+      tf.tidy(() =>
+        authorsAdaptiveLoss(x, y, adaptiveFocalGamma(y, { smoothness: c.adaptiveGamma }))
+      )
+    // The package's loss: the paper's pow formula ("none") or exact.
+    : (x: tf.Tensor, y: tf.Tensor) =>
+      adaptiveFocalLoss(x, y, {
+        stabilization: c.stabilization,
+        smoothness: c.adaptiveGamma,
+      }) as tf.Scalar;
+  const composition = c.stabilization === "none" && !c.authors ? "pow" : "authors";
+  const parts = (x: tf.Tensor, y: tf.Tensor) =>
+    adaptiveParts(x, y, adaptiveFocalGamma(y, { smoothness: c.adaptiveGamma }), composition);
+  return { loss, parts };
+}
+
+function trainAdaptive(
+  mnist: MnistSplit,
+  c: AdaptiveConfig,
+  seeds: RunSeeds,
+  checkpoints?: TrainingCheckpoints,
+): Promise<RunOutcome> {
+  const { data, model } = segmentationRun(mnist, c, seeds);
+  const { loss, parts } = adaptiveArm(c);
+  return trainAndRange(model, data, {
+    ...protocolOf(c, seeds, checkpoints),
+    loss,
+    nanTerms: (logits, y) => nonFiniteParts(parts, PART_NAMES.adaptive, logits, y),
   });
 }
 
@@ -196,9 +255,11 @@ export const variants: Experiment<VariantsProfile, MnistSplit> = {
   prepare: (_profile, { dataDir }) => loadMnist("train", { dataDir }),
   train(mnist, run: GridRun, seed, checkpoints) {
     const seeds = runSeeds(seed, run.pair);
-    const c = run.config as UnifiedConfig | QualityConfig;
+    const c = run.config as UnifiedConfig | AdaptiveConfig | QualityConfig;
     return c.loss === "unified"
       ? trainUnified(mnist, c, seeds, checkpoints)
+      : c.loss === "adaptive"
+      ? trainAdaptive(mnist, c, seeds, checkpoints)
       : trainQuality(mnist, c, seeds, checkpoints);
   },
   async figures(records, dir) {
@@ -211,7 +272,7 @@ export const variants: Experiment<VariantsProfile, MnistSplit> = {
   publishedRun: () => undefined,
   // The models' steps are those of Figures 6 and 4.
   stepModel: (config) =>
-    config.loss === "unified"
+    config.loss === "unified" || config.loss === "adaptive"
       ? mnistSegmentation.stepModel(config)
       : mnistClassification.stepModel(config),
 };

@@ -14,6 +14,8 @@ export function stepsTrained(r: RunRecord): number {
 export function armOf(r: RunRecord): string {
   return r.config.clip !== undefined
     ? "original + authors' clipping"
+    : r.config.authors === true
+    ? "authors' code (log space)"
     : r.config.stabilization === "exact"
     ? "exact"
     : "original";
@@ -23,6 +25,8 @@ export function armOf(r: RunRecord): string {
 export function cellLabel(r: RunRecord): string {
   return r.config.loss === "unified"
     ? `γ ${r.config.gamma}`
+    : r.config.loss === "adaptive"
+    ? "γ per batch"
     : `t${r.config.threshold} β ${r.config.gamma} ${r.config.targets}`;
 }
 
@@ -31,6 +35,8 @@ export function variantsSpec(records: RunRecord[]): VegaLiteSpec {
   const rows = records.map((r) => ({
     panel: r.config.loss === "unified"
       ? `Unified Focal Loss, U-Net width ${r.config.width} (segmentation)`
+      : r.config.loss === "adaptive"
+      ? `Adaptive Focal Loss, U-Net width ${r.config.width} (segmentation)`
       : "Quality Focal Loss, CNN (classification)",
     cell: cellLabel(r),
     arm: armOf(r),

@@ -11,6 +11,11 @@
 //   predictions to [1e-7, 1 − 1e-7] (composed by the experiment, the
 //   package's loss stays unclipped), which the paper names as the reason
 //   the instability went unseen;
+// - the Adaptive Focal Loss (Islam et al., 2024) on the same task, its γ
+//   computed per batch from the masks (smoothness plus foreground fraction,
+//   ≈ 0.2–0.3 on MNIST's), in three arms: the paper's formula with `pow`
+//   ("none"), its authors' code (MONAI's log-space factor with their channel
+//   weights, composed by the experiment: "authors") and the exact form;
 // - the Quality Focal Loss (Li et al., 2020) on the MNIST classification task
 //   of Figure 4, β ∈ {0.1, 0.5, 0.9}, thresholds 0 and 8, with hard targets
 //   and with soft ones (SOFT_TARGETS: label smoothing, a rule fixed for every
@@ -18,9 +23,16 @@
 import type { OptimizerConfig } from "../../lib/train/optimizer.ts";
 import { PAPER_OPTIMIZER } from "../../lib/train/optimizer.ts";
 import type { GridRun, ProfileBase, Profiles } from "../_experiment.ts";
+import { SMALL_WIDTH } from "../mnist_segmentation/profiles.ts";
 
 /** The Unified Focal Loss's arms: its original composition, its exact form, the authors' clipping. */
 export type UnifiedArm = "none" | "exact" | "clipped";
+
+/**
+ * The Adaptive Focal Loss's arms: the paper's formula with `pow` ("none"),
+ * its authors' log-space composition ("authors"), the exact form.
+ */
+export type AdaptiveArm = "none" | "authors" | "exact";
 
 /** The Quality Focal Loss's arms. */
 export type QualityArm = "none" | "exact";
@@ -45,6 +57,9 @@ export const AUTHORS_CLIP = 1e-7;
 /** Images the trained model's logit range is read on (the first of the training set). */
 export const LOGIT_RANGE_IMAGES = 256;
 
+/** The `gamma` (and `focus`) an Adaptive run records: its γ is computed per batch. */
+export const ADAPTIVE_GAMMA = -1;
+
 /** λ and δ of the Unified Focal Loss: its authors' defaults (asym_unified_focal_loss). */
 export const UNIFIED_WEIGHTS = { weight: 0.5, delta: 0.6 } as const;
 
@@ -66,6 +81,8 @@ export interface VariantsProfile extends ProfileBase {
     /** Pixels above this intensity are foreground (Sec. 2.5.3). */
     maskThreshold: number;
   };
+  /** The Adaptive Focal Loss's runs: the Unified runs' U-Net, masks and cap. */
+  adaptive: { arms: readonly AdaptiveArm[] };
   quality: Protocol & {
     betas: readonly number[];
     thresholds: readonly number[];
@@ -91,6 +108,8 @@ const WHOLE = {
     trainSamples: null,
     maskThreshold: 0.5,
   },
+  // Not in the whole set here: its runs belong to the width4 profile's horizon.
+  adaptive: { arms: [] },
   quality: {
     ...PROTOCOL,
     betas: [0.1, 0.5, 0.9],
@@ -109,14 +128,33 @@ const WHOLE = {
  */
 export const REPRODUCE_SAMPLE: Record<string, string[]> = { focus: ["0.5"] };
 
-/** The profiles: `paper` longer and wider, `default` the whole set here, `smoke` for CI. */
+/** Every arm of the Adaptive Focal Loss. */
+const ADAPTIVE_ARMS: readonly AdaptiveArm[] = ["none", "authors", "exact"];
+
+/**
+ * The profiles: `paper` longer and wider, `default` the whole set here,
+ * `smoke` for CI, and `width4` (`deno task experiment` only): the U-Net
+ * losses at Figure 6's width-4 scale (SMALL_WIDTH: the width4 profile of
+ * mnist-segmentation), where its original meets its NaN if anywhere here.
+ */
 export const PROFILES: Profiles<VariantsProfile> = {
   paper: {
     name: "paper",
     description: "The set at the paper's scale: the width-64 U-Net of A.6 for 1000 epochs and " +
       "the CNN for Figure 4's 100 epochs (for a GPU machine)",
     unified: { ...WHOLE.unified, width: 64, epochs: 1000 },
+    adaptive: { arms: ADAPTIVE_ARMS },
     quality: { ...WHOLE.quality, epochs: 100 },
+  },
+  width4: {
+    name: "width4",
+    description: `The U-Net losses at Figure 6's width-${SMALL_WIDTH.width} scale, ` +
+      `${SMALL_WIDTH.epochs} epochs of 938 steps: the Unified Focal Loss (γ 0.5) original, ` +
+      "exact and with its authors' clipping; the Adaptive Focal Loss with pow, its authors' " +
+      "log-space code, and exact: 6 runs on all 60,000 images",
+    unified: { ...WHOLE.unified, gammas: [0.5], ...SMALL_WIDTH },
+    adaptive: { arms: ADAPTIVE_ARMS },
+    quality: { ...WHOLE.quality, betas: [] },
   },
   default: {
     name: "default",
@@ -130,6 +168,7 @@ export const PROFILES: Profiles<VariantsProfile> = {
     name: "smoke",
     description: "Every code path: U-Net width 2 on 128 images, CNN on 256, 2 epochs, γ = β = 0.5",
     unified: { ...WHOLE.unified, gammas: [0.5], width: 2, trainSamples: 128 },
+    adaptive: { arms: ADAPTIVE_ARMS },
     quality: {
       ...WHOLE.quality,
       betas: [0.5],
@@ -142,7 +181,7 @@ export const PROFILES: Profiles<VariantsProfile> = {
 
 /** The fields of a run's config that this experiment's training reads. */
 export type VariantConfig = GridRun["config"] & OptimizerConfig & {
-  loss: "unified" | "quality";
+  loss: "unified" | "adaptive" | "quality";
   /** The focusing exponent: the Unified loss's γ, the Quality loss's β. */
   focus: number;
   stabilization: "none" | "exact";
@@ -162,6 +201,19 @@ export type UnifiedConfig = VariantConfig & {
   width: number;
 };
 
+/**
+ * The Adaptive runs' config fields: `gamma` and `focus` are −1, γ being
+ * computed per batch (`adaptiveGamma`: from the batch's first mask, as the
+ * authors' code does); `authors` marks their log-space composition.
+ */
+export type AdaptiveConfig = VariantConfig & {
+  loss: "adaptive";
+  adaptiveGamma: "first";
+  authors?: true;
+  maskThreshold: number;
+  width: number;
+};
+
 /** The Quality runs' config fields. */
 export type QualityConfig = VariantConfig & {
   loss: "quality";
@@ -177,11 +229,13 @@ function optimizerFields(o: OptimizerConfig) {
 }
 
 /**
- * The runs of a profile in a fixed order: the Unified runs (γ × arm), then
- * the Quality runs (threshold × β × targets × arm). Every record carries
- * the fields all experiments record: `gamma` is the focusing exponent (β
- * for the Quality loss), `alpha` is −1 (neither loss has an α: torchvision's
- * convention for none), `epsilon` 0 (no arm uses Eq. (11)).
+ * The runs of a profile in a fixed order: the Unified runs (γ × arm), the
+ * Adaptive runs (arm; on the Unified runs' U-Net, masks and cap), then the
+ * Quality runs (threshold × β × targets × arm). Every record carries the
+ * fields all experiments record: `gamma` is the focusing exponent (β for the
+ * Quality loss, ADAPTIVE_GAMMA for the Adaptive one), `alpha` is −1 (no loss
+ * here uses α: torchvision's convention for none), `epsilon` 0 (no arm uses
+ * Eq. (11)).
  */
 export function runGrid(profile: VariantsProfile): GridRun[] {
   const runs: Omit<GridRun, "index">[] = [];
@@ -212,6 +266,31 @@ export function runGrid(profile: VariantsProfile): GridRun[] {
         },
       });
     }
+  }
+  for (const arm of profile.adaptive.arms) {
+    runs.push({
+      runId: `adaptive/${arm}`,
+      pair: "variants/adaptive",
+      config: {
+        loss: "adaptive",
+        // Computed per batch: −1 says so, as alpha −1 says none.
+        focus: ADAPTIVE_GAMMA,
+        gamma: ADAPTIVE_GAMMA,
+        adaptiveGamma: "first",
+        alpha: -1,
+        stabilization: arm === "exact" ? "exact" : "none",
+        ...(arm === "authors" ? { authors: true } : {}),
+        epsilon: 0,
+        noise: "none",
+        epochs: u.epochs,
+        trainSamples: u.trainSamples,
+        batchSize: u.batchSize,
+        ...optimizerFields(u.optimizer),
+        maskThreshold: u.maskThreshold,
+        width: u.width,
+        model: `unet-a6-width${u.width}`,
+      },
+    });
   }
   const q = profile.quality;
   for (const threshold of q.thresholds) {

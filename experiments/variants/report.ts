@@ -48,21 +48,25 @@ const SATURATION = "the original forms' gradients turn NaN in float32 where a fo
 const UNIFIED_SATURATION = -17.3;
 
 /**
- * When no original Unified run met a NaN: how far its logits stayed from the
- * focal part's saturation, which says whether the cap made "not observed"
- * all but certain.
+ * When no original U-Net run met a NaN: how far its logits stayed from the
+ * focal factor's saturation, which says whether the cap made "not observed"
+ * all but certain. `factor`: the loss's factor that rounds to 0 there;
+ * `otherwise`: what else could make the NaN (the Unified loss's Tversky part).
  */
-function reach(originals: RunRecord[]): string[] {
+function reach(
+  originals: RunRecord[],
+  factor = "the focal part's factor",
+  otherwise = " (the Tversky part needs an image's every pixel right and sure to turn TI into 1)",
+): string[] {
   const lows = originals.map((r) => (r as RunRecord & { logitRange?: number[] }).logitRange?.[0])
     .filter((x): x is number => x !== undefined);
   if (originals.some(nan) || lows.length === 0) return [];
   const lowest = Math.min(...lows);
   return [
-    `the most negative logit an original run reached: ${lowest.toFixed(1)}; the focal part's ` +
-    `factor rounds to 0 only below ${UNIFIED_SATURATION}` +
+    `the most negative logit an original run reached: ${lowest.toFixed(1)}; ${factor} ` +
+    `rounds to 0 only below ${UNIFIED_SATURATION}` +
     (lowest > UNIFIED_SATURATION
-      ? ", so at this width and cap its NaN was all but out of reach (the Tversky part needs an " +
-        "image's every pixel right and sure to turn TI into 1)"
+      ? `, so at this width and cap its NaN was all but out of reach${otherwise}`
       : ""),
   ];
 }
@@ -84,17 +88,24 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
       "clipping), γ 0.2, 0.5, 0.8, on the MNIST masks of Figure 6 without noise.",
     clipping: "The clipping in the Unified Focal Loss's reference code (predictions to " +
       `[${AUTHORS_CLIP}, 1 − ${AUTHORS_CLIP}]) is why nobody saw the instability (Sec. 4).`,
+    adaptive: "The Adaptive Focal Loss (Islam et al., 2024) is named among the variants that " +
+      "could meet the instability (Sec. 1, 4): its γ, computed per batch from the masks " +
+      "(smoothness plus foreground fraction), lies in (0, 1) for small structures. Its authors' " +
+      "code evaluates the modulating factor in log space (MONAI's), whose gradient has no " +
+      "(1 − p_t)^(γ−1). Here: the paper's formula with pow, the authors' composition and the " +
+      "exact form, on the MNIST masks of Figure 6 without noise.",
     quality: "The Generalized/Quality Focal Loss uses its exponent β as the focal loss uses γ " +
       "(Sec. 1, 4), so for 0 < β < 1 it should meet the same NaN. Here: its original " +
       "composition (mmdetection's), β 0.1, 0.5, 0.9, on Figure 4's task without noise, with hard " +
       `targets and with soft ones (label smoothing s = ${SOFT_TARGETS.smoothing}: ` +
       `${1 - SOFT_TARGETS.smoothing} and ${SOFT_TARGETS.smoothing}).`,
-    exact: "This package's claim, not the paper's: the exact forms of both losses never meet a " +
-      "NaN under the same protocol.",
+    exact: "This package's claim, not the paper's: the exact form of every loss here never " +
+      "meets a NaN under the same protocol.",
   };
   const titles = {
     unified: `${TITLE}: the Unified Focal Loss, original composition`,
     clipping: `${TITLE}: the Unified Focal Loss with its authors' clipping`,
+    adaptive: `${TITLE}: the Adaptive Focal Loss`,
     quality: `${TITLE}: the Quality Focal Loss, original composition`,
     exact: `${TITLE}: the exact forms`,
   };
@@ -106,9 +117,12 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
     );
   }
   const unified = records.filter((r) => r.config.loss === "unified");
+  const adaptive = records.filter((r) => r.config.loss === "adaptive");
   const quality = records.filter((r) => r.config.loss === "quality");
   const originals = (rs: RunRecord[]) =>
-    rs.filter((r) => r.config.stabilization === "none" && r.config.clip === undefined);
+    rs.filter((r) =>
+      r.config.stabilization === "none" && r.config.clip === undefined && r.config.authors !== true
+    );
   const clipped = unified.filter((r) => r.config.clip !== undefined);
   const exact = records.filter((r) => r.config.stabilization === "exact");
   const links = ["variants/runs.jsonl", "variants/variants.svg"];
@@ -130,8 +144,6 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
       verdict: conjecture(unifiedOriginals),
       measured: [
         protocol(unified, "Unified"),
-        "the Adaptive Focal Loss (Islam et al., 2024), the third variant the paper names, is " +
-        "not run: its definition could not be obtained here (only its abstract is at hand)",
         SATURATION,
         ...unifiedOriginals.map(line),
         ...reach(unifiedOriginals),
@@ -167,6 +179,42 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
       links,
       step,
       wallSeconds: span(unified),
+    };
+
+  const adaptiveOriginals = originals(adaptive);
+  const authors = adaptive.filter((r) => r.config.authors === true);
+  const adaptiveSection: Section = adaptiveOriginals.length === 0
+    ? notRun(
+      titles.adaptive,
+      claims.adaptive,
+      "no Adaptive run with the pow form recorded (its runs are in the paper and width4 profiles)",
+      step,
+    )
+    : {
+      title: titles.adaptive,
+      claim: claims.adaptive,
+      verdict: conjecture(adaptiveOriginals),
+      measured: [
+        protocol(adaptive, "Adaptive"),
+        "γ per batch: the smoothness of the batch's first mask (the mean magnitude of " +
+        "np.gradient over its pixels) plus the batch's foreground fraction, as the authors' " +
+        "code computes it; the pow form's factor (1 − p_t)^γ rounds to 0, and its gradient " +
+        "turns NaN, where a background logit falls below −17.3",
+        ...adaptive.map(line),
+        ...(authors.length === 0 ? [] : [
+          `the authors' code: ${
+            authors.some(nan) ? "met a NaN" : `no NaN within ${fewest(authors)} steps`
+          } (its factor, in log space, has a finite gradient for every logit)`,
+        ]),
+        ...reach(adaptiveOriginals, "the factor (1 − p_t)^γ", ""),
+        'rule: agree if a pow-form run meets a NaN within its cap; otherwise "not observed ' +
+        'within N steps", N the fewest steps such a run trained. At a NaN the record names the ' +
+        "factors (factor: (1 − p_t)^γ, crossEntropy: −log p_t) whose value or gradient was " +
+        "non-finite alone on that batch",
+      ],
+      links,
+      step,
+      wallSeconds: span(adaptive),
     };
 
   const qualityOriginals = originals(quality);
@@ -209,5 +257,5 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
       step,
       wallSeconds: span(records),
     };
-  return [unifiedSection, clippingSection, qualitySection, exactSection];
+  return [unifiedSection, clippingSection, adaptiveSection, qualitySection, exactSection];
 }

@@ -67,6 +67,7 @@ export interface EpochMetrics {
 
 /** What every experiment records of a run's configuration: noise, model and the protocol. */
 export interface RunConfig {
+  /** γ; −1 where it is computed per batch (the Adaptive Focal Loss's runs). */
   gamma: number;
   alpha: number;
   stabilization: "none" | "epsilon" | "exact";
