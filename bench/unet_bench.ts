@@ -1,18 +1,19 @@
 // deno bench: one training step of the U-Net of Appendix A.6 (batch 64 of
 // 28×28 images, SGD with momentum (the paper's), per-pixel sigmoid focal loss
-// γ = α_t = 0.5) on FOCAL_BACKEND, at the widths the segmentation profiles use
-// (64 in `paper`).
+// γ = α_t = 0.5) on FOCAL_BACKEND, at the widths the segmentation profiles and
+// the horizon use (4, 8, 16; 64 in `paper`, GPU work). Width 16 is ~0.7 s a
+// step on wasm here, so fewer timed steps; on cpu it is left out (tens of s).
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, benchTrainingStep, QUICK } from "./_setup.ts";
 import { createUNet } from "../lib/models/unet.ts";
 
 const BATCH = 64;
 
-for (const width of [4, 8]) {
+for (const width of BACKEND === "cpu" ? [4, 8] : [4, 8, 16]) {
   benchTrainingStep({
     name: `train step, batch ${BATCH}, width ${width}`,
     group: `U-Net 28x28 ${BACKEND}`,
-    n: QUICK ? 1 : BACKEND === "cpu" ? 2 : 10,
+    n: QUICK ? 1 : BACKEND === "cpu" ? 2 : width >= 16 ? 4 : 10,
     warmup: 1,
     setup: () => {
       const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;

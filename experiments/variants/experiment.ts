@@ -246,8 +246,8 @@ function trainQuality(
 /** The variants as an experiment of the shared runner. */
 export const variants: Experiment<VariantsProfile, MnistSplit> = {
   name: "variants",
-  title: "(Not in the paper.) The variants: Unified Focal Loss on MNIST segmentation, " +
-    "Quality Focal Loss on MNIST classification",
+  title: "(Not in the paper.) The variants: Unified and Adaptive Focal Losses on MNIST " +
+    "segmentation, Quality Focal Loss on MNIST classification",
   profiles: PROFILES,
   grid: runGrid,
   reproduceCells: REPRODUCE_SAMPLE,
