@@ -9,7 +9,9 @@
 // momentum; then PyTorch's CPU step of the same networks
 // (bench/peers/torch_unet_train.py, torch_vit_train.py, all cores) in the
 // same run, and, off webgpu, where our step's time goes (kernel time by
-// kernel, from tf.profile). Prints a line per model and one JSON object last.
+// kernel, from tf.profile) with the rate our convolutions sustain (their
+// multiply-adds, unetMultiplyAdds, over their kernel time) and the least rate
+// PyTorch's whole step implies. Prints a line per model and one JSON object last.
 // On the GPU machine (scripts/device/gpu.sh): `--backend webgpu --widths 64
 // --vit paper --peer-device cuda`, the paper's U-Net and its ViT-B/16 at
 // 224² (batch 128), PyTorch's steps on CUDA.
@@ -18,7 +20,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { describeAdapter, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
 import { DEBUG_OPTION, option, UsageError } from "../lib/cli/usage.ts";
-import { createUNet } from "../lib/models/unet.ts";
+import { createUNet, unetMultiplyAdds } from "../lib/models/unet.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
@@ -141,7 +143,23 @@ for (const width of widths) {
   }, steps);
   const split = groups(kernels);
   describe(`U-Net width ${width}`, seconds, split);
-  rows.push({ width, secondsPerStep: seconds, kernelSeconds: split });
+  // The convolutions' arithmetic: what our kernels sustain, what a peer's whole step must.
+  const multiplyAdds = BATCH * unetMultiplyAdds({ width }).step;
+  const convSeconds = split["convolutions and their gradients"] ?? null;
+  if (convSeconds !== null) {
+    console.log(
+      `  convolutions: ${(multiplyAdds / 1e9).toFixed(2)} GMAC a step in ${
+        (convSeconds * 1000).toFixed(0)
+      } ms of kernel time: ${(multiplyAdds / convSeconds / 1e9).toFixed(1)} GMAC/s`,
+    );
+  }
+  rows.push({
+    width,
+    secondsPerStep: seconds,
+    kernelSeconds: split,
+    stepMultiplyAdds: multiplyAdds,
+    convolutionGmacPerSecond: convSeconds === null ? null : multiplyAdds / convSeconds / 1e9,
+  });
 }
 const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_unet_train.py", [
   "--threads",
@@ -164,7 +182,9 @@ if (peer) {
     console.log(
       `PyTorch ${peer.torch} (${peer.threads} threads), U-Net width ${r.width}: ${
         (r.pytorchSecondsPerStep! * 1000).toFixed(1)
-      } ms per step; ours ${r.ratio!.toFixed(2)}x`,
+      } ms per step (its convolutions at least ${
+        (r.stepMultiplyAdds / r.pytorchSecondsPerStep! / 1e9).toFixed(1)
+      } GMAC/s); ours ${r.ratio!.toFixed(2)}x`,
     );
   }
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { name, RTOL } from "./_backend.ts";
 import { assertClose, assertGradientsMatchCpu, read } from "./_assert.ts";
-import { createUNet, unetParameterCount } from "../lib/models/unet.ts";
+import { createUNet, unetMultiplyAdds, unetParameterCount } from "../lib/models/unet.ts";
 import { sigmoidFocalLoss } from "../mod.ts";
 
 Deno.test(name("the U-Net has Table 5's 31,042,369 parameters"), () => {
@@ -14,6 +14,39 @@ Deno.test(name("the U-Net has Table 5's 31,042,369 parameters"), () => {
   );
   small.dispose();
 });
+
+Deno.test(
+  name("unetMultiplyAdds counts the forward's convolution kernels as they run"),
+  async () => {
+    // Independently: each Conv2D kernel the forward dispatches (3×3 and 1×1:
+    // outputs × taps × input channels) and each transposed convolution
+    // (Conv2DBackpropInput: its input's pixels × 4 taps × channels in × out).
+    for (const width of [2, 3]) {
+      const model = createUNet({ width }, 1);
+      const x = tf.zeros([1, 28, 28, 1]) as tf.Tensor4D;
+      const info = await tf.profile(() => tf.dispose(model.forward(x)));
+      let counted = 0;
+      for (const k of info.kernels) {
+        const filter = k.inputShapes[1] as number[];
+        if (k.name === "Conv2D" || k.name === "FusedConv2D") {
+          const [, h, w, o] = k.outputShapes[0] as number[];
+          counted += h * w * o * filter[0] * filter[1] * filter[2];
+        } else if (k.name === "Conv2DBackpropInput") {
+          // Its inputs: the transposed convolution's input and the filter [k, k, out, in].
+          const [, h, w, i] = k.inputShapes[0] as number[];
+          counted += h * w * i * filter[0] * filter[1] * filter[2];
+        }
+      }
+      const { forward, step } = unetMultiplyAdds({ width });
+      assert.equal(forward, counted, `width ${width}`);
+      assert.equal(step, 3 * forward - 9 * width * 28 * 28);
+      tf.dispose([x]);
+      model.dispose();
+    }
+    // Width 64, a step of batch 64: 97 GMAC, 194 GFLOP.
+    assert.equal(Math.round(64 * unetMultiplyAdds().step / 1e9), 97);
+  },
+);
 
 Deno.test(name("the U-Net maps 28×28 images to 28×28 logits, leaving nothing behind"), () => {
   const model = createUNet({ width: 2 }, 1);

@@ -51,6 +51,34 @@ export function unetParameterCount({ channels = 1, width = 64 }: UNetOptions = {
   return total + width + 1;
 }
 
+/**
+ * Multiply-adds of the U-Net's convolutions for one image of `size`×`size`
+ * (MNIST's 28 by default): the forward pass, and a training step's (the
+ * forward, each convolution's filter gradient and, but for the first, its
+ * input gradient: each as many as its forward). The 3×3 convolutions are
+ * counted over padded outputs, the transposed ones (k2 s2) as 4 taps per
+ * input pixel; BatchNorm, ReLU, pooling and biases are not counted.
+ */
+export function unetMultiplyAdds(
+  { channels = 1, width = 64 }: UNetOptions = {},
+  size = 28,
+): { forward: number; step: number } {
+  const sizes = [size];
+  for (let level = 0; level < 4; level++) sizes.push(Math.floor(sizes[level] / 2));
+  const doubleConv = (i: number, o: number, h: number) => 9 * i * o * h * h + 9 * o * o * h * h;
+  const first = 9 * channels * width * size * size;
+  let forward = doubleConv(channels, width, size);
+  for (let level = 0; level < 4; level++) {
+    forward += doubleConv(width << level, width << (level + 1), sizes[level + 1]);
+  }
+  for (let level = 4; level > 0; level--) {
+    const i = width << level, o = width << (level - 1);
+    forward += 4 * i * o * sizes[level] ** 2 + doubleConv(i, o, sizes[level - 1]);
+  }
+  forward += width * size * size;
+  return { forward, step: 3 * forward - first };
+}
+
 /** A freshly initialized U-Net, PyTorch's default initialization from a seeded generator. */
 export function createUNet(options: UNetOptions, seed: number): UNet {
   const { channels = 1, width = 64 } = options;
