@@ -19,6 +19,7 @@ import {
 } from "../_sections.ts";
 import { PAPER_PROTOCOL } from "./profiles.ts";
 import { sidesOf } from "../unet_horizon/report.ts";
+import { horizonLines } from "../unet_horizon/plan.ts";
 
 const CLAIM = "With the original loss (γ = α = 0.5) the run without noise meets a NaN " +
   "(the paper's: in epoch 58), medium noise delays it (epoch 872), and with high noise it does " +
@@ -114,6 +115,9 @@ async function smallerWidthSection(
         p ? `; the paper's width-${PAPER_PROTOCOL.width} run ${publishedOutcome(p)}` : ""
       }`;
     }),
+    // An original that completed its cap: where its own epochs put the NaN.
+    ...records.filter((r) => r.config.stabilization === "none" && !nan(r) && sidesOf(r).length > 0)
+      .flatMap((r) => horizonLines([r]).map((line) => `${r.runId}, extrapolated: ${line}`)),
     SMALLER_WIDTH_RULE,
   ];
   return {
