@@ -97,6 +97,12 @@ const KERNELS: {
     what: "BatchNorm in training mode (and its ReLU), forward and backward, base64.",
   },
   {
+    source: "lib/kernels/assembly/conv3x3.ts",
+    target: "lib/kernels/generated/conv3x3_wasm.ts",
+    name: "CONV3X3_WASM_BASE64",
+    what: "The U-Net's 3×3 same convolutions for few channels, forward and filter gradient, base64.",
+  },
+  {
     source: "lib/kernels/assembly/momentum.ts",
     target: "lib/kernels/generated/momentum_wasm.ts",
     name: "MOMENTUM_WASM_BASE64",

@@ -1,0 +1,215 @@
+// AssemblyScript source of the U-Net's 3×3 "same" convolutions (stride 1,
+// padding 1, NHWC) for few channels, where XNNPACK's Conv2D in tfjs-wasm is
+// slow (its SIMD build has no FMA, and small channel counts leave its
+// micro-kernels idle): the forward pass, which with the filter rotated by
+// 180° and its channels swapped is also the input gradient, and the filter
+// gradient (lib/kernels/training/conv3x3_wasm.ts registers them):
+//
+//   y[b, r, c, o]   = Σ_{ky, kx, i} xp[b, r + ky, c + kx, i] · w[ky, kx, i, o]
+//   dw[ky, kx, i, o] = Σ_{b, r, c}  xp[b, r + ky, c + kx, i] · dy[b, r, c, o]
+//
+// xp: x padded by one zero pixel on each side, one image at a time into
+// `pad` ((h + 2)·(w + 2)·ci floats, the caller's scratch). Four output
+// channels per f32x4 (co a multiple of 4), relaxed FMA. The forward pass
+// holds 4 output pixels × 8 output channels in registers; the filter
+// gradient 4 input channels × 8 output channels, summed over the pixels of
+// each image in row order, images in order: the same sums whatever calls it.
+// Like the other kernels it imports the tfjs wasm backend's memory and owns
+// no static data.
+
+/** No vector constants here; the loader calls this for every module. */
+export function initConstants(): void {}
+
+// @ts-ignore: decorator
+@inline function fma(a: v128, b: v128, c: v128): v128 {
+  return f32x4.relaxed_madd(a, b, c);
+}
+
+/** Copies image b of x [n, h, w, ci] into pad [(h + 2), (w + 2), ci] with a zero border. */
+function padImage(x: usize, pad: usize, b: i32, h: i32, w: i32, ci: i32): void {
+  const pixel = <usize>ci << 2;
+  const padRow = <usize>(w + 2) * pixel;
+  const row = <usize>w * pixel;
+  memory.fill(pad, 0, padRow);
+  memory.fill(pad + <usize>(h + 1) * padRow, 0, padRow);
+  const image = x + <usize>b * <usize>h * row;
+  for (let r = 0; r < h; r++) {
+    const dst = pad + <usize>(r + 1) * padRow;
+    memory.fill(dst, 0, pixel);
+    memory.copy(dst + pixel, image + <usize>r * row, row);
+    memory.fill(dst + pixel + row, 0, pixel);
+  }
+}
+
+/** y [n, h, w, co] = x [n, h, w, ci] ⋆ w [3, 3, ci, co], "same"; co a multiple of 4. */
+export function conv3x3Forward(
+  x: usize,
+  wt: usize,
+  y: usize,
+  pad: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  ci: i32,
+  co: i32,
+): void {
+  const pixel = <usize>ci << 2;
+  const padRow = <usize>(w + 2) * pixel;
+  const wRow = <usize>co << 2;
+  const out = <usize>co << 2;
+  for (let b = 0; b < n; b++) {
+    padImage(x, pad, b, h, w, ci);
+    const image = y + <usize>b * <usize>h * <usize>w * out;
+    for (let r = 0; r < h; r++) {
+      let c = 0;
+      // Four output pixels at a time.
+      for (; c + 4 <= w; c += 4) {
+        for (let o = 0; o < co; o += 8) {
+          const two = o + 8 <= co;
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+          for (let ky = 0; ky < 3; ky++) {
+            for (let kx = 0; kx < 3; kx++) {
+              const src = pad + <usize>(r + ky) * padRow + <usize>(c + kx) * pixel;
+              let wp = wt + ((<usize>((ky * 3 + kx) * ci) * <usize>co + <usize>o) << 2);
+              for (let i = 0; i < ci; i++) {
+                const ip = src + (<usize>i << 2);
+                const s0 = v128.load32_splat(ip);
+                const s1 = v128.load32_splat(ip + pixel);
+                const s2 = v128.load32_splat(ip + 2 * pixel);
+                const s3 = v128.load32_splat(ip + 3 * pixel);
+                const w0 = v128.load(wp);
+                a0 = fma(s0, w0, a0);
+                a1 = fma(s1, w0, a1);
+                a2 = fma(s2, w0, a2);
+                a3 = fma(s3, w0, a3);
+                if (two) {
+                  const w1 = v128.load(wp + 16);
+                  b0 = fma(s0, w1, b0);
+                  b1 = fma(s1, w1, b1);
+                  b2 = fma(s2, w1, b2);
+                  b3 = fma(s3, w1, b3);
+                }
+                wp += wRow;
+              }
+            }
+          }
+          const op = image + (<usize>(r * w + c) * out) + (<usize>o << 2);
+          v128.store(op, a0);
+          v128.store(op + out, a1);
+          v128.store(op + 2 * out, a2);
+          v128.store(op + 3 * out, a3);
+          if (two) {
+            v128.store(op + 16, b0);
+            v128.store(op + out + 16, b1);
+            v128.store(op + 2 * out + 16, b2);
+            v128.store(op + 3 * out + 16, b3);
+          }
+        }
+      }
+      // The last pixels of the row, one at a time.
+      for (; c < w; c++) {
+        for (let o = 0; o < co; o += 4) {
+          let a0 = f32x4.splat(0);
+          for (let ky = 0; ky < 3; ky++) {
+            for (let kx = 0; kx < 3; kx++) {
+              const src = pad + <usize>(r + ky) * padRow + <usize>(c + kx) * pixel;
+              let wp = wt + ((<usize>((ky * 3 + kx) * ci) * <usize>co + <usize>o) << 2);
+              for (let i = 0; i < ci; i++) {
+                a0 = fma(v128.load32_splat(src + (<usize>i << 2)), v128.load(wp), a0);
+                wp += wRow;
+              }
+            }
+          }
+          v128.store(image + (<usize>(r * w + c) * out) + (<usize>o << 2), a0);
+        }
+      }
+    }
+  }
+}
+
+/** dw [3, 3, ci, co] = Σ over x [n, h, w, ci] and dy [n, h, w, co], "same"; co a multiple of 4. */
+export function conv3x3FilterGrad(
+  x: usize,
+  dy: usize,
+  dw: usize,
+  pad: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  ci: i32,
+  co: i32,
+): void {
+  const pixel = <usize>ci << 2;
+  const padRow = <usize>(w + 2) * pixel;
+  const out = <usize>co << 2;
+  memory.fill(dw, 0, <usize>(9 * ci) * out);
+  // Input channels four at a time where ci allows, else one at a time.
+  const block = (ci & 3) == 0 ? 4 : 1;
+  for (let b = 0; b < n; b++) {
+    padImage(x, pad, b, h, w, ci);
+    const grad = dy + <usize>b * <usize>h * <usize>w * out;
+    for (let t = 0; t < 9; t++) {
+      const ky = t / 3, kx = t % 3;
+      for (let i = 0; i < ci; i += block) {
+        for (let o = 0; o < co; o += 8) {
+          const two = o + 8 <= co;
+          const at = dw + ((<usize>(t * ci + i) * <usize>co + <usize>o) << 2);
+          let a0 = v128.load(at), b0 = two ? v128.load(at + 16) : f32x4.splat(0);
+          let a1 = f32x4.splat(0), b1 = f32x4.splat(0), a2 = f32x4.splat(0), b2 = f32x4.splat(0);
+          let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+          if (block == 4) {
+            a1 = v128.load(at + out);
+            a2 = v128.load(at + 2 * out);
+            a3 = v128.load(at + 3 * out);
+            if (two) {
+              b1 = v128.load(at + out + 16);
+              b2 = v128.load(at + 2 * out + 16);
+              b3 = v128.load(at + 3 * out + 16);
+            }
+          }
+          for (let r = 0; r < h; r++) {
+            let src = pad + <usize>(r + ky) * padRow + <usize>kx * pixel + (<usize>i << 2);
+            let g = grad + <usize>(r * w) * out + (<usize>o << 2);
+            for (let c = 0; c < w; c++) {
+              const d0 = v128.load(g);
+              const s0 = v128.load32_splat(src);
+              a0 = fma(s0, d0, a0);
+              if (block == 4) {
+                const s1 = v128.load32_splat(src + 4);
+                const s2 = v128.load32_splat(src + 8);
+                const s3 = v128.load32_splat(src + 12);
+                a1 = fma(s1, d0, a1);
+                a2 = fma(s2, d0, a2);
+                a3 = fma(s3, d0, a3);
+                if (two) {
+                  const d1 = v128.load(g + 16);
+                  b0 = fma(s0, d1, b0);
+                  b1 = fma(s1, d1, b1);
+                  b2 = fma(s2, d1, b2);
+                  b3 = fma(s3, d1, b3);
+                }
+              } else if (two) {
+                b0 = fma(s0, v128.load(g + 16), b0);
+              }
+              src += pixel;
+              g += out;
+            }
+          }
+          v128.store(at, a0);
+          if (two) v128.store(at + 16, b0);
+          if (block == 4) {
+            v128.store(at + out, a1);
+            v128.store(at + 2 * out, a2);
+            v128.store(at + 3 * out, a3);
+            if (two) {
+              v128.store(at + out + 16, b1);
+              v128.store(at + 2 * out + 16, b2);
+              v128.store(at + 3 * out + 16, b3);
+            }
+          }
+        }
+      }
+    }
+  }
+}

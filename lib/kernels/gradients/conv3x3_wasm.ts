@@ -1,0 +1,187 @@
+// The U-Net's 3×3 "same" convolutions with few channels on our SIMD kernels
+// (lib/kernels/assembly/conv3x3.ts, relaxed FMA): Conv2D, and the
+// Conv2DBackpropInput and Conv2DBackpropFilter that this folder's other
+// kernels register, each for stride 1, padding 1 on every side, dilation 1,
+// NHWC, at most CONV3X3_MAX_CHANNELS channels in and out. tfjs-wasm's
+// XNNPACK is built without FMA and runs such small products slowly (at 4
+// channels in and out, 1.3 GMAC/s a core here against 9 for ours). Any other
+// call goes to the kernel registered before. The input gradient is the
+// forward pass of dy with the filter rotated by 180° and its channels
+// swapped, W'[a, b, o, i] = W[2 − a, 2 − b, i, o].
+import * as tf from "@tensorflow/tfjs";
+import "./conv2d_backprop_filter_wasm.ts";
+import "./conv2d_backprop_input_wasm.ts";
+import { CONV3X3_WASM_BASE64 } from "../generated/conv3x3_wasm.ts";
+import { replaceWasmKernel, runWasmKernel, withTemporaries } from "../runtime/wasm_compose.ts";
+import {
+  backendMemory,
+  kernelModule,
+  moduleCompiles,
+  offsetOf,
+  type WasmBackend,
+} from "../runtime/wasm_kernel.ts";
+
+/** Channels in and out up to which these kernels take a 3×3 convolution. */
+export const CONV3X3_MAX_CHANNELS = 16;
+
+interface Conv3x3Exports {
+  conv3x3Forward(...pointersThenSizes: number[]): void;
+  conv3x3FilterGrad(...pointersThenSizes: number[]): void;
+}
+
+const kernelFor = kernelModule<Conv3x3Exports>(CONV3X3_WASM_BASE64);
+
+let enabled = true;
+let calls = 0;
+
+/** Turns these kernels off (or on again), so that tests compare them with XNNPACK's path. */
+export function setConv3x3KernelEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** How many convolutions these kernels have computed in this process (for tests). */
+export function conv3x3Calls(): number {
+  return calls;
+}
+
+type Pad = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+
+/** Whether a convolution of x [n, h, w, ci] by [kh, kw, ci, co] is one these kernels take. */
+function takes(
+  xShape: number[],
+  filterShape: number[],
+  strides: [number, number] | number,
+  pad: Pad,
+  dilations: [number, number] | number,
+  dataFormat: string,
+  multipleOf4: number,
+): boolean {
+  if (!enabled || dataFormat !== "NHWC") return false;
+  const [kh, kw, ci, co] = filterShape;
+  if (kh !== 3 || kw !== 3 || Math.max(ci, co) > CONV3X3_MAX_CHANNELS || multipleOf4 % 4 !== 0) {
+    return false;
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    undefined,
+    false,
+    "channelsLast",
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  return info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 &&
+    info.dilationWidth === 1 && top === 1 && bottom === 1 && left === 1 && right === 1;
+}
+
+/** A scratch of one padded image: (h + 2)·(w + 2)·channels floats. */
+function padScratch(
+  backend: unknown,
+  h: number,
+  w: number,
+  channels: number,
+  keep: (t: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo {
+  return keep((backend as WasmBackend).makeOutput([(h + 2) * (w + 2) * channels], "float32"));
+}
+
+/** y = x ⋆ filter on the kernel; `filter` [3, 3, ci, co]. */
+function forward(backend: unknown, x: tf.TensorInfo, filter: tf.TensorInfo): tf.TensorInfo {
+  const [n, h, w, ci] = x.shape;
+  const co = filter.shape[3];
+  calls++;
+  return withTemporaries(backend, (keep) => {
+    const pad = padScratch(backend, h, w, ci, keep);
+    // Outputs last: the scratch's allocation may grow (and move) the memory.
+    const y = (backend as WasmBackend).makeOutput([n, h, w, co], "float32");
+    const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+    kernelFor(backendMemory(backend)).conv3x3Forward(
+      at(x),
+      at(filter),
+      at(y),
+      at(pad),
+      n,
+      h,
+      w,
+      ci,
+      co,
+    );
+    return y;
+  });
+}
+
+if (moduleCompiles(CONV3X3_WASM_BASE64)) {
+  replaceWasmKernel("Conv2D", (args, shipped) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as {
+      strides: [number, number] | number;
+      pad: Pad;
+      dataFormat: string;
+      dilations: [number, number] | number;
+    };
+    if (
+      !takes(x.shape, filter.shape, a.strides, a.pad, a.dilations, a.dataFormat, filter.shape[3])
+    ) {
+      return shipped(args);
+    }
+    return forward(args.backend, x, filter);
+  });
+
+  replaceWasmKernel("Conv2DBackpropInput", (args, shipped) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as {
+      strides: [number, number] | number;
+      pad: Pad;
+      dataFormat: string;
+      inputShape: [number, number, number, number];
+    };
+    // The transposed pass writes ci channels: a multiple of 4.
+    if (!takes(a.inputShape, filter.shape, a.strides, a.pad, 1, a.dataFormat, filter.shape[2])) {
+      return shipped(args);
+    }
+    const backend = args.backend;
+    return withTemporaries(backend, (keep) => {
+      const swapped = keep(runWasmKernel("Transpose", { x: filter }, backend, {
+        perm: [0, 1, 3, 2],
+      }));
+      const rotated = keep(runWasmKernel("Reverse", { x: swapped }, backend, { dims: [0, 1] }));
+      return forward(backend, dy, rotated);
+    });
+  });
+
+  replaceWasmKernel("Conv2DBackpropFilter", (args, shipped) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const a = args.attrs as unknown as {
+      strides: [number, number] | number;
+      pad: Pad;
+      dataFormat: string;
+      filterShape: [number, number, number, number];
+    };
+    if (!takes(x.shape, a.filterShape, a.strides, a.pad, 1, a.dataFormat, a.filterShape[3])) {
+      return shipped(args);
+    }
+    const backend = args.backend;
+    const [n, h, w, ci] = x.shape;
+    const co = a.filterShape[3];
+    calls++;
+    return withTemporaries(backend, (keep) => {
+      const pad = padScratch(backend, h, w, ci, keep);
+      const dw = (backend as WasmBackend).makeOutput([3, 3, ci, co], "float32");
+      const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+      kernelFor(backendMemory(backend)).conv3x3FilterGrad(
+        at(x),
+        at(dy),
+        at(dw),
+        at(pad),
+        n,
+        h,
+        w,
+        ci,
+        co,
+      );
+      return dw;
+    });
+  });
+}
