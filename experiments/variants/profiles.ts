@@ -228,6 +228,20 @@ function optimizerFields(o: OptimizerConfig) {
     : { optimizer: o.optimizer, learningRate: o.learningRate };
 }
 
+/** The U-Net runs' protocol fields, in the records' order: no noise, cap, images, optimizer, masks, model. */
+function segmentationFields(u: VariantsProfile["unified"]) {
+  return {
+    noise: "none" as const,
+    epochs: u.epochs,
+    trainSamples: u.trainSamples,
+    batchSize: u.batchSize,
+    ...optimizerFields(u.optimizer),
+    maskThreshold: u.maskThreshold,
+    width: u.width,
+    model: `unet-a6-width${u.width}`,
+  };
+}
+
 /**
  * The runs of a profile in a fixed order: the Unified runs (γ × arm), the
  * Adaptive runs (arm; on the Unified runs' U-Net, masks and cap), then the
@@ -255,14 +269,7 @@ export function runGrid(profile: VariantsProfile): GridRun[] {
           stabilization: arm === "exact" ? "exact" : "none",
           ...(arm === "clipped" ? { clip: AUTHORS_CLIP } : {}),
           epsilon: 0,
-          noise: "none",
-          epochs: u.epochs,
-          trainSamples: u.trainSamples,
-          batchSize: u.batchSize,
-          ...optimizerFields(u.optimizer),
-          maskThreshold: u.maskThreshold,
-          width: u.width,
-          model: `unet-a6-width${u.width}`,
+          ...segmentationFields(u),
         },
       });
     }
@@ -281,14 +288,7 @@ export function runGrid(profile: VariantsProfile): GridRun[] {
         stabilization: arm === "exact" ? "exact" : "none",
         ...(arm === "authors" ? { authors: true } : {}),
         epsilon: 0,
-        noise: "none",
-        epochs: u.epochs,
-        trainSamples: u.trainSamples,
-        batchSize: u.batchSize,
-        ...optimizerFields(u.optimizer),
-        maskThreshold: u.maskThreshold,
-        width: u.width,
-        model: `unet-a6-width${u.width}`,
+        ...segmentationFields(u),
       },
     });
   }

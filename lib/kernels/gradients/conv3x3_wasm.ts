@@ -46,6 +46,13 @@ export function conv3x3Calls(): number {
 
 type Pad = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
 
+/** The attributes the three kernels share (Conv2D's also has dilations). */
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: Pad;
+  dataFormat: string;
+}
+
 /** Whether a convolution of x [n, h, w, ci] by [kh, kw, ci, co] is one these kernels take. */
 function takes(
   xShape: number[],
@@ -115,12 +122,7 @@ function forward(backend: unknown, x: tf.TensorInfo, filter: tf.TensorInfo): tf.
 if (moduleCompiles(CONV3X3_WASM_BASE64)) {
   replaceWasmKernel("Conv2D", (args, shipped) => {
     const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-    const a = args.attrs as unknown as {
-      strides: [number, number] | number;
-      pad: Pad;
-      dataFormat: string;
-      dilations: [number, number] | number;
-    };
+    const a = args.attrs as unknown as ConvAttrs & { dilations: [number, number] | number };
     if (
       !takes(x.shape, filter.shape, a.strides, a.pad, a.dilations, a.dataFormat, filter.shape[3])
     ) {
@@ -131,12 +133,7 @@ if (moduleCompiles(CONV3X3_WASM_BASE64)) {
 
   replaceWasmKernel("Conv2DBackpropInput", (args, shipped) => {
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-    const a = args.attrs as unknown as {
-      strides: [number, number] | number;
-      pad: Pad;
-      dataFormat: string;
-      inputShape: [number, number, number, number];
-    };
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
     // The transposed pass writes ci channels: a multiple of 4.
     if (!takes(a.inputShape, filter.shape, a.strides, a.pad, 1, a.dataFormat, filter.shape[2])) {
       return shipped(args);
@@ -153,12 +150,7 @@ if (moduleCompiles(CONV3X3_WASM_BASE64)) {
 
   replaceWasmKernel("Conv2DBackpropFilter", (args, shipped) => {
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    const a = args.attrs as unknown as {
-      strides: [number, number] | number;
-      pad: Pad;
-      dataFormat: string;
-      filterShape: [number, number, number, number];
-    };
+    const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
     if (!takes(x.shape, a.filterShape, a.strides, a.pad, 1, a.dataFormat, a.filterShape[3])) {
       return shipped(args);
     }
