@@ -11,7 +11,8 @@
 // xp: x padded by one zero pixel on each side, one image at a time into
 // `pad` ((h + 2)·(w + 2)·ci floats, the caller's scratch). Four output
 // channels per f32x4 (co a multiple of 4), relaxed FMA. The forward pass
-// holds 4 output pixels × 8 output channels in registers; the filter
+// holds 4 output pixels × 8 output channels in registers (each output the
+// same sum, in the same order, whichever block holds it); the filter
 // gradient 4 input channels × 8 output channels, summed over the pixels of
 // each image in row order, images in order: the same sums whatever calls it.
 // Like the other kernels it imports the tfjs wasm backend's memory and owns
@@ -41,7 +42,12 @@ function padImage(x: usize, pad: usize, b: i32, h: i32, w: i32, ci: i32): void {
   }
 }
 
-/** y [n, h, w, co] = x [n, h, w, ci] ⋆ w [3, 3, ci, co], "same"; co a multiple of 4. */
+/**
+ * y [n, h, w, co] = x [n, h, w, ci] ⋆ w [3, 3, ci, co], "same"; co a multiple
+ * of 4. Output pixels four at a time in row-major order, a block crossing
+ * rows where w is not a multiple of 4 (the last block of an image repeats
+ * its last pixel, whose copies are not stored).
+ */
 export function conv3x3Forward(
   x: usize,
   wt: usize,
@@ -57,71 +63,66 @@ export function conv3x3Forward(
   const padRow = <usize>(w + 2) * pixel;
   const wRow = <usize>co << 2;
   const out = <usize>co << 2;
+  const hw = h * w;
   for (let b = 0; b < n; b++) {
     padImage(x, pad, b, h, w, ci);
-    const image = y + <usize>b * <usize>h * <usize>w * out;
-    for (let r = 0; r < h; r++) {
-      let c = 0;
-      // Four output pixels at a time.
-      for (; c + 4 <= w; c += 4) {
-        for (let o = 0; o < co; o += 8) {
-          const two = o + 8 <= co;
-          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-          let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-          for (let ky = 0; ky < 3; ky++) {
-            for (let kx = 0; kx < 3; kx++) {
-              const src = pad + <usize>(r + ky) * padRow + <usize>(c + kx) * pixel;
-              let wp = wt + ((<usize>((ky * 3 + kx) * ci) * <usize>co + <usize>o) << 2);
-              for (let i = 0; i < ci; i++) {
-                const ip = src + (<usize>i << 2);
-                const s0 = v128.load32_splat(ip);
-                const s1 = v128.load32_splat(ip + pixel);
-                const s2 = v128.load32_splat(ip + 2 * pixel);
-                const s3 = v128.load32_splat(ip + 3 * pixel);
-                const w0 = v128.load(wp);
-                a0 = fma(s0, w0, a0);
-                a1 = fma(s1, w0, a1);
-                a2 = fma(s2, w0, a2);
-                a3 = fma(s3, w0, a3);
-                if (two) {
-                  const w1 = v128.load(wp + 16);
-                  b0 = fma(s0, w1, b0);
-                  b1 = fma(s1, w1, b1);
-                  b2 = fma(s2, w1, b2);
-                  b3 = fma(s3, w1, b3);
-                }
-                wp += wRow;
+    const image = y + <usize>b * <usize>hw * out;
+    for (let p = 0; p < hw; p += 4) {
+      // Where each pixel's 3×3 window starts in the padded image.
+      const q1 = min(p + 1, hw - 1), q2 = min(p + 2, hw - 1), q3 = min(p + 3, hw - 1);
+      const p0 = pad + <usize>(p / w) * padRow + <usize>(p % w) * pixel;
+      const p1 = pad + <usize>(q1 / w) * padRow + <usize>(q1 % w) * pixel;
+      const p2 = pad + <usize>(q2 / w) * padRow + <usize>(q2 % w) * pixel;
+      const p3 = pad + <usize>(q3 / w) * padRow + <usize>(q3 % w) * pixel;
+      const count = min(4, hw - p);
+      for (let o = 0; o < co; o += 8) {
+        const two = o + 8 <= co;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+        for (let ky = 0; ky < 3; ky++) {
+          for (let kx = 0; kx < 3; kx++) {
+            const tap = <usize>ky * padRow + <usize>kx * pixel;
+            let wp = wt + ((<usize>((ky * 3 + kx) * ci) * <usize>co + <usize>o) << 2);
+            let i0 = p0 + tap, i1 = p1 + tap, i2 = p2 + tap, i3 = p3 + tap;
+            for (let i = 0; i < ci; i++) {
+              const s0 = v128.load32_splat(i0);
+              const s1 = v128.load32_splat(i1);
+              const s2 = v128.load32_splat(i2);
+              const s3 = v128.load32_splat(i3);
+              const w0 = v128.load(wp);
+              a0 = fma(s0, w0, a0);
+              a1 = fma(s1, w0, a1);
+              a2 = fma(s2, w0, a2);
+              a3 = fma(s3, w0, a3);
+              if (two) {
+                const w1 = v128.load(wp + 16);
+                b0 = fma(s0, w1, b0);
+                b1 = fma(s1, w1, b1);
+                b2 = fma(s2, w1, b2);
+                b3 = fma(s3, w1, b3);
               }
+              wp += wRow;
+              i0 += 4;
+              i1 += 4;
+              i2 += 4;
+              i3 += 4;
             }
-          }
-          const op = image + (<usize>(r * w + c) * out) + (<usize>o << 2);
-          v128.store(op, a0);
-          v128.store(op + out, a1);
-          v128.store(op + 2 * out, a2);
-          v128.store(op + 3 * out, a3);
-          if (two) {
-            v128.store(op + 16, b0);
-            v128.store(op + out + 16, b1);
-            v128.store(op + 2 * out + 16, b2);
-            v128.store(op + 3 * out + 16, b3);
           }
         }
-      }
-      // The last pixels of the row, one at a time.
-      for (; c < w; c++) {
-        for (let o = 0; o < co; o += 4) {
-          let a0 = f32x4.splat(0);
-          for (let ky = 0; ky < 3; ky++) {
-            for (let kx = 0; kx < 3; kx++) {
-              const src = pad + <usize>(r + ky) * padRow + <usize>(c + kx) * pixel;
-              let wp = wt + ((<usize>((ky * 3 + kx) * ci) * <usize>co + <usize>o) << 2);
-              for (let i = 0; i < ci; i++) {
-                a0 = fma(v128.load32_splat(src + (<usize>i << 2)), v128.load(wp), a0);
-                wp += wRow;
-              }
-            }
-          }
-          v128.store(image + (<usize>(r * w + c) * out) + (<usize>o << 2), a0);
+        const op = image + <usize>p * out + (<usize>o << 2);
+        v128.store(op, a0);
+        if (two) v128.store(op + 16, b0);
+        if (count > 1) {
+          v128.store(op + out, a1);
+          if (two) v128.store(op + out + 16, b1);
+        }
+        if (count > 2) {
+          v128.store(op + 2 * out, a2);
+          if (two) v128.store(op + 2 * out + 16, b2);
+        }
+        if (count > 3) {
+          v128.store(op + 3 * out, a3);
+          if (two) v128.store(op + 3 * out + 16, b3);
         }
       }
     }
