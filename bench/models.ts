@@ -1,5 +1,5 @@
 // deno task bench:models [--backend wasm] [--widths 4,8,16] [--steps N] [--no-peer]
-//                        [--vit default|paper] [--peer-device cpu|cuda]
+//                        [--vit default|paper] [--peer-device cpu|cuda] [--conv3x3 16,0,...]
 //
 // The training steps of the segmentation and CIFAR-10 experiments' models
 // side by side with PyTorch's: the U-Net of Appendix A.6 at each width
@@ -12,6 +12,9 @@
 // kernel, from tf.profile) with the rate our convolutions sustain (their
 // multiply-adds, unetMultiplyAdds, over their kernel time) and the least rate
 // PyTorch's whole step implies. Prints a line per model and one JSON object last.
+// `--conv3x3 16,0,32` times the U-Net with our 3×3 convolution kernels taking
+// up to that many channels (0: none, XNNPACK's path), each limit in turn and
+// then again (two alternating rounds), to choose the limit on one machine.
 // On the GPU machine (scripts/device/gpu.sh): `--backend webgpu --widths 64
 // --vit paper --peer-device cuda`, the paper's U-Net and its ViT-B/16 at
 // 224² (batch 128), PyTorch's steps on CUDA.
@@ -21,6 +24,10 @@ import * as tf from "@tensorflow/tfjs";
 import { describeAdapter, parseBackend, settle, useBackend } from "../lib/backends/use_backend.ts";
 import { DEBUG_OPTION, option, UsageError } from "../lib/cli/usage.ts";
 import { createUNet, unetMultiplyAdds } from "../lib/models/unet.ts";
+import {
+  CONV3X3_MAX_CHANNELS,
+  setConv3x3MaxChannels,
+} from "../lib/kernels/gradients/conv3x3_wasm.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
@@ -35,6 +42,7 @@ const { values } = parseArgs({
     "no-peer": { type: "boolean", default: false },
     vit: { type: "string", default: "default" },
     "peer-device": { type: "string", default: "cpu" },
+    conv3x3: { type: "string", default: String(CONV3X3_MAX_CHANNELS) },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
@@ -42,7 +50,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "deno task bench:models [--backend wasm|cpu|webgpu] [--widths 4,8,16] [--steps N] [--no-peer]\n" +
-      "                       [--vit default|paper] [--peer-device cpu|cuda]",
+      "                       [--vit default|paper] [--peer-device cpu|cuda] [--conv3x3 16,0,...]",
   );
   Deno.exit(0);
 }
@@ -53,6 +61,10 @@ if (
   !widths.every((w) => Number.isInteger(w) && w >= 1) || !(Number.isInteger(steps) && steps >= 1)
 ) {
   throw new UsageError("--widths takes positive integers and --steps a positive integer");
+}
+const limits = values.conv3x3.split(",").map(Number);
+if (!limits.every((l) => Number.isInteger(l) && l >= 0)) {
+  throw new UsageError("--conv3x3 takes channel limits, integers of 0 or more (0: off)");
 }
 const peerDevice = values["peer-device"];
 if (!["default", "paper"].includes(values.vit) || !["cpu", "cuda"].includes(peerDevice)) {
@@ -137,30 +149,43 @@ function describe(label: string, seconds: number, split: Record<string, number>)
 const threads = String(navigator.hardwareConcurrency);
 const rows = [];
 for (const width of widths) {
-  const { seconds, kernels } = await ours(() => {
-    const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
-    return { model: createUNet({ width }, 1), x, y: tf.cast(tf.greater(x, 0.5), "float32") };
-  }, steps);
-  const split = groups(kernels);
-  describe(`U-Net width ${width}`, seconds, split);
-  // The convolutions' arithmetic: what our kernels sustain, what a peer's whole step must.
-  const multiplyAdds = BATCH * unetMultiplyAdds({ width }).step;
-  const convSeconds = split["convolutions and their gradients"] ?? null;
-  if (convSeconds !== null) {
-    console.log(
-      `  convolutions: ${(multiplyAdds / 1e9).toFixed(2)} GMAC a step in ${
-        (convSeconds * 1000).toFixed(0)
-      } ms of kernel time: ${(multiplyAdds / convSeconds / 1e9).toFixed(1)} GMAC/s`,
-    );
+  // Each limit once, then again in the same order: two alternating rounds
+  // when several limits are compared; one timing otherwise.
+  const rounds = limits.length > 1 ? [...limits, ...limits] : limits;
+  for (const [round, limit] of rounds.entries()) {
+    setConv3x3MaxChannels(limit);
+    const { seconds, kernels } = await ours(() => {
+      const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+      return { model: createUNet({ width }, 1), x, y: tf.cast(tf.greater(x, 0.5), "float32") };
+    }, steps);
+    const split = groups(kernels);
+    const label = limits.length > 1
+      ? `U-Net width ${width}, conv3x3 up to ${limit} channels, round ${
+        Math.floor(round / limits.length) + 1
+      }`
+      : `U-Net width ${width}`;
+    describe(label, seconds, split);
+    // The convolutions' arithmetic: what our kernels sustain, what a peer's whole step must.
+    const multiplyAdds = BATCH * unetMultiplyAdds({ width }).step;
+    const convSeconds = split["convolutions and their gradients"] ?? null;
+    if (convSeconds !== null) {
+      console.log(
+        `  convolutions: ${(multiplyAdds / 1e9).toFixed(2)} GMAC a step in ${
+          (convSeconds * 1000).toFixed(0)
+        } ms of kernel time: ${(multiplyAdds / convSeconds / 1e9).toFixed(1)} GMAC/s`,
+      );
+    }
+    rows.push({
+      width,
+      conv3x3MaxChannels: limit,
+      secondsPerStep: seconds,
+      kernelSeconds: split,
+      stepMultiplyAdds: multiplyAdds,
+      convolutionGmacPerSecond: convSeconds === null ? null : multiplyAdds / convSeconds / 1e9,
+    });
   }
-  rows.push({
-    width,
-    secondsPerStep: seconds,
-    kernelSeconds: split,
-    stepMultiplyAdds: multiplyAdds,
-    convolutionGmacPerSecond: convSeconds === null ? null : multiplyAdds / convSeconds / 1e9,
-  });
 }
+setConv3x3MaxChannels(CONV3X3_MAX_CHANNELS);
 const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_unet_train.py", [
   "--threads",
   threads,
@@ -184,7 +209,9 @@ if (peer) {
         (r.pytorchSecondsPerStep! * 1000).toFixed(1)
       } ms per step (its convolutions at least ${
         (r.stepMultiplyAdds / r.pytorchSecondsPerStep! / 1e9).toFixed(1)
-      } GMAC/s); ours ${r.ratio!.toFixed(2)}x`,
+      } GMAC/s); ours${
+        limits.length > 1 ? ` (conv3x3 up to ${r.conv3x3MaxChannels} channels)` : ""
+      } ${r.ratio!.toFixed(2)}x`,
     );
   }
 }

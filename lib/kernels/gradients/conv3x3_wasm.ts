@@ -21,8 +21,10 @@ import {
   type WasmBackend,
 } from "../runtime/wasm_kernel.ts";
 
-/** Channels in and out up to which these kernels take a 3×3 convolution. */
+/** Channels in and out up to which these kernels take a 3×3 convolution, by default. */
 export const CONV3X3_MAX_CHANNELS = 16;
+
+let maxChannels = CONV3X3_MAX_CHANNELS;
 
 interface Conv3x3Exports {
   conv3x3Forward(...pointersThenSizes: number[]): void;
@@ -37,6 +39,14 @@ let calls = 0;
 /** Turns these kernels off (or on again), so that tests compare them with XNNPACK's path. */
 export function setConv3x3KernelEnabled(on: boolean): void {
   enabled = on;
+}
+
+/**
+ * Sets the channels in and out up to which these kernels take a 3×3
+ * convolution (0: none), for `bench:models --conv3x3` to compare limits.
+ */
+export function setConv3x3MaxChannels(channels: number): void {
+  maxChannels = channels;
 }
 
 /** How many convolutions these kernels have computed in this process (for tests). */
@@ -65,7 +75,7 @@ function takes(
 ): boolean {
   if (!enabled || dataFormat !== "NHWC") return false;
   const [kh, kw, ci, co] = filterShape;
-  if (kh !== 3 || kw !== 3 || Math.max(ci, co) > CONV3X3_MAX_CHANNELS || multipleOf4 % 4 !== 0) {
+  if (kh !== 3 || kw !== 3 || Math.max(ci, co) > maxChannels || multipleOf4 % 4 !== 0) {
     return false;
   }
   const info = tf.backend_util.computeConv2DInfo(
