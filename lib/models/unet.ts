@@ -22,7 +22,7 @@ import "../kernels/gradients/conv2d_backprop_filter_wasm.ts";
 import "../kernels/gradients/conv2d_backprop_input_wasm.ts";
 import "../kernels/gradients/batch_mat_mul_wasm.ts";
 import "../kernels/gradients/max_pool_grad_wasm.ts";
-// The 3×3 convolutions with few channels (widths up to 16): our FMA kernels on wasm.
+// The 3×3 convolutions with few channels (up to 32): our FMA kernels on wasm.
 import "../kernels/gradients/conv3x3_wasm.ts";
 
 /** Options of {@linkcode createUNet}. */

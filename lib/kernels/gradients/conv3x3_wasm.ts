@@ -3,8 +3,7 @@
 // Conv2DBackpropInput and Conv2DBackpropFilter that this folder's other
 // kernels register, each for stride 1, padding 1 on every side, dilation 1,
 // NHWC, at most CONV3X3_MAX_CHANNELS channels in and out. tfjs-wasm's
-// XNNPACK is built without FMA and runs such small products slowly (at 4
-// channels in and out, 1.3 GMAC/s a core here against 9 for ours). Any other
+// XNNPACK is built without FMA and runs small products slowly. Any other
 // call goes to the kernel registered before. The input gradient is the
 // forward pass of dy with the filter rotated by 180° and its channels
 // swapped, W'[a, b, o, i] = W[2 − a, 2 − b, i, o].
@@ -21,8 +20,16 @@ import {
   type WasmBackend,
 } from "../runtime/wasm_kernel.ts";
 
-/** Channels in and out up to which these kernels take a 3×3 convolution, by default. */
-export const CONV3X3_MAX_CHANNELS = 16;
+/**
+ * Channels in and out up to which these kernels take a 3×3 convolution, by
+ * default. Measured with `deno task bench:models --conv3x3 16,0,32,64` (and
+ * 32,0,64,16) on an idle machine, 4 rounds per limit at f543752
+ * (results/bench-full/models_conv3x3_*.json): the U-Net step over XNNPACK's
+ * (limit 0) in the same round, up to 16 / 32 / 64 channels: width 4
+ * 0.79–0.88 / 0.77–0.85 / 0.77–0.88, width 8 0.84–0.87 / 0.80–0.86 /
+ * 0.86–1.00, width 16 0.76–1.17 / 0.87–1.05 / 0.71–0.89.
+ */
+export const CONV3X3_MAX_CHANNELS = 32;
 
 let maxChannels = CONV3X3_MAX_CHANNELS;
 
