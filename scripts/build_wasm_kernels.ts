@@ -100,7 +100,8 @@ const KERNELS: {
     source: "lib/kernels/assembly/conv3x3.ts",
     target: "lib/kernels/generated/conv3x3_wasm.ts",
     name: "CONV3X3_WASM_BASE64",
-    what: "The U-Net's 3×3 same convolutions for few channels, forward and filter gradient, base64.",
+    what:
+      "The U-Net's 3×3 same convolutions for few channels, forward and filter gradient, base64.",
   },
   {
     source: "lib/kernels/assembly/momentum.ts",
