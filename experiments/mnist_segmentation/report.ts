@@ -61,7 +61,10 @@ export function logitReach(r: RunRecord): string {
   const last = r.completedEpochs - 1;
   const bg = m?.backgroundLogitMin?.[last], fg = m?.foregroundLogitMax?.[last];
   if (last < 0 || bg === undefined || fg === undefined) return "no saturation metrics";
-  const lowest = Math.min(...(m!.backgroundLogitMin!.slice(0, last + 1) as number[]));
+  // An epoch without a background pixel records null: left out.
+  const lowest = Math.min(
+    ...m!.backgroundLogitMin!.slice(0, last + 1).filter((v): v is number => v !== null),
+  );
   const share = (v?: number) => v === undefined ? "–" : `${(v * 100).toPrecision(2)}%`;
   return `epoch ${last + 1}: background min logit ${bg?.toFixed(2) ?? "–"} (lowest of any epoch ${
     lowest.toFixed(2)

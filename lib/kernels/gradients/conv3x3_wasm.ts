@@ -100,40 +100,35 @@ function takes(
     info.dilationWidth === 1 && top === 1 && bottom === 1 && left === 1 && right === 1;
 }
 
-/** A scratch of one padded image: (h + 2)·(w + 2)·channels floats. */
-function padScratch(
+/**
+ * Runs one of the module's functions over x [n, h, w, ci] and a second
+ * operand (the filter, or dy), into a new output of `outShape`, with a
+ * scratch of one padded image ((h + 2)·(w + 2)·ci floats) for the call.
+ */
+function runConv3x3(
   backend: unknown,
-  h: number,
-  w: number,
-  channels: number,
-  keep: (t: tf.TensorInfo) => tf.TensorInfo,
+  fn: keyof Conv3x3Exports,
+  x: tf.TensorInfo,
+  other: tf.TensorInfo,
+  outShape: number[],
+  co: number,
 ): tf.TensorInfo {
-  return keep((backend as WasmBackend).makeOutput([(h + 2) * (w + 2) * channels], "float32"));
+  const [n, h, w, ci] = x.shape;
+  calls++;
+  return withTemporaries(backend, (keep) => {
+    const pad = keep((backend as WasmBackend).makeOutput([(h + 2) * (w + 2) * ci], "float32"));
+    // The output last: an allocation may grow (and move) the memory.
+    const out = (backend as WasmBackend).makeOutput(outShape, "float32");
+    const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+    kernelFor(backendMemory(backend))[fn](at(x), at(other), at(out), at(pad), n, h, w, ci, co);
+    return out;
+  });
 }
 
 /** y = x ⋆ filter on the kernel; `filter` [3, 3, ci, co]. */
 function forward(backend: unknown, x: tf.TensorInfo, filter: tf.TensorInfo): tf.TensorInfo {
-  const [n, h, w, ci] = x.shape;
   const co = filter.shape[3];
-  calls++;
-  return withTemporaries(backend, (keep) => {
-    const pad = padScratch(backend, h, w, ci, keep);
-    // Outputs last: the scratch's allocation may grow (and move) the memory.
-    const y = (backend as WasmBackend).makeOutput([n, h, w, co], "float32");
-    const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-    kernelFor(backendMemory(backend)).conv3x3Forward(
-      at(x),
-      at(filter),
-      at(y),
-      at(pad),
-      n,
-      h,
-      w,
-      ci,
-      co,
-    );
-    return y;
-  });
+  return runConv3x3(backend, "conv3x3Forward", x, filter, [...x.shape.slice(0, 3), co], co);
 }
 
 if (moduleCompiles(CONV3X3_WASM_BASE64)) {
@@ -171,26 +166,7 @@ if (moduleCompiles(CONV3X3_WASM_BASE64)) {
     if (!takes(x.shape, a.filterShape, a.strides, a.pad, 1, a.dataFormat, a.filterShape[3])) {
       return shipped(args);
     }
-    const backend = args.backend;
-    const [n, h, w, ci] = x.shape;
-    const co = a.filterShape[3];
-    calls++;
-    return withTemporaries(backend, (keep) => {
-      const pad = padScratch(backend, h, w, ci, keep);
-      const dw = (backend as WasmBackend).makeOutput([3, 3, ci, co], "float32");
-      const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-      kernelFor(backendMemory(backend)).conv3x3FilterGrad(
-        at(x),
-        at(dy),
-        at(dw),
-        at(pad),
-        n,
-        h,
-        w,
-        ci,
-        co,
-      );
-      return dw;
-    });
+    const [, , ci, co] = a.filterShape;
+    return runConv3x3(args.backend, "conv3x3FilterGrad", x, dy, [3, 3, ci, co], co);
   });
 }
