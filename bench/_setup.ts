@@ -5,13 +5,13 @@ import { type BackendName, parseBackend, settle, useBackend } from "../lib/backe
 import { setFocalKernelsEnabled } from "../lib/kernels/focal/focal_kernels.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { THREADS, warmUp } from "./_warm_up.ts";
-import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/focal/kernel_threads.ts";
+import { KERNEL_THREADS_MIN_ELEMENTS } from "../lib/kernels/threads/kernel_threads.ts";
 import type { SplitLoss } from "../threads.ts";
 import {
   kernelThreadCount,
   startKernelThreads,
   stopKernelThreads,
-} from "../lib/kernels/focal/kernel_threads.ts";
+} from "../lib/kernels/threads/kernel_threads.ts";
 
 export const BACKEND: BackendName = parseBackend(Deno.env.get("FOCAL_BACKEND") ?? "wasm");
 export const QUICK: boolean = Deno.env.get("BENCH_QUICK") === "1";

@@ -17,7 +17,7 @@ import { ALPHA, GAMMA } from "./_settings.ts";
 import type { PEER_OF } from "../lib/results/bench_summary.ts";
 import { warmUp } from "./_warm_up.ts";
 import { DEBUG_OPTION, UsageError } from "../lib/cli/usage.ts";
-import { DEFAULT_SPIN_MICROSECONDS } from "../lib/kernels/focal/kernel_threads.ts";
+import { DEFAULT_SPIN_MICROSECONDS } from "../lib/kernels/threads/kernel_threads.ts";
 
 /** One loss as the benches run it: inputs, our exact mode, whose thread threshold applies. */
 export interface Workload {

@@ -1,5 +1,6 @@
 // deno task bench:models [--backend wasm] [--widths 4,8,16] [--steps N] [--no-peer]
 //                        [--vit default|paper] [--peer-device cpu|cuda] [--conv3x3 16,0,...]
+//                        [--threads 2,1]
 //
 // The training steps of the segmentation and CIFAR-10 experiments' models
 // side by side with PyTorch's: the U-Net of Appendix A.6 at each width
@@ -15,6 +16,9 @@
 // `--conv3x3 16,0,32` times the U-Net with our 3×3 convolution kernels taking
 // up to that many channels (0: none, XNNPACK's path), each limit in turn and
 // then again (two alternating rounds), to choose the limit on one machine.
+// `--threads 2,1` does the same with the kernel threads (`startKernelThreads`;
+// default: one per logical CPU, as many as PyTorch's peer uses), which split
+// our 3×3 convolutions and the loss; both lists together time every pair.
 // On the GPU machine (scripts/device/gpu.sh): `--backend webgpu --widths 64
 // --vit paper --peer-device cuda`, the paper's U-Net and its ViT-B/16 at
 // 224² (batch 128), PyTorch's steps on CUDA.
@@ -29,6 +33,7 @@ import {
   setConv3x3MaxChannels,
 } from "../lib/kernels/gradients/conv3x3_wasm.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
+import { kernelThreadCount, startKernelThreads, stopKernelThreads } from "../threads.ts";
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { provenance } from "../lib/results/provenance.ts";
@@ -43,6 +48,7 @@ const { values } = parseArgs({
     vit: { type: "string", default: "default" },
     "peer-device": { type: "string", default: "cpu" },
     conv3x3: { type: "string", default: String(CONV3X3_MAX_CHANNELS) },
+    threads: { type: "string", default: String(navigator.hardwareConcurrency) },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
   },
@@ -50,7 +56,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "deno task bench:models [--backend wasm|cpu|webgpu] [--widths 4,8,16] [--steps N] [--no-peer]\n" +
-      "                       [--vit default|paper] [--peer-device cpu|cuda] [--conv3x3 16,0,...]",
+      "                       [--vit default|paper] [--peer-device cpu|cuda] [--conv3x3 16,0,...]\n" +
+      "                       [--threads 2,1]",
   );
   Deno.exit(0);
 }
@@ -65,6 +72,17 @@ if (
 const limits = values.conv3x3.split(",").map(Number);
 if (!limits.every((l) => Number.isInteger(l) && l >= 0)) {
   throw new UsageError("--conv3x3 takes channel limits, integers of 0 or more (0: off)");
+}
+const threadCounts = values.threads.split(",").map(Number);
+if (!threadCounts.every((t) => Number.isInteger(t) && t >= 1)) {
+  throw new UsageError("--threads takes thread counts, positive integers");
+}
+
+/** Runs the kernels on `threads` threads from now on (1: the calling thread alone). */
+async function useThreads(threads: number): Promise<number> {
+  if (threads === 1) stopKernelThreads();
+  else if (kernelThreadCount() !== threads) await startKernelThreads(threads);
+  return kernelThreadCount();
 }
 const peerDevice = values["peer-device"];
 if (!["default", "paper"].includes(values.vit) || !["cpu", "cuda"].includes(peerDevice)) {
@@ -148,22 +166,22 @@ function describe(label: string, seconds: number, split: Record<string, number>)
 
 const threads = String(navigator.hardwareConcurrency);
 const rows = [];
+const settings = limits.flatMap((limit) => threadCounts.map((threads) => ({ limit, threads })));
 for (const width of widths) {
-  // Each limit once, then again in the same order: two alternating rounds
-  // when several limits are compared; one timing otherwise.
-  const rounds = limits.length > 1 ? [...limits, ...limits] : limits;
-  for (const [round, limit] of rounds.entries()) {
+  // Each setting once, then again in the same order: two alternating rounds
+  // when several are compared; one timing otherwise.
+  const rounds = settings.length > 1 ? [...settings, ...settings] : settings;
+  for (const [round, { limit, threads: wanted }] of rounds.entries()) {
     setConv3x3MaxChannels(limit);
+    const kernelThreads = await useThreads(wanted);
     const { seconds, kernels } = await ours(() => {
       const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
       return { model: createUNet({ width }, 1), x, y: tf.cast(tf.greater(x, 0.5), "float32") };
     }, steps);
     const split = groups(kernels);
-    const label = limits.length > 1
-      ? `U-Net width ${width}, conv3x3 up to ${limit} channels, round ${
-        Math.floor(round / limits.length) + 1
-      }`
-      : `U-Net width ${width}`;
+    const label = `U-Net width ${width}, ${kernelThreads} kernel thread(s)` +
+      (limits.length > 1 ? `, conv3x3 up to ${limit} channels` : "") +
+      (settings.length > 1 ? `, round ${Math.floor(round / settings.length) + 1}` : "");
     describe(label, seconds, split);
     // The convolutions' arithmetic: what our kernels sustain, what a peer's whole step must.
     const multiplyAdds = BATCH * unetMultiplyAdds({ width }).step;
@@ -178,6 +196,7 @@ for (const width of widths) {
     rows.push({
       width,
       conv3x3MaxChannels: limit,
+      kernelThreads,
       secondsPerStep: seconds,
       kernelSeconds: split,
       stepMultiplyAdds: multiplyAdds,
@@ -186,6 +205,7 @@ for (const width of widths) {
   }
 }
 setConv3x3MaxChannels(CONV3X3_MAX_CHANNELS);
+const vitThreads = await useThreads(threadCounts[0]);
 const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_unet_train.py", [
   "--threads",
   threads,
@@ -209,9 +229,9 @@ if (peer) {
         (r.pytorchSecondsPerStep! * 1000).toFixed(1)
       } ms per step (its convolutions at least ${
         (r.stepMultiplyAdds / r.pytorchSecondsPerStep! / 1e9).toFixed(1)
-      } GMAC/s); ours${
-        limits.length > 1 ? ` (conv3x3 up to ${r.conv3x3MaxChannels} channels)` : ""
-      } ${r.ratio!.toFixed(2)}x`,
+      } GMAC/s); ours (${r.kernelThreads} kernel thread(s)${
+        limits.length > 1 ? `, conv3x3 up to ${r.conv3x3MaxChannels} channels` : ""
+      }) ${r.ratio!.toFixed(2)}x`,
     );
   }
 }
@@ -235,7 +255,7 @@ const vit = await ours(() => ({
 }), vitSteps);
 const vitSplit = groups(vit.kernels);
 describe(
-  `ViT ${VIT.imageSize}x${VIT.imageSize} patch ${VIT.patchSize} width ${VIT.width} depth ${VIT.depth}, batch ${VIT_BATCH}`,
+  `ViT ${VIT.imageSize}x${VIT.imageSize} patch ${VIT.patchSize} width ${VIT.width} depth ${VIT.depth}, batch ${VIT_BATCH}, ${vitThreads} kernel thread(s)`,
   vit.seconds,
   vitSplit,
 );
@@ -275,6 +295,7 @@ console.log(JSON.stringify({
   vit: {
     options: VIT,
     batch: VIT_BATCH,
+    kernelThreads: vitThreads,
     steps: vitSteps,
     secondsPerStep: vit.seconds,
     kernelSeconds: vitSplit,

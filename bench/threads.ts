@@ -8,7 +8,7 @@
 // rates and the median of the per-round ratios (threads / one), and the
 // smallest size from which the threads were faster at every larger size
 // measured: the measurement behind KERNEL_THREADS_MIN_ELEMENTS
-// (lib/kernels/focal/_kernel_split.ts), taken with `--spin 0` (spinOf in
+// (lib/kernels/threads/kernel_split.ts), taken with `--spin 0` (spinOf in
 // _workloads.ts). A table on stdout, then one JSON object.
 import "../lib/cli/exit_cleanly.ts";
 import { parseArgs } from "node:util";
@@ -20,7 +20,7 @@ import {
   overrideThresholds,
   startKernelThreads,
   stopKernelThreads,
-} from "../lib/kernels/focal/kernel_threads.ts";
+} from "../lib/kernels/threads/kernel_threads.ts";
 import { THREADS } from "./_warm_up.ts";
 import {
   alternatingOptions,

@@ -25,7 +25,7 @@ import {
   KERNEL_THREADS_MIN_ELEMENTS,
   startKernelThreads,
   stopKernelThreads,
-} from "../lib/kernels/focal/kernel_threads.ts";
+} from "../lib/kernels/threads/kernel_threads.ts";
 import { ALPHA, GAMMA } from "./_settings.ts";
 import { PEER_OF } from "../lib/results/bench_summary.ts";
 import { runPythonPeer } from "./_python_peer.ts";

@@ -14,7 +14,7 @@ const ASC = "npm:assemblyscript@0.27.31/asc";
 /**
  * Each kernel: its source, the generated module and the constant it exports.
  * `shared`: built for a shared memory (the helper threads of
- * lib/kernels/focal/kernel_threads.ts) instead of the tfjs backend's.
+ * lib/kernels/threads/kernel_threads.ts) instead of the tfjs backend's.
  */
 const KERNELS: {
   source: string;
@@ -102,6 +102,13 @@ const KERNELS: {
     name: "CONV3X3_WASM_BASE64",
     what:
       "The U-Net's 3×3 same convolutions for few channels, forward and filter gradient, base64.",
+  },
+  {
+    source: "lib/kernels/assembly/conv3x3.ts",
+    target: "lib/kernels/generated/conv3x3_shared_wasm.ts",
+    name: "CONV3X3_SHARED_WASM_BASE64",
+    what: "The U-Net's 3×3 same convolutions for a shared memory (kernel threads), base64.",
+    shared: true,
   },
   {
     source: "lib/kernels/assembly/momentum.ts",

@@ -17,8 +17,12 @@ import {
   startKernelThreads,
   stopKernelThreads,
 } from "../threads.ts";
-import { kernelThreadSplitCalls } from "../lib/kernels/focal/kernel_threads.ts";
-import type { SplitLoss } from "../lib/kernels/focal/_kernel_split.ts";
+import { kernelThreadSplitCalls } from "../lib/kernels/threads/kernel_threads.ts";
+import {
+  CONV3X3_THREADS_MIN_MULTIPLY_ADDS,
+  type SplitLoss,
+} from "../lib/kernels/threads/kernel_split.ts";
+import { conv3x3Calls } from "../lib/kernels/gradients/conv3x3_wasm.ts";
 
 /** A deterministic U(0, 1) stream. */
 function stream(seed: number): () => number {
@@ -236,6 +240,59 @@ for (const c of CASES) {
     },
   );
 }
+
+/** y, dx and dw of a 3×3 "same" convolution, and how many calls our conv3x3 kernels made. */
+async function convolution(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor) {
+  const before = conv3x3Calls();
+  const y = tf.conv2d(x, w, 1, "same");
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same"), dy))
+  )([x, w]);
+  const out = { y: await read(y), dx: await read(dx), dw: await read(dw) };
+  tf.dispose([y, dx, dw]);
+  return { ...out, calls: conv3x3Calls() - before };
+}
+
+Deno.test(
+  name("kernel threads, 3×3 convolutions: the same outputs and gradients as one thread, split"),
+  async () => {
+    // [n, h, w, ci] → co: the U-Net's first layer (ci 1: filter rows one at a
+    // time), image counts and filter rows that do not divide into three
+    // equal parts, the channel limit, and one call below the threshold.
+    const cases: [[number, number, number, number], number][] = [
+      [[24, 28, 28, 1], 8],
+      [[7, 28, 28, 4], 8],
+      [[5, 14, 14, 12], 16],
+      [[13, 7, 7, 32], 32],
+      [[2, 9, 7, 4], 4],
+    ];
+    for (const [shape, co] of cases) {
+      const x = tf.randomNormal(shape, 0, 1, "float32", 1) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, shape[3], co], 0, 1, "float32", 2) as tf.Tensor4D;
+      const dy = tf.randomNormal([...shape.slice(0, 3), co], 0, 1, "float32", 3);
+      const what = `[${shape}] → ${co}`;
+      try {
+        const single = await convolution(x, w, dy);
+        assert.equal(await startKernelThreads(3), 3);
+        const before = kernelThreadSplitCalls();
+        const threaded = await convolution(x, w, dy);
+        const splits = kernelThreadSplitCalls() - before;
+        for (const k of ["y", "dx", "dw"] as const) {
+          assertSame(single[k], threaded[k], `${what} ${k}`);
+        }
+        // Every call of our kernels split when the convolution is large enough.
+        const multiplyAdds = shape[0] * shape[1] * shape[2] * 9 * shape[3] * co;
+        const large = multiplyAdds >= CONV3X3_THREADS_MIN_MULTIPLY_ADDS;
+        assert.equal(threaded.calls, single.calls, what);
+        assert.equal(splits, large ? threaded.calls : 0, `${what}: split calls`);
+        if (BACKEND === "wasm") assert.ok(threaded.calls >= 3, `${what}: ${threaded.calls} calls`);
+      } finally {
+        stopKernelThreads();
+        tf.dispose([x, w, dy]);
+      }
+    }
+  },
+);
 
 Deno.test(
   name("kernel threads: one thread starts none, and bad counts and spins throw"),

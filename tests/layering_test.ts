@@ -35,8 +35,9 @@ function kernelFolder(file: string): string | null {
  * itself and these prefixes. Tests and benches may import anything.
  */
 const IMPORTERS: Record<string, string[]> = {
-  focal: ["lib/losses/", "threads.ts"],
+  focal: ["lib/losses/"],
   gradients: ["lib/models/"],
+  threads: ["lib/kernels/focal/", "lib/kernels/gradients/", "threads.ts"],
   training: ["lib/models/binary_cnn.ts", "lib/models/_batch_norm.ts", "lib/train/"],
   runtime: [
     "lib/kernels/",
@@ -49,8 +50,9 @@ const IMPORTERS: Record<string, string[]> = {
 
 /** What each kernel folder may import besides itself. */
 const IMPORTS: Record<string, string[]> = {
-  focal: ["runtime", "generated"],
-  gradients: ["runtime", "generated"],
+  focal: ["runtime", "generated", "threads"],
+  gradients: ["runtime", "generated", "threads"],
+  threads: ["runtime", "generated"],
   training: ["runtime", "generated"],
   runtime: [],
   generated: [],

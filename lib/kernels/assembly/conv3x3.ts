@@ -3,7 +3,8 @@
 // slow (its SIMD build has no FMA, and small channel counts leave its
 // micro-kernels idle): the forward pass, which with the filter rotated by
 // 180° and its channels swapped is also the input gradient, and the filter
-// gradient (lib/kernels/training/conv3x3_wasm.ts registers them):
+// gradient (lib/kernels/gradients/conv3x3_wasm.ts registers them; lib/kernels/threads/
+// splits them across helper threads):
 //
 //   y[b, r, c, o]   = Σ_{ky, kx, i} xp[b, r + ky, c + kx, i] · w[ky, kx, i, o]
 //   dw[ky, kx, i, o] = Σ_{b, r, c}  xp[b, r + ky, c + kx, i] · dy[b, r, c, o]
@@ -129,7 +130,14 @@ export function conv3x3Forward(
   }
 }
 
-/** dw [3, 3, ci, co] = Σ over x [n, h, w, ci] and dy [n, h, w, co], "same"; co a multiple of 4. */
+/**
+ * Rows [first, first + rows) of dw [3, 3, ci, co] viewed as [9·ci, co] (row
+ * t·ci + i: tap t, input channel i) = Σ over x [n, h, w, ci] and dy
+ * [n, h, w, co], "same"; co a multiple of 4; `dw` points at row `first`.
+ * With ci a multiple of 4, `first` and `rows` are too. A range of rows is
+ * what a kernel thread computes (lib/kernels/threads/): each row's sums are
+ * the same whichever range holds it.
+ */
 export function conv3x3FilterGrad(
   x: usize,
   dy: usize,
@@ -140,74 +148,75 @@ export function conv3x3FilterGrad(
   w: i32,
   ci: i32,
   co: i32,
+  first: i32,
+  rows: i32,
 ): void {
   const pixel = <usize>ci << 2;
   const padRow = <usize>(w + 2) * pixel;
   const out = <usize>co << 2;
-  memory.fill(dw, 0, <usize>(9 * ci) * out);
+  memory.fill(dw, 0, <usize>rows * out);
   // Input channels four at a time where ci allows, else one at a time.
   const block = (ci & 3) == 0 ? 4 : 1;
   for (let b = 0; b < n; b++) {
     padImage(x, pad, b, h, w, ci);
     const grad = dy + <usize>b * <usize>h * <usize>w * out;
-    for (let t = 0; t < 9; t++) {
+    for (let row = first; row < first + rows; row += block) {
+      const t = row / ci, i = row % ci;
       const ky = t / 3, kx = t % 3;
-      for (let i = 0; i < ci; i += block) {
-        for (let o = 0; o < co; o += 8) {
-          const two = o + 8 <= co;
-          const at = dw + ((<usize>(t * ci + i) * <usize>co + <usize>o) << 2);
-          let a0 = v128.load(at), b0 = two ? v128.load(at + 16) : f32x4.splat(0);
-          let a1 = f32x4.splat(0), b1 = f32x4.splat(0), a2 = f32x4.splat(0), b2 = f32x4.splat(0);
-          let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
-          if (block == 4) {
-            a1 = v128.load(at + out);
-            a2 = v128.load(at + 2 * out);
-            a3 = v128.load(at + 3 * out);
-            if (two) {
-              b1 = v128.load(at + out + 16);
-              b2 = v128.load(at + 2 * out + 16);
-              b3 = v128.load(at + 3 * out + 16);
-            }
+      for (let o = 0; o < co; o += 8) {
+        const two = o + 8 <= co;
+        const at = dw + ((<usize>(row - first) * <usize>co + <usize>o) << 2);
+        let a0 = v128.load(at), b0 = two ? v128.load(at + 16) : f32x4.splat(0);
+        let a1 = f32x4.splat(0), b1 = f32x4.splat(0), a2 = f32x4.splat(0), b2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+        if (block == 4) {
+          a1 = v128.load(at + out);
+          a2 = v128.load(at + 2 * out);
+          a3 = v128.load(at + 3 * out);
+          if (two) {
+            b1 = v128.load(at + out + 16);
+            b2 = v128.load(at + 2 * out + 16);
+            b3 = v128.load(at + 3 * out + 16);
           }
-          for (let r = 0; r < h; r++) {
-            let src = pad + <usize>(r + ky) * padRow + <usize>kx * pixel + (<usize>i << 2);
-            let g = grad + <usize>(r * w) * out + (<usize>o << 2);
-            for (let c = 0; c < w; c++) {
-              const d0 = v128.load(g);
-              const s0 = v128.load32_splat(src);
-              a0 = fma(s0, d0, a0);
-              if (block == 4) {
-                const s1 = v128.load32_splat(src + 4);
-                const s2 = v128.load32_splat(src + 8);
-                const s3 = v128.load32_splat(src + 12);
-                a1 = fma(s1, d0, a1);
-                a2 = fma(s2, d0, a2);
-                a3 = fma(s3, d0, a3);
-                if (two) {
-                  const d1 = v128.load(g + 16);
-                  b0 = fma(s0, d1, b0);
-                  b1 = fma(s1, d1, b1);
-                  b2 = fma(s2, d1, b2);
-                  b3 = fma(s3, d1, b3);
-                }
-              } else if (two) {
-                b0 = fma(s0, v128.load(g + 16), b0);
+        }
+        for (let r = 0; r < h; r++) {
+          let src = pad + <usize>(r + ky) * padRow + <usize>kx * pixel + (<usize>i << 2);
+          let g = grad + <usize>(r * w) * out + (<usize>o << 2);
+          for (let c = 0; c < w; c++) {
+            const d0 = v128.load(g);
+            const s0 = v128.load32_splat(src);
+            a0 = fma(s0, d0, a0);
+            if (block == 4) {
+              const s1 = v128.load32_splat(src + 4);
+              const s2 = v128.load32_splat(src + 8);
+              const s3 = v128.load32_splat(src + 12);
+              a1 = fma(s1, d0, a1);
+              a2 = fma(s2, d0, a2);
+              a3 = fma(s3, d0, a3);
+              if (two) {
+                const d1 = v128.load(g + 16);
+                b0 = fma(s0, d1, b0);
+                b1 = fma(s1, d1, b1);
+                b2 = fma(s2, d1, b2);
+                b3 = fma(s3, d1, b3);
               }
-              src += pixel;
-              g += out;
+            } else if (two) {
+              b0 = fma(s0, v128.load(g + 16), b0);
             }
+            src += pixel;
+            g += out;
           }
-          v128.store(at, a0);
-          if (two) v128.store(at + 16, b0);
-          if (block == 4) {
-            v128.store(at + out, a1);
-            v128.store(at + 2 * out, a2);
-            v128.store(at + 3 * out, a3);
-            if (two) {
-              v128.store(at + out + 16, b1);
-              v128.store(at + 2 * out + 16, b2);
-              v128.store(at + 3 * out + 16, b3);
-            }
+        }
+        v128.store(at, a0);
+        if (two) v128.store(at + 16, b0);
+        if (block == 4) {
+          v128.store(at + out, a1);
+          v128.store(at + 2 * out, a2);
+          v128.store(at + 3 * out, a3);
+          if (two) {
+            v128.store(at + out + 16, b1);
+            v128.store(at + 2 * out + 16, b2);
+            v128.store(at + 3 * out + 16, b3);
           }
         }
       }

@@ -8,7 +8,7 @@ import {
   SIGMOID_FOCAL_REDUCED_KERNEL,
 } from "./focal_kernels.ts";
 import { SIGMOID_FOCAL_WASM_BASE64 } from "../generated/sigmoid_focal_wasm.ts";
-import { runMaybeSplit } from "./_kernel_split.ts";
+import { runMaybeSplit } from "../threads/kernel_split.ts";
 import {
   backendMemory,
   kernelModule,

@@ -17,7 +17,7 @@ import {
   registerIfCompiles,
   type WasmBackend,
 } from "../runtime/wasm_kernel.ts";
-import { runMaybeSplit } from "./_kernel_split.ts";
+import { runMaybeSplit } from "../threads/kernel_split.ts";
 
 /**
  * The module's exports. The four loss kernels (exact or original mode,

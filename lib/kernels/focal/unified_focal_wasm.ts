@@ -16,7 +16,7 @@ import {
   registerIfCompiles,
   type WasmBackend,
 } from "../runtime/wasm_kernel.ts";
-import { runMaybeSplit } from "./_kernel_split.ts";
+import { runMaybeSplit } from "../threads/kernel_split.ts";
 
 interface KernelExports {
   unifiedFocalSums(

@@ -6,11 +6,15 @@
 // XNNPACK is built without FMA and runs small products slowly. Any other
 // call goes to the kernel registered before. The input gradient is the
 // forward pass of dy with the filter rotated by 180° and its channels
-// swapped, W'[a, b, o, i] = W[2 − a, 2 − b, i, o].
+// swapped, W'[a, b, o, i] = W[2 − a, 2 − b, i, o]. Where kernel threads were
+// started (`@focal/stability/threads`), a large call is split across them:
+// the forward pass by images, the filter gradient by rows of the filter,
+// bit for bit what one thread computes.
 import * as tf from "@tensorflow/tfjs";
 import "./conv2d_backprop_filter_wasm.ts";
 import "./conv2d_backprop_input_wasm.ts";
 import { CONV3X3_WASM_BASE64 } from "../generated/conv3x3_wasm.ts";
+import { runMaybeSplit } from "../threads/kernel_split.ts";
 import { replaceWasmKernel, runWasmKernel, withTemporaries } from "../runtime/wasm_compose.ts";
 import {
   backendMemory,
@@ -34,7 +38,9 @@ export const CONV3X3_MAX_CHANNELS = 32;
 let maxChannels = CONV3X3_MAX_CHANNELS;
 
 interface Conv3x3Exports {
+  /** (x, w, y, pad, n, h, w, ci, co): images 0 to n of x and y. */
   conv3x3Forward(...pointersThenSizes: number[]): void;
+  /** (x, dy, dw, pad, n, h, w, ci, co, first, rows): rows of dw [9·ci, co]. */
   conv3x3FilterGrad(...pointersThenSizes: number[]): void;
 }
 
@@ -103,7 +109,8 @@ function takes(
 /**
  * Runs one of the module's functions over x [n, h, w, ci] and a second
  * operand (the filter, or dy), into a new output of `outShape`, with a
- * scratch of one padded image ((h + 2)·(w + 2)·ci floats) for the call.
+ * scratch of one padded image ((h + 2)·(w + 2)·ci floats) for the call;
+ * split across the kernel threads where they run and the call is large.
  */
 function runConv3x3(
   backend: unknown,
@@ -116,11 +123,48 @@ function runConv3x3(
   const [n, h, w, ci] = x.shape;
   calls++;
   return withTemporaries(backend, (keep) => {
-    const pad = keep((backend as WasmBackend).makeOutput([(h + 2) * (w + 2) * ci], "float32"));
+    const padFloats = (h + 2) * (w + 2) * ci;
+    const pad = keep((backend as WasmBackend).makeOutput([padFloats], "float32"));
     // The output last: an allocation may grow (and move) the memory.
     const out = (backend as WasmBackend).makeOutput(outShape, "float32");
-    const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-    kernelFor(backendMemory(backend))[fn](at(x), at(other), at(out), at(pad), n, h, w, ci, co);
+    const memory = backendMemory(backend);
+    const [xAt, otherAt, outAt, padAt] = [x, other, out, pad].map((t) => offsetOf(backend, t));
+    const kernel = kernelFor(memory)[fn];
+    const pixels = h * w;
+    const common = { loss: "conv3x3" as const, memory, kernel: fn, scratch: padFloats };
+    const size = n * pixels * 9 * ci * co;
+    if (fn === "conv3x3Forward") {
+      // By images: x and y per image, the filter whole.
+      runMaybeSplit({
+        ...common,
+        units: n,
+        align: 1,
+        size,
+        inputs: [{ ptr: xAt, width: pixels * ci }, {
+          ptr: otherAt,
+          width: 9 * ci * co,
+          whole: true,
+        }],
+        outputs: [{ ptr: outAt, width: pixels * co }],
+        args: (count) => [count, h, w, ci, co],
+        local: (count) => (kernel(xAt, otherAt, outAt, padAt, count, h, w, ci, co), 0),
+      });
+    } else {
+      // By rows of dw [9·ci, co] (four at a time where ci allows), x and dy whole.
+      runMaybeSplit({
+        ...common,
+        units: 9 * ci,
+        align: ci % 4 === 0 ? 4 : 1,
+        size,
+        inputs: [
+          { ptr: xAt, width: n * pixels * ci, whole: true },
+          { ptr: otherAt, width: n * pixels * co, whole: true },
+        ],
+        outputs: [{ ptr: outAt, width: co }],
+        args: (count, start) => [n, h, w, ci, co, start, count],
+        local: (count) => (kernel(xAt, otherAt, outAt, padAt, n, h, w, ci, co, 0, count), 0),
+      });
+    }
     return out;
   });
 }

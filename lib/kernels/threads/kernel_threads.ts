@@ -1,12 +1,14 @@
 // Helper threads for the wasm focal kernels (sigmoid, Quality, softmax and
-// Unified). The tfjs wasm backend is single-threaded (its threaded build does
-// not load under Deno), so a loss over 2^20 elements uses one core while
-// PyTorch uses all of them. With `startKernelThreads()`, a large kernel call
-// is split into parts of whole units (elements, rows or images): the calling
-// thread computes the first in place in the backend's memory, and each helper
-// (a `node:worker_threads` worker running the same SIMD modules, built for a
-// shared memory) computes one of the others on a copy of its inputs in a
-// shared memory, whose outputs are copied back. The calling thread waits
+// Unified) and the U-Net's 3×3 convolutions (lib/kernels/gradients/). The
+// tfjs wasm backend is single-threaded (its threaded build does not load
+// under Deno), so a loss over 2^20 elements or a convolution uses one core
+// while PyTorch uses all of them. With `startKernelThreads()`, a large kernel
+// call is split into parts of whole units (elements, rows, images, or rows of
+// a convolution's filter): the calling thread computes the first in place in
+// the backend's memory, and each helper (a `node:worker_threads` worker
+// running the same SIMD modules, built for a shared memory) computes one of
+// the others on a copy of its inputs (its units, and whole what every part
+// reads, such as a filter) in a shared memory, whose outputs are copied back. The calling thread waits
 // until the helpers are done (tfjs kernels are synchronous), polling, then
 // blocked on `Atomics.wait`. A helper that finished a part polls for the next
 // request for a moment (`spinMicroseconds`) before it sleeps on
@@ -17,27 +19,31 @@
 // Off until started; the helpers never keep a process alive (`unref`). Deno
 // and Node only (a browser's main thread may not block on `Atomics.wait`):
 // exported as `@focal/stability/threads`, never from `mod.ts`, and plugged
-// into the kernels through `_kernel_split.ts`.
+// into the kernels through `kernel_split.ts`.
 import { Worker } from "node:worker_threads";
 import { SIGMOID_FOCAL_SHARED_WASM_BASE64 } from "../generated/sigmoid_focal_shared_wasm.ts";
 import { SOFTMAX_FOCAL_SHARED_WASM_BASE64 } from "../generated/softmax_focal_shared_wasm.ts";
 import { UNIFIED_FOCAL_SHARED_WASM_BASE64 } from "../generated/unified_focal_shared_wasm.ts";
+import { CONV3X3_SHARED_WASM_BASE64 } from "../generated/conv3x3_shared_wasm.ts";
 import { moduleCompiles } from "../runtime/wasm_kernel.ts";
 import {
+  CONV3X3_THREADS_MIN_MULTIPLY_ADDS,
   KERNEL_FUNCTIONS,
   KERNEL_THREADS_MIN_ELEMENTS,
   setSplitRunner,
   type SplitCall,
+  type SplitKind,
   type SplitLoss,
-} from "./_kernel_split.ts";
+} from "./kernel_split.ts";
 
-export { KERNEL_THREADS_MIN_ELEMENTS, type SplitLoss };
+export { CONV3X3_THREADS_MIN_MULTIPLY_ADDS, KERNEL_THREADS_MIN_ELEMENTS, type SplitLoss };
 
 /** The modules a helper instantiates on the shared memory, by KERNEL_FUNCTIONS' `module`. */
 const SHARED_MODULES = {
   sigmoid: SIGMOID_FOCAL_SHARED_WASM_BASE64,
   softmax: SOFTMAX_FOCAL_SHARED_WASM_BASE64,
   unified: UNIFIED_FOCAL_SHARED_WASM_BASE64,
+  conv3x3: CONV3X3_SHARED_WASM_BASE64,
 };
 
 /** The shared memory's limit in 64 KiB pages: 1 GiB, as the modules are built. */
@@ -113,16 +119,22 @@ interface Pool {
 
 let pool: Pool | null = null;
 let splitCalls = 0;
-/** Thresholds in force: KERNEL_THREADS_MIN_ELEMENTS, unless a bench overrides them. */
-let thresholds: Readonly<Record<SplitLoss, number>> = KERNEL_THREADS_MIN_ELEMENTS;
+/** The thresholds by default: the losses' elements, the convolutions' multiply-adds. */
+const THRESHOLDS: Readonly<Record<SplitKind, number>> = {
+  ...KERNEL_THREADS_MIN_ELEMENTS,
+  conv3x3: CONV3X3_THREADS_MIN_MULTIPLY_ADDS,
+};
+/** Thresholds in force: THRESHOLDS, unless a bench overrides them. */
+let thresholds: Readonly<Record<SplitKind, number>> = THRESHOLDS;
 
 /**
- * Replaces the thresholds (null: back to KERNEL_THREADS_MIN_ELEMENTS), for
- * `deno task bench:threads`, which times each loss split at sizes below
- * them. Not exported from `@focal/stability/threads`.
+ * Replaces the thresholds (null: back to KERNEL_THREADS_MIN_ELEMENTS and
+ * CONV3X3_THREADS_MIN_MULTIPLY_ADDS), for `deno task bench:threads`, which
+ * times each loss split at sizes below them. Not exported from
+ * `@focal/stability/threads`.
  */
-export function overrideThresholds(next: Partial<Record<SplitLoss, number>> | null): void {
-  thresholds = { ...KERNEL_THREADS_MIN_ELEMENTS, ...next };
+export function overrideThresholds(next: Partial<Record<SplitKind, number>> | null): void {
+  thresholds = { ...THRESHOLDS, ...next };
 }
 
 /** How many kernel calls have been split across threads (for tests). */
@@ -145,8 +157,8 @@ export interface KernelThreadOptions {
 
 /**
  * Starts `threads − 1` helper threads (default: one per logical CPU) for the
- * wasm focal kernels (sigmoid, Quality, softmax, Unified), replacing any
- * already running. Returns the number
+ * wasm focal kernels (sigmoid, Quality, softmax, Unified) and the U-Net's
+ * 3×3 convolutions, replacing any already running. Returns the number
  * of threads a large call now uses, the caller's included: 1 where this
  * runtime's WebAssembly cannot compile the kernels (they use relaxed SIMD,
  * which Node.js 20 has only behind `--experimental-wasm-relaxed-simd`).
@@ -277,12 +289,15 @@ async function helpersReady(p: Pool): Promise<void> {
  */
 function runSplit(call: SplitCall): number | null {
   const p = pool;
-  const width = Math.max(...call.inputs.map((a) => a.width));
-  if (p === null || call.units * width < thresholds[call.loss]) return null;
+  const width = Math.max(0, ...call.inputs.filter((a) => !a.whole).map((a) => a.width));
+  if (p === null || (call.size ?? call.units * width) < thresholds[call.loss]) return null;
   const parts = p.workers.length + 1;
   const size = Math.ceil(call.units / parts / call.align) * call.align;
   const arrays = [...call.inputs, ...call.outputs.filter((o) => o.ptr !== 0)];
-  const floatsPerPart = arrays.reduce((sum, a) => sum + a.width * size, call.scratch ?? 0);
+  const floatsPerPart = arrays.reduce(
+    (sum, a) => sum + (a.whole ? a.width : a.width * size),
+    call.scratch ?? 0,
+  );
   const dataStart = p.workers.length * CONTROL_BYTES;
   const needed = dataStart + p.workers.length * floatsPerPart * 4;
   const have = p.memory.buffer.byteLength;
@@ -308,10 +323,11 @@ function runSplit(call: SplitCall): number | null {
   for (let h = 0; h < p.workers.length; h++) {
     const start = size * (h + 1);
     const count = Math.max(0, Math.min(size, call.units - start));
-    const inputs = call.inputs.map(({ ptr, width }) => {
-      const at = place(size * width);
-      new Float32Array(shared, at, count * width).set(
-        new Float32Array(call.memory.buffer, ptr + start * width * 4, count * width),
+    const inputs = call.inputs.map(({ ptr, width, whole }) => {
+      const floats = whole ? width : count * width;
+      const at = place(whole ? width : size * width);
+      new Float32Array(shared, at, floats).set(
+        new Float32Array(call.memory.buffer, whole ? ptr : ptr + start * width * 4, floats),
       );
       return at;
     });
@@ -322,7 +338,7 @@ function runSplit(call: SplitCall): number | null {
       return at;
     });
     const scratch = call.scratch ? [place(call.scratch)] : [];
-    const list = [...inputs, ...outputs, ...scratch, ...call.args(count)];
+    const list = [...inputs, ...outputs, ...scratch, ...call.args(count, start)];
     args.set([kernel, list.length, ...list], argument(h));
     Atomics.store(slots, slot(h, REQUEST), sequence);
     Atomics.notify(slots, slot(h, REQUEST));

@@ -5,11 +5,15 @@
 //
 // A call covers `units` independent units (elements for the sigmoid and
 // Quality kernels, rows for the softmax kernel, images for the Unified
-// kernels); each part computes a run of whole units with the same code as one
-// thread would, so outputs are the same bit for bit.
+// kernels and a 3×3 convolution's forward pass, rows of the filter for its
+// filter gradient); each part computes a run of whole units with the same
+// code as one thread would, so outputs are the same bit for bit.
 
 /** The losses whose wasm kernels split across the kernel threads, each with its own threshold. */
 export type SplitLoss = "sigmoid" | "quality" | "softmax" | "unified";
+
+/** What a split call belongs to: a loss, or the U-Net's 3×3 convolutions (lib/kernels/gradients/). */
+export type SplitKind = SplitLoss | "conv3x3";
 
 /**
  * Below this many float32 elements of input a call runs on the calling
@@ -75,7 +79,26 @@ export const KERNEL_FUNCTIONS = [
     name: "unifiedFocalGrad",
     warmUp: ["S", "S", "S", "S", 4, 1000, 1, 0.6, 0.5, 0, 1e-30],
   },
+  {
+    module: "conv3x3",
+    name: "conv3x3Forward",
+    warmUp: ["S", "S", "S", "S", 1, 4, 4, 4, 8],
+  },
+  {
+    module: "conv3x3",
+    name: "conv3x3FilterGrad",
+    warmUp: ["S", "S", "S", "S", 1, 4, 4, 4, 8, 0, 36],
+  },
 ] as const;
+
+/**
+ * Below this many multiply-adds a 3×3 convolution (forward, input or
+ * filter gradient) runs on the calling thread alone: about 0.1 ms of one
+ * core at the 8–12 GMAC/s its kernels sustain here (docs/kernels.md), a few
+ * times what handing a part to a polling helper and copying its operands
+ * cost.
+ */
+export const CONV3X3_THREADS_MIN_MULTIPLY_ADDS = 2 ** 20;
 
 /** A kernel function's name. */
 export type KernelFunction = (typeof KERNEL_FUNCTIONS)[number]["name"];
@@ -85,12 +108,18 @@ export interface SplitArray {
   /** Byte offset in the backend's memory; 0 for an output not wanted. */
   ptr: number;
   width: number;
+  /**
+   * An input every part reads whole (a filter; the images when the parts
+   * split the filter's rows): `width` floats in all, copied to each helper.
+   * @default {false}
+   */
+  whole?: boolean;
 }
 
 /** A kernel call to split by units. */
 export interface SplitCall {
   /** Whose threshold applies. */
-  loss: SplitLoss;
+  loss: SplitKind;
   /** The backend's memory, which holds the tensors. */
   memory: WebAssembly.Memory;
   kernel: KernelFunction;
@@ -102,8 +131,16 @@ export interface SplitCall {
   outputs: SplitArray[];
   /** Float32 values of scratch each part needs (not copied in or out). @default {0} */
   scratch?: number;
-  /** The arguments after the arrays' (and the scratch's) addresses, for a part of `count` units. */
-  args(count: number): number[];
+  /**
+   * The call's size against its threshold: by default units × the widest
+   * per-unit input (elements); a convolution's multiply-adds.
+   */
+  size?: number;
+  /**
+   * The arguments after the arrays' (and the scratch's) addresses, for a
+   * part of `count` units from unit `start`.
+   */
+  args(count: number, start: number): number[];
   /** The same function on the calling thread, over units [0, count). */
   local(count: number): number;
 }
