@@ -165,6 +165,8 @@ export interface TrainingStepBench {
     y: tf.Tensor;
   };
   stabilization?: "exact" | "none";
+  /** With the kernel threads (one per logical CPU) running; else without. */
+  threads?: boolean;
 }
 
 /**
@@ -181,6 +183,13 @@ export function benchTrainingStep(options: TrainingStepBench): void {
     warmup: options.warmup,
     async fn(b) {
       step ??= protocolStep(options.setup(), options.stabilization).step;
+      if (options.threads && kernelThreadCount() === 1) {
+        await startKernelThreads();
+        // The helpers' first calls include V8 optimizing their code.
+        for (let i = 0; i < 3; i++) step();
+        await settle();
+      }
+      if (!options.threads) stopKernelThreads();
       b.start();
       step();
       await settle();
