@@ -14,8 +14,10 @@
 // multiply-adds, unetMultiplyAdds, over their kernel time) and the least rate
 // PyTorch's whole step implies. Prints a line per model and one JSON object last.
 // `--conv3x3 16,0,32` times the U-Net with our 3×3 convolution kernels taking
-// up to that many channels (0: none, XNNPACK's path), each limit in turn and
-// then again (two alternating rounds), to choose the limit on one machine.
+// up to that many channels (0: none, XNNPACK's path; default:
+// CONV3X3_MAX_CHANNELS on one thread, CONV3X3_MAX_CHANNELS_THREADED on more),
+// each limit in turn and then again (two alternating rounds), to choose the
+// limit on one machine.
 // `--threads 2,1` does the same with the kernel threads (`startKernelThreads`;
 // default: one per logical CPU, as many as PyTorch's peer uses), which split
 // our 3×3 convolutions and the loss; both lists together time every pair.
@@ -30,6 +32,7 @@ import { DEBUG_OPTION, option, UsageError } from "../lib/cli/usage.ts";
 import { createUNet, unetMultiplyAdds } from "../lib/models/unet.ts";
 import {
   CONV3X3_MAX_CHANNELS,
+  CONV3X3_MAX_CHANNELS_THREADED,
   setConv3x3MaxChannels,
 } from "../lib/kernels/gradients/conv3x3_wasm.ts";
 import { createVit, type VitOptions } from "../lib/models/vit.ts";
@@ -47,7 +50,7 @@ const { values } = parseArgs({
     "no-peer": { type: "boolean", default: false },
     vit: { type: "string", default: "default" },
     "peer-device": { type: "string", default: "cpu" },
-    conv3x3: { type: "string", default: String(CONV3X3_MAX_CHANNELS) },
+    conv3x3: { type: "string", default: "default" },
     threads: { type: "string", default: String(navigator.hardwareConcurrency) },
     ...DEBUG_OPTION,
     help: { type: "boolean", default: false },
@@ -69,9 +72,12 @@ if (
 ) {
   throw new UsageError("--widths takes positive integers and --steps a positive integer");
 }
-const limits = values.conv3x3.split(",").map(Number);
-if (!limits.every((l) => Number.isInteger(l) && l >= 0)) {
-  throw new UsageError("--conv3x3 takes channel limits, integers of 0 or more (0: off)");
+// "default": CONV3X3_MAX_CHANNELS on one thread, CONV3X3_MAX_CHANNELS_THREADED on more.
+const limits = values.conv3x3.split(",").map((l) => l === "default" ? null : Number(l));
+if (!limits.every((l) => l === null || (Number.isInteger(l) && l >= 0))) {
+  throw new UsageError(
+    "--conv3x3 takes channel limits, integers of 0 or more (0: off), or default",
+  );
 }
 const threadCounts = values.threads.split(",").map(Number);
 if (!threadCounts.every((t) => Number.isInteger(t) && t >= 1)) {
@@ -174,13 +180,15 @@ for (const width of widths) {
   for (const [round, { limit, threads: wanted }] of rounds.entries()) {
     setConv3x3MaxChannels(limit);
     const kernelThreads = await useThreads(wanted);
+    const channels = limit ??
+      (kernelThreads > 1 ? CONV3X3_MAX_CHANNELS_THREADED : CONV3X3_MAX_CHANNELS);
     const { seconds, kernels } = await ours(() => {
       const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
       return { model: createUNet({ width }, 1), x, y: tf.cast(tf.greater(x, 0.5), "float32") };
     }, steps);
     const split = groups(kernels);
     const label = `U-Net width ${width}, ${kernelThreads} kernel thread(s)` +
-      (limits.length > 1 ? `, conv3x3 up to ${limit} channels` : "") +
+      (limits.length > 1 ? `, conv3x3 up to ${channels} channels` : "") +
       (settings.length > 1 ? `, round ${Math.floor(round / settings.length) + 1}` : "");
     describe(label, seconds, split);
     // The convolutions' arithmetic: what our kernels sustain, what a peer's whole step must.
@@ -195,7 +203,7 @@ for (const width of widths) {
     }
     rows.push({
       width,
-      conv3x3MaxChannels: limit,
+      conv3x3MaxChannels: channels,
       kernelThreads,
       secondsPerStep: seconds,
       kernelSeconds: split,
@@ -204,7 +212,7 @@ for (const width of widths) {
     });
   }
 }
-setConv3x3MaxChannels(CONV3X3_MAX_CHANNELS);
+setConv3x3MaxChannels(null);
 const vitThreads = await useThreads(threadCounts[0]);
 const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_unet_train.py", [
   "--threads",

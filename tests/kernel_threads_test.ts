@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, name } from "./_backend.ts";
-import { read } from "./_assert.ts";
+import { assertClose, read } from "./_assert.ts";
 import {
   qualityFocalLoss,
   sigmoidFocalLoss,
@@ -22,7 +22,11 @@ import {
   CONV3X3_THREADS_MIN_MULTIPLY_ADDS,
   type SplitLoss,
 } from "../lib/kernels/threads/kernel_split.ts";
-import { conv3x3Calls } from "../lib/kernels/gradients/conv3x3_wasm.ts";
+import {
+  CONV3X3_MAX_CHANNELS,
+  CONV3X3_MAX_CHANNELS_THREADED,
+  conv3x3Calls,
+} from "../lib/kernels/gradients/conv3x3_wasm.ts";
 
 /** A deterministic U(0, 1) stream. */
 function stream(seed: number): () => number {
@@ -290,6 +294,31 @@ Deno.test(
         stopKernelThreads();
         tf.dispose([x, w, dy]);
       }
+    }
+  },
+);
+
+Deno.test(
+  name("kernel threads: 3×3 convolutions up to CONV3X3_MAX_CHANNELS_THREADED go to our kernels"),
+  async () => {
+    // 64 channels: past the one-thread limit (XNNPACK's path), within the threaded one.
+    const shape: [number, number, number, number] = [6, 7, 7, 64];
+    assert.ok(CONV3X3_MAX_CHANNELS < 64 && 64 <= CONV3X3_MAX_CHANNELS_THREADED);
+    const x = tf.randomNormal(shape, 0, 1, "float32", 1) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 64, 64], 0, 1, "float32", 2) as tf.Tensor4D;
+    const dy = tf.randomNormal([6, 7, 7, 64], 0, 1, "float32", 3);
+    try {
+      const single = await convolution(x, w, dy);
+      assert.equal(single.calls, 0, "one thread: XNNPACK's path");
+      await startKernelThreads(2);
+      const threaded = await convolution(x, w, dy);
+      assert.equal(threaded.calls, BACKEND === "wasm" ? 4 : 0, "two threads: our kernels");
+      for (const k of ["y", "dx", "dw"] as const) {
+        assertClose(threaded[k], single[k], { rtol: 1e-4, atol: 1e-3, what: k });
+      }
+    } finally {
+      stopKernelThreads();
+      tf.dispose([x, w, dy]);
     }
   },
 );

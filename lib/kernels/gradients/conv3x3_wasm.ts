@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import "./conv2d_backprop_filter_wasm.ts";
 import "./conv2d_backprop_input_wasm.ts";
 import { CONV3X3_WASM_BASE64 } from "../generated/conv3x3_wasm.ts";
-import { runMaybeSplit } from "../threads/kernel_split.ts";
+import { runMaybeSplit, splitThreadCount } from "../threads/kernel_split.ts";
 import { replaceWasmKernel, runWasmKernel, withTemporaries } from "../runtime/wasm_compose.ts";
 import {
   backendMemory,
@@ -35,7 +35,25 @@ import {
  */
 export const CONV3X3_MAX_CHANNELS = 32;
 
-let maxChannels = CONV3X3_MAX_CHANNELS;
+/**
+ * The same limit while kernel threads run: they split our kernels, not
+ * XNNPACK's. Measured with `deno task bench:models --threads 2,1 --conv3x3
+ * 32,128` on an idle machine, two invocations of two alternating rounds
+ * (docs/kernels.md, "The U-Net's small convolutions"): with two threads the
+ * step at limit 128 took 0.81–0.91× of its time at limit 32 in the same
+ * round at width 8, 0.69–0.82× at width 16, and 0.97–1.03× at width 4
+ * (whose layers have at most 32 channels).
+ */
+export const CONV3X3_MAX_CHANNELS_THREADED = 128;
+
+/** The limit a bench set, or null: by the thread count. */
+let maxChannels: number | null = null;
+
+/** The limit in force now. */
+function channelLimit(): number {
+  return maxChannels ??
+    (splitThreadCount() > 1 ? CONV3X3_MAX_CHANNELS_THREADED : CONV3X3_MAX_CHANNELS);
+}
 
 interface Conv3x3Exports {
   /** (x, w, y, pad, n, h, w, ci, co): images 0 to n of x and y. */
@@ -56,9 +74,11 @@ export function setConv3x3KernelEnabled(on: boolean): void {
 
 /**
  * Sets the channels in and out up to which these kernels take a 3×3
- * convolution (0: none), for `bench:models --conv3x3` to compare limits.
+ * convolution (0: none; null: CONV3X3_MAX_CHANNELS, or
+ * CONV3X3_MAX_CHANNELS_THREADED while kernel threads run), for
+ * `bench:models --conv3x3` to compare limits.
  */
-export function setConv3x3MaxChannels(channels: number): void {
+export function setConv3x3MaxChannels(channels: number | null): void {
   maxChannels = channels;
 }
 
@@ -88,7 +108,7 @@ function takes(
 ): boolean {
   if (!enabled || dataFormat !== "NHWC") return false;
   const [kh, kw, ci, co] = filterShape;
-  if (kh !== 3 || kw !== 3 || Math.max(ci, co) > maxChannels || multipleOf4 % 4 !== 0) {
+  if (kh !== 3 || kw !== 3 || Math.max(ci, co) > channelLimit() || multipleOf4 % 4 !== 0) {
     return false;
   }
   const info = tf.backend_util.computeConv2DInfo(

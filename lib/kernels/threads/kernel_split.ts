@@ -149,10 +149,17 @@ export interface SplitCall {
 export type SplitRunner = (call: SplitCall) => number | null;
 
 let runner: SplitRunner | null = null;
+let runnerThreads = 1;
 
-/** Installs (or, with null, removes) the pool that splits large calls. */
-export function setSplitRunner(next: SplitRunner | null): void {
+/** Installs (or, with null, removes) the pool that splits large calls, of `threads` threads. */
+export function setSplitRunner(next: SplitRunner | null, threads = 1): void {
   runner = next;
+  runnerThreads = next === null ? 1 : threads;
+}
+
+/** How many threads a large call is split across now: 1 without a pool. */
+export function splitThreadCount(): number {
+  return runnerThreads;
 }
 
 /**

@@ -222,7 +222,7 @@ export async function startKernelThreads(
   }
   pool = { memory, workers, sequence: 0 };
   await helpersReady(pool);
-  setSplitRunner(runSplit);
+  setSplitRunner(runSplit, helpers + 1);
   return helpers + 1;
 }
 
