@@ -24,7 +24,7 @@ const NODE_TYPES = "@types/node@20";
  * through its built file, which only Node.js resolves).
  */
 const CHECK_SPLIT = `import { main } from "./example.mjs";
-import { kernelThreadSplitCalls } from "@focal/stability/lib/kernels/focal/kernel_threads.js";
+import { kernelThreadSplitCalls } from "@focal/stability/lib/kernels/threads/kernel_threads.js";
 const before = kernelThreadSplitCalls();
 const result = await main();
 console.log(JSON.stringify({ ...result, splitCalls: kernelThreadSplitCalls() - before }));
