@@ -267,13 +267,20 @@ Deno.test("variants report: verdicts follow the records", async () => {
     "agree",
     "disagree",
   ]);
+  // The claims name the exponents the records trained with, not the profile's.
+  assert.ok(found[0].claim.includes("(no clipping), γ 0.5, on the MNIST masks"));
+  assert.ok(found[3].claim.includes("(mmdetection's), β 0.5, on Figure 4's task"));
   // Clipping a γ whose original met no NaN hides nothing there: partly.
   const partly = [
     ...stormy,
     record("unified/gamma=0.2/none", 9),
   ];
-  assert.equal((await sections(partly))[1].verdict, "partly agree");
-  assert.deepEqual((await sections([])).map((s) => s.verdict), [
+  const mixed = await sections(partly);
+  assert.equal(mixed[1].verdict, "partly agree");
+  assert.ok(mixed[0].claim.includes("γ 0.2, 0.5, on"));
+  const none = await sections([]);
+  assert.ok(none[0].claim.includes("γ in (0, 1)") && none[3].claim.includes("β in (0, 1)"));
+  assert.deepEqual(none.map((s) => s.verdict), [
     "not run",
     "not run",
     "not run",

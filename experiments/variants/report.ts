@@ -79,13 +79,23 @@ function conjecture(originals: RunRecord[]): Section["verdict"] {
   return originals.some(nan) ? "agree" : `not observed within ${fewest(originals)} steps`;
 }
 
+/** "γ 0.2, 0.5, 0.8": the exponents `runs` trained with, or "γ in (0, 1)" before any ran. */
+function focusValues(runs: RunRecord[], symbol: string): string {
+  const values = [...new Set(runs.map((r) => Number(r.config.focus)))].sort((a, b) => a - b);
+  return values.length === 0 ? `${symbol} in (0, 1)` : `${symbol} ${values.join(", ")}`;
+}
+
 /** The sections, from `<out>/variants/runs.jsonl`. */
 export async function variantsSections(out: string, step?: StepRecord): Promise<Section[]> {
+  const records = await readRecords(`${out}/variants/runs.jsonl`);
+  const unified = records.filter((r) => r.config.loss === "unified");
+  const adaptive = records.filter((r) => r.config.loss === "adaptive");
+  const quality = records.filter((r) => r.config.loss === "quality");
   const claims = {
     unified: 'The instability is "likely not confined to the Focal Loss itself" (Sec. 1, 4): ' +
       'the Unified Focal Loss, whose γ lies in (0, 1) by design, "applied to more simplistic ' +
       'segmentation tasks could still trigger" it. Here: its original composition (no ' +
-      "clipping), γ 0.2, 0.5, 0.8, on the MNIST masks of Figure 6 without noise.",
+      `clipping), ${focusValues(unified, "γ")}, on the MNIST masks of Figure 6 without noise.`,
     clipping: "The clipping in the Unified Focal Loss's reference code (predictions to " +
       `[${AUTHORS_CLIP}, 1 − ${AUTHORS_CLIP}]) is why nobody saw the instability (Sec. 4).`,
     adaptive: "The Adaptive Focal Loss (Islam et al., 2024) is named among the variants that " +
@@ -96,7 +106,9 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
       "exact form, on the MNIST masks of Figure 6 without noise.",
     quality: "The Generalized/Quality Focal Loss uses its exponent β as the focal loss uses γ " +
       "(Sec. 1, 4), so for 0 < β < 1 it should meet the same NaN. Here: its original " +
-      "composition (mmdetection's), β 0.1, 0.5, 0.9, on Figure 4's task without noise, with hard " +
+      `composition (mmdetection's), ${
+        focusValues(quality, "β")
+      }, on Figure 4's task without noise, with hard ` +
       `targets and with soft ones (label smoothing s = ${SOFT_TARGETS.smoothing}: ` +
       `${1 - SOFT_TARGETS.smoothing} and ${SOFT_TARGETS.smoothing}).`,
     exact: "This package's claim, not the paper's: the exact form of every loss here never " +
@@ -109,16 +121,12 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
     quality: `${TITLE}: the Quality Focal Loss, original composition`,
     exact: `${TITLE}: the exact forms`,
   };
-  const records = await readRecords(`${out}/variants/runs.jsonl`);
   if (records.length === 0) {
     const why = step?.reason ?? "no runs recorded";
     return (Object.keys(titles) as (keyof typeof titles)[]).map((k) =>
       notRun(titles[k], claims[k], why, step)
     );
   }
-  const unified = records.filter((r) => r.config.loss === "unified");
-  const adaptive = records.filter((r) => r.config.loss === "adaptive");
-  const quality = records.filter((r) => r.config.loss === "quality");
   const originals = (rs: RunRecord[]) =>
     rs.filter((r) =>
       r.config.stabilization === "none" && r.config.clip === undefined && r.config.authors !== true
