@@ -12,7 +12,10 @@
 // same run, and, off webgpu, where our step's time goes (kernel time by
 // kernel, from tf.profile) with the rate our convolutions sustain (their
 // multiply-adds, unetMultiplyAdds, over their kernel time) and the least rate
-// PyTorch's whole step implies. Prints a line per model and one JSON object last.
+// PyTorch's whole step implies; on wasm, beside them, the ceiling of wasm
+// SIMD here (bench/_fma_ceiling.ts, per thread count) and the rate the
+// target (1.5× PyTorch's step) would need of our convolutions, the rest of
+// our step as measured. Prints a line per model and one JSON object last.
 // `--conv3x3 16,0,32` times the U-Net with our 3×3 convolution kernels taking
 // up to that many channels (0: none, XNNPACK's path; default:
 // CONV3X3_MAX_CHANNELS on one thread, CONV3X3_MAX_CHANNELS_THREADED on more),
@@ -40,6 +43,7 @@ import { kernelThreadCount, startKernelThreads, stopKernelThreads } from "../thr
 import { protocolStep } from "../lib/train/protocol_step.ts";
 import { runPythonPeer } from "./_python_peer.ts";
 import { provenance } from "../lib/results/provenance.ts";
+import { fmaCeiling } from "./_fma_ceiling.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -213,6 +217,25 @@ for (const width of widths) {
   }
 }
 setConv3x3MaxChannels(null);
+// What wasm SIMD allows at most (an FMA loop with no memory traffic), per
+// thread count timed, twice, alternating; the best of the two.
+const ceilings = backend === "wasm"
+  ? await (async () => {
+    const counts = [...new Set(rows.map((r) => r.kernelThreads))];
+    const best = new Map<number, number>();
+    for (const threads of [...counts, ...counts]) {
+      best.set(threads, Math.max(best.get(threads) ?? 0, await fmaCeiling(threads)));
+    }
+    return counts.map((threads) => ({ threads, gmacPerSecond: best.get(threads)! / 1e9 }));
+  })()
+  : [];
+for (const c of ceilings) {
+  console.log(
+    `wasm SIMD ceiling here (relaxed FMA, no loads or stores), ${c.threads} thread(s): ${
+      c.gmacPerSecond.toFixed(1)
+    } GMAC/s`,
+  );
+}
 const vitThreads = await useThreads(threadCounts[0]);
 const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_unet_train.py", [
   "--threads",
@@ -226,9 +249,22 @@ const peer = values["no-peer"] ? null : await runPythonPeer("bench/peers/torch_u
 ]) as
   | { threads: number; torch: string; results: { width: number; secondsPerStep: number }[] }
   | null;
+/** The speed target of the U-Net step: 1.5× PyTorch's (issue "Figure 6 within reach"). */
+const TARGET_RATIO = 1.5;
 const table = rows.map((r) => {
   const p = peer?.results.find((x) => x.width === r.width)?.secondsPerStep ?? null;
-  return { ...r, pytorchSecondsPerStep: p, ratio: p === null ? null : p / r.secondsPerStep };
+  const conv = r.kernelSeconds["convolutions and their gradients"] ?? null;
+  // What the target asks of the convolutions, the rest of our step as measured.
+  const budget = p === null || conv === null ? null : p / TARGET_RATIO - (r.secondsPerStep - conv);
+  const needed = budget === null ? null : budget > 0 ? r.stepMultiplyAdds / budget / 1e9 : Infinity;
+  const ceiling = ceilings.find((c) => c.threads === r.kernelThreads)?.gmacPerSecond ?? null;
+  return {
+    ...r,
+    pytorchSecondsPerStep: p,
+    ratio: p === null ? null : p / r.secondsPerStep,
+    targetConvolutionGmacPerSecond: needed === Infinity ? null : needed,
+    wasmFmaCeilingGmacPerSecond: ceiling,
+  };
 });
 if (peer) {
   for (const r of table) {
@@ -241,6 +277,22 @@ if (peer) {
         limits.length > 1 ? `, conv3x3 up to ${r.conv3x3MaxChannels} channels` : ""
       }) ${r.ratio!.toFixed(2)}x`,
     );
+    const needed = r.targetConvolutionGmacPerSecond;
+    if (r.convolutionGmacPerSecond !== null) {
+      console.log(
+        `  ${TARGET_RATIO}x PyTorch would need our convolutions at ${
+          needed === null
+            ? "more than any rate: the rest of our step alone is over the target"
+            : `${needed.toFixed(1)} GMAC/s (now ${r.convolutionGmacPerSecond.toFixed(1)}${
+              r.wasmFmaCeilingGmacPerSecond === null
+                ? ""
+                : `; the ceiling on ${r.kernelThreads} thread(s) ${
+                  r.wasmFmaCeilingGmacPerSecond.toFixed(1)
+                }`
+            })`
+        }`,
+      );
+    }
   }
 }
 
