@@ -298,6 +298,20 @@ Deno.test("variants report: the Adaptive arms' verdict follows the pow form", as
     "the authors' code: no NaN within 56280 steps (its factor, in log space, has a finite " +
       "gradient for every logit)",
   ));
+  // How far the calm pow run stayed from saturation, on both sides: its
+  // factor rounds to 0 below −17.3 (background) and above 16.6 (foreground).
+  const reachOf = async (logitRange: number[]) =>
+    (await sections([record("adaptive/none", null, { logitRange } as Partial<RunRecord>)]))
+      .find((s) => s.title.endsWith("Adaptive Focal Loss"))!.measured.find((m) =>
+        m.startsWith("the most negative logit")
+      );
+  assert.equal(
+    await reachOf([-11.7, 15.9]),
+    "the most negative logit an original run reached: -11.7, the most positive: 15.9; the " +
+      "factor (1 − p_t)^γ rounds to 0 only below -17.3 on a background pixel or above 16.6 on " +
+      "a foreground one, so at this width and cap its NaN was all but out of reach",
+  );
+  assert.ok((await reachOf([-11.7, 17]))!.endsWith("on a foreground one"));
   const stormy = [
     record("adaptive/none", 7, { nanTerms: ["factor"] }),
     ...calm.slice(1),

@@ -47,27 +47,36 @@ const SATURATION = "the original forms' gradients turn NaN in float32 where a fo
 /** Where the Unified focal factor 1 − (1 − p) rounds to 0 in float32 (p < 2^−25). */
 const UNIFIED_SATURATION = -17.3;
 
+/** Where σ(x) rounds to 1 in float32, and so 1 − p_t to 0 on a foreground pixel. */
+const SIGMOID_ONE = 16.6;
+
 /**
  * When no original U-Net run met a NaN: how far its logits stayed from the
  * focal factor's saturation, which says whether the cap made "not observed"
  * all but certain. `factor`: the loss's factor that rounds to 0 there;
- * `otherwise`: what else could make the NaN (the Unified loss's Tversky part).
+ * `otherwise`: what else could make the NaN (the Unified loss's Tversky part);
+ * `foreground`: whether the factor also rounds to 0 on a foreground pixel
+ * above SIGMOID_ONE (the symmetric focal factor; the Unified loss's focal
+ * part spares the foreground).
  */
 function reach(
   originals: RunRecord[],
   factor = "the focal part's factor",
   otherwise = " (the Tversky part needs an image's every pixel right and sure to turn TI into 1)",
+  foreground = false,
 ): string[] {
-  const lows = originals.map((r) => (r as RunRecord & { logitRange?: number[] }).logitRange?.[0])
-    .filter((x): x is number => x !== undefined);
-  if (originals.some(nan) || lows.length === 0) return [];
-  const lowest = Math.min(...lows);
+  const ranges = originals.map((r) => (r as RunRecord & { logitRange?: number[] }).logitRange)
+    .filter((x): x is number[] => x !== undefined);
+  if (originals.some(nan) || ranges.length === 0) return [];
+  const lowest = Math.min(...ranges.map((r) => r[0]));
+  const highest = Math.max(...ranges.map((r) => r[1]));
+  const far = lowest > UNIFIED_SATURATION && (!foreground || highest < SIGMOID_ONE);
   return [
-    `the most negative logit an original run reached: ${lowest.toFixed(1)}; ${factor} ` +
+    `the most negative logit an original run reached: ${lowest.toFixed(1)}` +
+    (foreground ? `, the most positive: ${highest.toFixed(1)}` : "") + `; ${factor} ` +
     `rounds to 0 only below ${UNIFIED_SATURATION}` +
-    (lowest > UNIFIED_SATURATION
-      ? `, so at this width and cap its NaN was all but out of reach${otherwise}`
-      : ""),
+    (foreground ? ` on a background pixel or above ${SIGMOID_ONE} on a foreground one` : "") +
+    (far ? `, so at this width and cap its NaN was all but out of reach${otherwise}` : ""),
   ];
 }
 
@@ -207,14 +216,15 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
         "γ per batch: the smoothness of the batch's first mask (the mean magnitude of " +
         "np.gradient over its pixels) plus the batch's foreground fraction, as the authors' " +
         "code computes it; the pow form's factor (1 − p_t)^γ rounds to 0, and its gradient " +
-        "turns NaN, where a background logit falls below −17.3",
+        `turns NaN, where a background logit falls below ${UNIFIED_SATURATION} or a foreground ` +
+        `one rises above ${SIGMOID_ONE} (σ(x) rounds to 1)`,
         ...adaptive.map(line),
         ...(authors.length === 0 ? [] : [
           `the authors' code: ${
             authors.some(nan) ? "met a NaN" : `no NaN within ${fewest(authors)} steps`
           } (its factor, in log space, has a finite gradient for every logit)`,
         ]),
-        ...reach(adaptiveOriginals, "the factor (1 − p_t)^γ", ""),
+        ...reach(adaptiveOriginals, "the factor (1 − p_t)^γ", "", true),
         'rule: agree if a pow-form run meets a NaN within its cap; otherwise "not observed ' +
         'within N steps", N the fewest steps such a run trained. At a NaN the record names the ' +
         "factors (factor: (1 − p_t)^γ, crossEntropy: −log p_t) whose value or gradient was " +
