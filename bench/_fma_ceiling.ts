@@ -1,14 +1,15 @@
 // The most multiply-adds a second that wasm SIMD gives on this machine: a
-// loop of nothing but `f32x4.relaxed_madd` on 16 independent accumulators
-// (enough to hide the FMA's latency), no loads or stores, the instruction
+// loop of nothing but `f32x4.relaxed_madd` on 12 independent accumulators
+// (enough to hide the FMA's latency, few enough to stay in x86's 16 vector
+// registers with the two operands), no loads or stores, the instruction
 // our convolution kernels are built on (lib/kernels/assembly/conv3x3.ts).
 // No kernel that reads and writes memory can beat it, so it bounds what
 // any wasm convolution can reach here (bench/models.ts prints it beside
 // the U-Net's convolutions and what the speed target would need of them).
 // On `threads` workers at once it is the ceiling of that many cores.
 
-/** Accumulators of the loop: 16 × 4 lanes, so one iteration is 64 multiply-adds. */
-const ACCUMULATORS = 16;
+/** Accumulators of the loop: 12 × 4 lanes, so one iteration is 48 multiply-adds. */
+const ACCUMULATORS = 12;
 /** Multiply-adds one iteration of the loop performs. */
 export const FMA_LOOP_MULTIPLY_ADDS = ACCUMULATORS * 4;
 
@@ -29,8 +30,8 @@ const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...b
 
 /**
  * The module's bytes: `run(n: i32) -> f32` iterates n ≥ 1 times
- * acc_k = x·y + acc_k (k = 0…15, x = y = 1 in every lane, accumulators from
- * 0) and returns lane 0 of the accumulators' sum: 16·n, exact in float32
+ * acc_k = x·y + acc_k (k = 0…11, x = y = 1 in every lane, accumulators from
+ * 0) and returns lane 0 of the accumulators' sum: 12·n, exact in float32
  * below 2^20 iterations.
  */
 export function fmaLoopModule(): Uint8Array {
@@ -72,7 +73,7 @@ export function fmaLoopModule(): Uint8Array {
   ]);
 }
 
-/** The loop, instantiated: run(n) returns 16·n (exact below 2^20 iterations). */
+/** The loop, instantiated: run(n) returns 12·n (exact below 2^20 iterations). */
 export function fmaLoop(): (iterations: number) => number {
   const instance = new WebAssembly.Instance(
     new WebAssembly.Module(fmaLoopModule() as BufferSource),
@@ -80,23 +81,35 @@ export function fmaLoop(): (iterations: number) => number {
   return instance.exports.run as (iterations: number) => number;
 }
 
-/** The worker's code: instantiates the module it is sent, runs it for the iterations asked, replies the seconds. */
+/**
+ * The worker's code: instantiates the module it is sent and times `calls`
+ * calls of `chunk` iterations, after as many untimed ones. V8 first runs a
+ * wasm function on its baseline compiler (Liftoff, which keeps locals on
+ * the stack) and swaps in the optimized code only between calls, so one
+ * long call would time the baseline code.
+ */
 const WORKER = `
 self.onmessage = (e) => {
-  const { bytes, iterations } = e.data;
+  const { bytes, chunk, calls } = e.data;
   const run = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.run;
-  run(1000);
+  for (let i = 0; i < calls; i++) run(chunk);
   const start = performance.now();
-  run(iterations);
+  for (let i = 0; i < calls; i++) run(chunk);
   self.postMessage((performance.now() - start) / 1000);
 };`;
 
+/** Iterations of one call of the loop (about 3 M multiply-adds, a fraction of a millisecond). */
+const CHUNK = 2 ** 16;
+
 /**
  * Multiply-adds a second of the loop on `threads` workers at once (their
- * total), each running `iterations` (default 2^26: about 4.3 G multiply-adds,
- * a few tenths of a second a core), the slowest worker's time.
+ * total, from the slowest worker's time), each timing `iterations` (default
+ * 2^26: about 3.2 G multiply-adds, a few tenths of a second a core) in calls
+ * of CHUNK iterations after as many untimed.
  */
 export async function fmaCeiling(threads: number, iterations = 2 ** 26): Promise<number> {
+  const chunk = Math.min(CHUNK, iterations);
+  const calls = Math.max(1, Math.round(iterations / chunk));
   const url = `data:application/javascript,${encodeURIComponent(WORKER)}`;
   const workers = Array.from({ length: threads }, () => new Worker(url, { type: "module" }));
   try {
@@ -105,10 +118,10 @@ export async function fmaCeiling(threads: number, iterations = 2 ** 26): Promise
       new Promise<number>((resolve, reject) => {
         w.onmessage = (e) => resolve(e.data as number);
         w.onerror = (e) => reject(new Error(e.message));
-        w.postMessage({ bytes, iterations });
+        w.postMessage({ bytes, chunk, calls });
       })
     ));
-    return threads * iterations * FMA_LOOP_MULTIPLY_ADDS / Math.max(...seconds);
+    return threads * calls * chunk * FMA_LOOP_MULTIPLY_ADDS / Math.max(...seconds);
   } finally {
     for (const w of workers) w.terminate();
   }
