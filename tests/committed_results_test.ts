@@ -47,12 +47,13 @@ function experimentsIn(folder: string): string[] {
 
 /**
  * The seed key each committed run was trained with, as the code derived it
- * before grids named it (GridRun.pair): the run id without its loss arm.
+ * before grids named it (GridRun.pair): the run id without its loss arm
+ * (the variants' Adaptive arms, first recorded later, share one pair too).
  * Kept here as the reference the explicit pairs must equal.
  */
 function legacyPair(experiment: string, runId: string): string {
   return experiment === "variants"
-    ? `variants/${runId.replace(/\/(none|exact|clipped)(?=\/|$)/, "")}`
+    ? `variants/${runId.replace(/\/(none|exact|clipped|authors)(?=\/|$)/, "")}`
     : runId.replace(/\/(none|epsilon|exact)(?=\/|$)/, "");
 }
 

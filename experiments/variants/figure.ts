@@ -56,7 +56,7 @@ export function variantsSpec(records: RunRecord[]): VegaLiteSpec {
         mark: "bar",
         encoding: {
           x: { field: "steps", type: "quantitative", title: "optimizer steps trained" },
-          color: { field: "arm", type: "nominal", title: null },
+          color: { field: "arm", type: "nominal", title: null, legend: { labelLimit: 320 } },
         },
       },
       {
