@@ -6,6 +6,7 @@ import { readRecords, type RunRecord } from "../../lib/results/run_records.ts";
 import { nan, notRun, type Section, span, type StepRecord } from "../_sections.ts";
 import { armOf, stepsTrained } from "./figure.ts";
 import { AUTHORS_CLIP, LOGIT_RANGE_IMAGES, SOFT_TARGETS } from "./profiles.ts";
+import { FLOAT32_SATURATING_LOGIT } from "../../lib/precision/float_limits.ts";
 
 const TITLE = "(Not in the paper.) The variants";
 
@@ -37,18 +38,34 @@ function range(r: RunRecord): string {
 const line = (r: RunRecord) =>
   `${r.runId} (${armOf(r)}): ${outcome(r)}${range(r)}, ${r.provenance.wallSeconds.toFixed(0)} s`;
 
+/**
+ * Where the focal factor 1 − p_t rounds to 0 on a background pixel in float32:
+ * 1 − p rounds to 1 (p < 2^−25) below −FLOAT32_SATURATING_LOGIT ≈ −17.33.
+ */
+const BACKGROUND_SATURATION = -FLOAT32_SATURATING_LOGIT;
+
+/**
+ * Where σ(x) = 1 / (1 + e^−x), composed in float32 as tfjs does, rounds to 1,
+ * and so 1 − p_t to 0 on a foreground pixel: 1 + e^−x rounds to 1 once
+ * e^−x < 2^−24, above 24·ln 2 ≈ 16.6 (lib/losses/numerics.ts).
+ */
+const SIGMOID_ROUNDS_TO_ONE = 24 * Math.LN2;
+
+/** A limit as the report prints it: one decimal, ASCII minus. */
+const fixed = (x: number) => x.toFixed(1);
+/** The same with a typographic minus, for prose. */
+const prose = (x: number) => fixed(x).replace("-", "−");
+
 /** Where the original forms turn singular in float32, for the reader of the ranges. */
 const SATURATION = "the original forms' gradients turn NaN in float32 where a focal factor " +
-  "rounds to 0: the Unified focal part's 1 − (1 − p) at x < −17.3 on a background pixel, the " +
-  "Quality factor |y − σ(x)| where σ(x) rounds to y (x > 16.6 for y = 1, x < −103 for y = 0, or " +
+  `rounds to 0: the Unified focal part's 1 − (1 − p) at x < ${
+    prose(BACKGROUND_SATURATION)
+  } on a background pixel, the ` +
+  `Quality factor |y − σ(x)| where σ(x) rounds to y (x > ${
+    prose(SIGMOID_ROUNDS_TO_ONE)
+  } for y = 1, x < −103 for y = 0, or ` +
   "exactly at a soft target), the Tversky factor where an image's TI rounds to 1. Logits " +
   `after training: the trained model on the first ${LOGIT_RANGE_IMAGES} training images`;
-
-/** Where the Unified focal factor 1 − (1 − p) rounds to 0 in float32 (p < 2^−25). */
-const UNIFIED_SATURATION = -17.3;
-
-/** Where σ(x) rounds to 1 in float32, and so 1 − p_t to 0 on a foreground pixel. */
-const SIGMOID_ONE = 16.6;
 
 /**
  * When no original U-Net run met a NaN: how far its logits stayed from the
@@ -56,26 +73,31 @@ const SIGMOID_ONE = 16.6;
  * all but certain. `factor`: the loss's factor that rounds to 0 there;
  * `otherwise`: what else could make the NaN (the Unified loss's Tversky part);
  * `foreground`: whether the factor also rounds to 0 on a foreground pixel
- * above SIGMOID_ONE (the symmetric focal factor; the Unified loss's focal
- * part spares the foreground).
+ * above SIGMOID_ROUNDS_TO_ONE (the symmetric focal factor; the Unified
+ * loss's focal part spares the foreground).
  */
 function reach(
   originals: RunRecord[],
-  factor = "the focal part's factor",
-  otherwise = " (the Tversky part needs an image's every pixel right and sure to turn TI into 1)",
-  foreground = false,
+  {
+    factor = "the focal part's factor",
+    otherwise = " (the Tversky part needs an image's every pixel right and sure to turn TI into 1)",
+    foreground = false,
+  } = {},
 ): string[] {
   const ranges = originals.map((r) => (r as RunRecord & { logitRange?: number[] }).logitRange)
     .filter((x): x is number[] => x !== undefined);
   if (originals.some(nan) || ranges.length === 0) return [];
   const lowest = Math.min(...ranges.map((r) => r[0]));
   const highest = Math.max(...ranges.map((r) => r[1]));
-  const far = lowest > UNIFIED_SATURATION && (!foreground || highest < SIGMOID_ONE);
+  const far = lowest > BACKGROUND_SATURATION &&
+    (!foreground || highest < SIGMOID_ROUNDS_TO_ONE);
   return [
     `the most negative logit an original run reached: ${lowest.toFixed(1)}` +
     (foreground ? `, the most positive: ${highest.toFixed(1)}` : "") + `; ${factor} ` +
-    `rounds to 0 only below ${UNIFIED_SATURATION}` +
-    (foreground ? ` on a background pixel or above ${SIGMOID_ONE} on a foreground one` : "") +
+    `rounds to 0 only below ${fixed(BACKGROUND_SATURATION)}` +
+    (foreground
+      ? ` on a background pixel or above ${fixed(SIGMOID_ROUNDS_TO_ONE)} on a foreground one`
+      : "") +
     (far ? `, so at this width and cap its NaN was all but out of reach${otherwise}` : ""),
   ];
 }
@@ -216,15 +238,20 @@ export async function variantsSections(out: string, step?: StepRecord): Promise<
         "γ per batch: the smoothness of the batch's first mask (the mean magnitude of " +
         "np.gradient over its pixels) plus the batch's foreground fraction, as the authors' " +
         "code computes it; the pow form's factor (1 − p_t)^γ rounds to 0, and its gradient " +
-        `turns NaN, where a background logit falls below ${UNIFIED_SATURATION} or a foreground ` +
-        `one rises above ${SIGMOID_ONE} (σ(x) rounds to 1)`,
+        `turns NaN, where a background logit falls below ${
+          fixed(BACKGROUND_SATURATION)
+        } or a foreground one rises above ${fixed(SIGMOID_ROUNDS_TO_ONE)} (σ(x) rounds to 1)`,
         ...adaptive.map(line),
         ...(authors.length === 0 ? [] : [
           `the authors' code: ${
             authors.some(nan) ? "met a NaN" : `no NaN within ${fewest(authors)} steps`
           } (its factor, in log space, has a finite gradient for every logit)`,
         ]),
-        ...reach(adaptiveOriginals, "the factor (1 − p_t)^γ", "", true),
+        ...reach(adaptiveOriginals, {
+          factor: "the factor (1 − p_t)^γ",
+          otherwise: "",
+          foreground: true,
+        }),
         'rule: agree if a pow-form run meets a NaN within its cap; otherwise "not observed ' +
         'within N steps", N the fewest steps such a run trained. At a NaN the record names the ' +
         "factors (factor: (1 − p_t)^γ, crossEntropy: −log p_t) whose value or gradient was " +
